@@ -1,0 +1,1 @@
+"""Database layer: Piccolo tables, the engine choice and the app registry."""

@@ -1,0 +1,78 @@
+"""Engine choice from ``CLOSEDLOOP_DATABASE_URL`` and the write-transaction helper.
+
+SQLite (the default) is a file with WAL and a busy timeout; a transaction that will
+write is opened IMMEDIATE so that concurrent writers queue instead of failing with
+"database is locked". PostgreSQL is used when the URL starts with ``postgresql://``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import AsyncIterator
+from urllib.parse import urlparse
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
+def sqlite_path(url: str) -> str:
+    """``sqlite:///relative.db`` → ``relative.db``; ``sqlite:////abs/x.db`` → ``/abs/x.db``."""
+    rest = url.split("://", 1)[1]
+    return rest[1:] if rest.startswith("/") else rest
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite://"):
+        path = sqlite_path(url)
+        if not path or path == ":memory:":
+            raise ValueError("CLOSEDLOOP_DATABASE_URL: SQLite needs a file path, :memory: is not supported")
+        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
+    if url.startswith(("postgresql://", "postgres://")):
+        parsed = urlparse(url)
+        if not parsed.path.strip("/"):
+            raise ValueError("CLOSEDLOOP_DATABASE_URL: PostgreSQL URL needs a database name")
+        return PostgresEngine(config={"dsn": url})
+    raise ValueError(f"CLOSEDLOOP_DATABASE_URL: unsupported scheme in {url!r}")
+
+
+def get_engine() -> Engine:
+    """The engine every table uses (resolved through piccolo_conf)."""
+    from closedloop.db.piccolo_conf import DB
+
+    return DB
+
+
+@contextlib.asynccontextmanager
+async def write_tx() -> AsyncIterator[None]:
+    """A transaction that will write: IMMEDIATE on SQLite, plain on PostgreSQL.
+
+    Nested use joins the outer transaction.
+    """
+    db = get_engine()
+    if db.current_transaction.get() is not None:
+        yield
+        return
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with db.transaction():
+            yield
+
+
+async def prepare_engine() -> None:
+    """Per-process start-up: WAL on SQLite, a connection pool on PostgreSQL."""
+    db = get_engine()
+    if isinstance(db, SQLiteEngine):
+        await db.run_ddl("PRAGMA journal_mode=WAL")
+    elif isinstance(db, PostgresEngine):
+        await db.start_connection_pool(min_size=1, max_size=10)
+
+
+async def close_engine() -> None:
+    db = get_engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()

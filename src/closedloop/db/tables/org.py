@@ -1,0 +1,54 @@
+"""Units (单位), users, login tokens and the admin-entered working-day calendar."""
+
+from piccolo.columns import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Unit(Table, tablename="unit"):
+    """A department or unit (责任单位) that leads or cooperates on items."""
+
+    name = Varchar(length=200, unique=True, null=False)
+    webhook_url = Varchar(length=500, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(default=1, null=False)
+
+
+class User(Table, tablename="app_user"):
+    """A person who logs in. Leads belong to a unit; supervisors and admins need not."""
+
+    username = Varchar(length=80, unique=True, null=False)
+    display_name = Varchar(length=100, null=False, default="")
+    role = Varchar(length=16, null=False)  # admin | supervisor | lead
+    unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict)
+    password_hash = Varchar(length=200, null=False)
+    active = Boolean(default=True, null=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(default=1, null=False)
+
+
+class AuthToken(Table, tablename="auth_token"):
+    """A bearer token or web session; only its SHA-256 is stored."""
+
+    token_hash = Varchar(length=64, unique=True, null=False)
+    user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade)
+    kind = Varchar(length=8, null=False, default="api")  # api | web
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(null=False)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class WorkdayOverride(Table, tablename="workday_override"):
+    """An admin-entered holiday or make-up workday for a year the calendar package lacks."""
+
+    day = Date(unique=True, null=False)
+    is_workday = Boolean(null=False)
+    note = Varchar(length=100, null=False, default="")

@@ -1,0 +1,60 @@
+"""Plans (工作要点) and their work items as a tree: section → item."""
+
+from piccolo.columns import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from closedloop.db.tables.org import Unit, User
+
+
+class Plan(Table, tablename="plan"):
+    title = Varchar(length=300, null=False)
+    issuer = Varchar(length=200, null=True, default=None)
+    issued_on = Date(null=True, default=None)
+    year = Integer(null=True, default=None)
+    content_hash = Varchar(length=64, unique=True, null=False)
+    source_text = Text(null=False, default="")
+    imported_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WorkItem(Table, tablename="work_item"):
+    """A section (kind=section) or a work item (事项, kind=item) of a plan."""
+
+    plan = ForeignKey(references=Plan, null=False, on_delete=OnDelete.restrict, index=True)
+    parent = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    kind = Varchar(length=8, null=False, default="item")
+    seq = Integer(null=False, default=0)
+    code = Varchar(length=40, null=False)
+    title = Varchar(length=500, null=False)
+    text = Text(null=False, default="")
+    lead_unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    responsible_person = Varchar(length=100, null=True, default=None)
+    deadline = Date(null=True, default=None)
+    original_deadline = Date(null=True, default=None)
+    extension_count = Integer(null=False, default=0)
+    stage = Varchar(length=16, null=False, default="drill")
+    light = Varchar(length=8, null=True, default=None)
+    completion = Integer(null=True, default=None)  # percent, from goals
+    review = Text(null=True, default=None)  # 复盘 record
+    archived_at = Timestamptz(null=True, default=None)
+    closed = Boolean(null=False, default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(null=False, default=1)
+
+
+class ItemUnit(Table, tablename="item_unit"):
+    """A cooperating unit (配合单位) of an item."""
+
+    item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
+    unit = ForeignKey(references=Unit, null=False, on_delete=OnDelete.restrict)

@@ -1,0 +1,58 @@
+"""晾晒 publications (immutable editions with a hash chain) and scheduler job runs."""
+
+from piccolo.columns import (
+    JSON,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from closedloop.db.tables.org import Unit
+
+
+class Publication(Table, tablename="publication"):
+    cadence = Varchar(length=12, null=False)
+    period = Varchar(length=12, null=False)
+    edition = Integer(null=False, default=1)
+    corrects = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict)
+    correction_reason = Text(null=True, default=None)
+    cutoff = Timestamptz(null=False)
+    published_at = Timestamptz(default=TimestamptzNow())
+    weights = JSON(null=False)
+    title = Varchar(length=200, null=False)
+    body_md = Text(null=False)
+    body_html = Text(null=False)
+    content_hash = Varchar(length=64, null=False)
+    previous_hash = Varchar(length=64, null=True, default=None)
+
+
+class PublicationRow(Table, tablename="publication_row"):
+    publication = ForeignKey(references=Publication, null=False, on_delete=OnDelete.restrict, index=True)
+    unit = ForeignKey(references=Unit, null=False, on_delete=OnDelete.restrict)
+    unit_name = Varchar(length=200, null=False)
+    rank = Integer(null=False)
+    previous_rank = Integer(null=True, default=None)
+    score = DoublePrecision(null=False)
+    goal_progress = DoublePrecision(null=False)
+    problems_resolved = Integer(null=False)
+    results_verified = Integer(null=False)
+    overdue_items = Integer(null=False)
+    urges = Integer(null=False)
+    light = Varchar(length=8, null=False)
+
+
+class JobRun(Table, tablename="job_run"):
+    """A claimed scheduler run: ``run_key`` is unique, so one process wins each run."""
+
+    job = Varchar(length=40, null=False)
+    run_key = Varchar(length=120, null=False, unique=True)
+    started_at = Timestamptz(default=TimestamptzNow())
+    finished_at = Timestamptz(null=True, default=None)
+    status = Varchar(length=12, null=False, default="running")
+    detail = Text(null=True, default=None)

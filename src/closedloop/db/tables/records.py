@@ -1,0 +1,123 @@
+"""四项管理: goals (目标), problems (问题), projects (项目), results (结果) and their links."""
+
+from piccolo.columns import (
+    JSON,
+    Bytea,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from closedloop.db.tables.org import Unit, User
+from closedloop.db.tables.plans import Plan, WorkItem
+
+
+class Goal(Table, tablename="goal"):
+    """An indicator. ``item`` is null for a plan-level goal (工作目标)."""
+
+    plan = ForeignKey(references=Plan, null=False, on_delete=OnDelete.restrict, index=True)
+    item = ForeignKey(references=WorkItem, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    plan_goal = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict)
+    seq = Integer(null=False, default=0)
+    subject = Varchar(length=300, null=False)
+    measure_unit = Varchar(length=20, null=True, default=None)
+    comparator = Varchar(length=2, null=True, default=None)
+    baseline = DoublePrecision(null=True, default=None)
+    target = DoublePrecision(null=True, default=None)
+    deadline = Date(null=True, default=None)
+    milestones = JSON(null=True, default=None)  # [{"on": "YYYY-MM-DD", "value": n}]
+    actual = DoublePrecision(null=True, default=None)
+    actual_on = Date(null=True, default=None)
+    light = Varchar(length=8, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(null=False, default=1)
+
+
+class Problem(Table, tablename="problem"):
+    item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
+    description = Text(null=False)
+    found_on = Date(null=True, default=None)
+    unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict)
+    due_on = Date(null=True, default=None)
+    status = Varchar(length=16, null=False, default="open")  # open|resolved|verified|carried_over
+    resolution = Text(null=True, default=None)
+    carry_reason = Text(null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(null=False, default=1)
+
+
+class ProblemGoal(Table, tablename="problem_goal"):
+    """Problem blocks goal."""
+
+    problem = ForeignKey(references=Problem, null=False, on_delete=OnDelete.cascade)
+    goal = ForeignKey(references=Goal, null=False, on_delete=OnDelete.restrict, index=True)
+
+
+class Project(Table, tablename="project"):
+    item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
+    name = Varchar(length=300, null=False)
+    unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict)
+    start_on = Date(null=True, default=None)
+    end_on = Date(null=True, default=None)
+    budget = DoublePrecision(null=True, default=None)  # 万元
+    milestones = JSON(null=True, default=None)
+    progress = Integer(null=False, default=0)  # percent
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(null=False, default=1)
+
+
+class ProjectProblem(Table, tablename="project_problem"):
+    """Project resolves problem."""
+
+    project = ForeignKey(references=Project, null=False, on_delete=OnDelete.cascade)
+    problem = ForeignKey(references=Problem, null=False, on_delete=OnDelete.restrict)
+
+
+class ProjectGoal(Table, tablename="project_goal"):
+    """Project serves goal."""
+
+    project = ForeignKey(references=Project, null=False, on_delete=OnDelete.cascade)
+    goal = ForeignKey(references=Goal, null=False, on_delete=OnDelete.restrict, index=True)
+
+
+class Result(Table, tablename="result"):
+    """An achieved outcome (实际成效), evidencing a goal of the same item."""
+
+    item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
+    goal = ForeignKey(references=Goal, null=True, default=None, on_delete=OnDelete.restrict)
+    value = DoublePrecision(null=True, default=None)
+    description = Text(null=False)
+    achieved_on = Date(null=True, default=None)
+    reported_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    verified_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    verified_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(null=False, default=1)
+
+
+class Evidence(Table, tablename="evidence"):
+    """佐证: an uploaded file (bytes kept in the database) or a link, with its SHA-256."""
+
+    result = ForeignKey(references=Result, null=False, on_delete=OnDelete.restrict, index=True)
+    kind = Varchar(length=8, null=False)  # file | link
+    filename = Varchar(length=255, null=True, default=None)
+    content_type = Varchar(length=120, null=True, default=None)
+    size = Integer(null=True, default=None)
+    sha256 = Varchar(length=64, null=True, default=None)
+    content = Bytea(null=True, default=None)
+    url = Varchar(length=1000, null=True, default=None)
+    note = Text(null=True, default=None)
+    uploaded_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,124 @@
+"""Progress reports, supervision (督办), extensions (延期), stage moves, audit and notifications."""
+
+from piccolo.columns import (
+    JSON,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from closedloop.db.tables.org import Unit, User
+from closedloop.db.tables.plans import WorkItem
+from closedloop.db.tables.records import Goal, Project
+
+
+class ProgressReport(Table, tablename="progress_report"):
+    """进度填报: immutable once written."""
+
+    item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
+    period = Varchar(length=20, null=False)
+    reported_on = Date(null=False)
+    narrative = Text(null=False)
+    reporter = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ProgressValue(Table, tablename="progress_value"):
+    """A goal actual or project progress recorded by a report."""
+
+    report = ForeignKey(references=ProgressReport, null=False, on_delete=OnDelete.restrict, index=True)
+    goal = ForeignKey(references=Goal, null=True, default=None, on_delete=OnDelete.restrict)
+    project = ForeignKey(references=Project, null=True, default=None, on_delete=OnDelete.restrict)
+    value = DoublePrecision(null=False)
+
+
+class SupervisionAction(Table, tablename="supervision_action"):
+    """督办记录: reminder, 催办, 督办单, 通报 and 约谈 listings.
+
+    ``dedupe_key`` makes each ladder step happen once per item and deadline.
+    """
+
+    item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
+    unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    kind = Varchar(length=16, null=False)  # reminder|urge|order|circular|interview
+    deadline = Date(null=True, default=None)
+    message = Text(null=False, default="")
+    respond_by = Date(null=True, default=None)
+    response = Text(null=True, default=None)
+    responded_at = Timestamptz(null=True, default=None)
+    responded_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    actor = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    dedupe_key = Varchar(length=120, null=True, default=None, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(null=False, default=1)
+
+
+class ExtensionRequest(Table, tablename="extension_request"):
+    item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
+    requested_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    reason = Text(null=False)
+    old_deadline = Date(null=False)
+    new_deadline = Date(null=False)
+    status = Varchar(length=12, null=False, default="pending")  # pending|approved|rejected
+    decided_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    decided_at = Timestamptz(null=True, default=None)
+    decision_reason = Text(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(null=False, default=1)
+
+
+class StageTransition(Table, tablename="stage_transition"):
+    item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
+    from_stage = Varchar(length=16, null=False)
+    to_stage = Varchar(length=16, null=False)
+    direction = Varchar(length=8, null=False)  # forward|back
+    reason = Text(null=True, default=None)
+    actor = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """Append-only: every change with actor, time, entity, before and after."""
+
+    at = Timestamptz(default=TimestamptzNow())
+    actor = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    actor_name = Varchar(length=100, null=False, default="system")
+    action = Varchar(length=40, null=False)
+    entity = Varchar(length=40, null=False)
+    entity_id = Integer(null=True, default=None)
+    item = ForeignKey(references=WorkItem, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    before = JSON(null=True, default=None)
+    after = JSON(null=True, default=None)
+
+
+class Notification(Table, tablename="notification"):
+    """An in-app inbox entry for a unit (and optionally one user)."""
+
+    unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    user = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    item = ForeignKey(references=WorkItem, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    action = ForeignKey(references=SupervisionAction, null=True, default=None, on_delete=OnDelete.restrict)
+    kind = Varchar(length=16, null=False)
+    title = Varchar(length=300, null=False)
+    body = Text(null=False, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    read_at = Timestamptz(null=True, default=None)
+
+
+class WebhookDelivery(Table, tablename="webhook_delivery"):
+    """A pending or finished webhook post, retried with backoff."""
+
+    notification = ForeignKey(references=Notification, null=False, on_delete=OnDelete.restrict)
+    url = Varchar(length=500, null=False)
+    payload = JSON(null=False)
+    status = Varchar(length=8, null=False, default="pending")  # pending|sent|failed
+    attempts = Integer(null=False, default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow())
+    last_error = Text(null=True, default=None)

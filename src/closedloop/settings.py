@@ -1,0 +1,107 @@
+"""One typed Settings object read from ``CLOSEDLOOP_*`` environment variables.
+
+Nothing here touches the database or the network; ``get_settings()`` is cheap and
+re-reads the environment only when ``reload=True`` (tests change variables).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import msgspec
+
+
+class LightThresholds(msgspec.Struct, frozen=True):
+    """Thresholds of the 亮灯 rules, in percentage points of completion and days."""
+
+    ahead_points: float = 10.0
+    yellow_points: float = 10.0
+    red_points: float = 30.0
+    due_soon_days: int = 3
+    stale_days: int = 30
+
+
+class ScoreWeights(msgspec.Struct, frozen=True):
+    """Weights of the 晾晒 score. Each edition stores the weights it used."""
+
+    goal_progress: float = 60.0
+    problems_resolved: float = 20.0
+    results_verified: float = 20.0
+    overdue_penalty: float = 5.0
+    urge_penalty: float = 2.0
+
+
+class Settings(msgspec.Struct, frozen=True):
+    database_url: str = "sqlite:///closedloop.sqlite3"
+    timezone: str = "Asia/Shanghai"
+    scheduler: bool = True
+    scan_minutes: int = 15
+    publish_weekly: str = "mon 09:00"
+    cadences: tuple[str, ...] = ("weekly",)
+    token_ttl_hours: int = 12
+    login_max_failures: int = 5
+    login_lock_seconds: int = 300
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_types: tuple[str, ...] = (
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "text/plain",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    lights: LightThresholds = LightThresholds()
+    weights: ScoreWeights = ScoreWeights()
+    webhook_timeout_s: float = 5.0
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(f"CLOSEDLOOP_{name}")
+    return value if value not in (None, "") else None
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() not in {"0", "off", "false", "no"}
+
+
+def read_settings() -> Settings:
+    """Build Settings from the environment; unknown or malformed values raise ValueError."""
+    kw: dict = {}
+    if (v := _env("DATABASE_URL")) is not None:
+        kw["database_url"] = v
+    if (v := _env("TIMEZONE")) is not None:
+        kw["timezone"] = v
+    if (v := _env("SCHEDULER")) is not None:
+        kw["scheduler"] = _flag(v)
+    for name, key in (
+        ("SCAN_MINUTES", "scan_minutes"),
+        ("TOKEN_TTL_HOURS", "token_ttl_hours"),
+        ("LOGIN_MAX_FAILURES", "login_max_failures"),
+        ("LOGIN_LOCK_SECONDS", "login_lock_seconds"),
+        ("UPLOAD_MAX_BYTES", "upload_max_bytes"),
+    ):
+        if (v := _env(name)) is not None:
+            kw[key] = int(v)
+    if (v := _env("CADENCES")) is not None:
+        kw["cadences"] = tuple(c.strip() for c in v.split(",") if c.strip())
+    if (v := _env("WEIGHTS")) is not None:
+        kw["weights"] = msgspec.json.decode(v, type=ScoreWeights)
+    if (v := _env("LIGHTS")) is not None:
+        kw["lights"] = msgspec.json.decode(v, type=LightThresholds)
+    return Settings(**kw)
+
+
+@lru_cache(maxsize=1)
+def _cached() -> Settings:
+    return read_settings()
+
+
+def get_settings(reload: bool = False) -> Settings:
+    if reload:
+        _cached.cache_clear()
+    return _cached()
