@@ -25,6 +25,8 @@ class Goal(Table, tablename="goal"):
     plan = ForeignKey(references=Plan, null=False, on_delete=OnDelete.restrict, index=True)
     item = ForeignKey(references=WorkItem, null=True, default=None, on_delete=OnDelete.restrict, index=True)
     plan_goal = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict)
+    # the unit answerable for this goal; null means the item's lead unit
+    unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict)
     seq = Integer(null=False, default=0)
     subject = Varchar(length=300, null=False)
     measure_unit = Varchar(length=20, null=True, default=None)
@@ -96,6 +98,7 @@ class Result(Table, tablename="result"):
 
     item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
     goal = ForeignKey(references=Goal, null=True, default=None, on_delete=OnDelete.restrict)
+    unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict)
     value = DoublePrecision(null=True, default=None)
     description = Text(null=False)
     achieved_on = Date(null=True, default=None)

@@ -8,7 +8,7 @@ steps before its add_table steps, hence a migration of its own after the initial
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-27T09:30:00:000000"
+ID = "2026-11-27T09:35:39:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "composite unique indexes"
 

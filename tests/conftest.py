@@ -1,0 +1,71 @@
+"""Test set-up: one database per run, chosen by CLOSEDLOOP_TEST_DATABASE_URL.
+
+Unset: a fresh SQLite file in a new temporary folder. ``postgresql://…``: that database's
+``public`` schema is dropped and recreated first, so a crashed earlier run leaves nothing
+behind that breaks this one. Migrations are applied once per run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+TEST_URL = os.environ.get("CLOSEDLOOP_TEST_DATABASE_URL") or (
+    "sqlite:///" + os.path.join(tempfile.mkdtemp(prefix="closedloop-test-"), "test.sqlite3")
+)
+os.environ["CLOSEDLOOP_DATABASE_URL"] = TEST_URL
+os.environ["PICCOLO_CONF"] = "closedloop.db.piccolo_conf"
+os.environ["CLOSEDLOOP_SCHEDULER"] = "off"
+
+import pytest  # noqa: E402
+import pytest_asyncio  # noqa: E402
+
+from closedloop.settings import get_settings  # noqa: E402
+
+get_settings(reload=True)
+
+IS_PG = TEST_URL.startswith(("postgresql://", "postgres://"))
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return TEST_URL
+
+
+async def _reset_postgres() -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(TEST_URL)
+    try:
+        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session", autouse=True)
+async def migrated_database():
+    from closedloop.db.engine import close_engine, prepare_engine
+    from closedloop.db.migrate import migrate
+
+    if IS_PG:
+        await _reset_postgres()
+    await migrate()
+    await prepare_engine()
+    yield
+    await close_engine()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def clean_db():
+    """Every table emptied before the test."""
+    from closedloop.db.engine import get_engine
+    from closedloop.db.tables import ALL_TABLES
+
+    db = get_engine()
+    names = [t._meta.tablename for t in ALL_TABLES]
+    if IS_PG:
+        await db.run_ddl("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
+    else:
+        for n in reversed(names):
+            await db.run_ddl(f'DELETE FROM "{n}"')
+    yield
