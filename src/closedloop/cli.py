@@ -1,15 +1,44 @@
-"""The ``closedloop`` command."""
+"""The ``closedloop`` command: migrate, serve, import, unit/user set-up."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
+import json
 import sys
+from pathlib import Path
 
 from closedloop.db.migrate import use_closedloop_conf
 
+CLI_ACTOR_NAME = "命令行"
 
-def _cmd_migrate(args: argparse.Namespace) -> int:
+
+def _cli_actor():
+    from closedloop.services.common import Actor
+
+    return Actor(id=None, username="cli", role="admin", display_name=CLI_ACTOR_NAME)
+
+
+async def _with_db(coro_fn):
+    """Run ``coro_fn()`` with migrations applied and the engine prepared."""
+    from closedloop.db.engine import close_engine, prepare_engine
+    from closedloop.db.migrate import migrate
+
+    await migrate()
+    await prepare_engine()
+    try:
+        return await coro_fn()
+    finally:
+        await close_engine()
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
     from closedloop.db.migrate import migrate
 
     applied = asyncio.run(migrate())
@@ -20,10 +49,145 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from closedloop.domain.errors import Invalid
+    from closedloop.domain.plan_parser import parse_plan
+    from closedloop.services import plans
+
+    path = Path(args.file)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return _fail(f"文件 {path} 不存在")
+    except IsADirectoryError:
+        return _fail(f"{path} 是目录，不是文件")
+    except OSError as exc:
+        return _fail(f"无法读取文件 {path}（{exc.__class__.__name__}）")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            return _fail(f"文件 {path} 不是 UTF-8 或 GB18030 编码的文本")
+    if not text.strip():
+        return _fail(f"文件 {path} 是空的：未找到计划标题、重点工作和工作事项")
+    if args.json:
+        parsed = parse_plan(text)
+        print(json.dumps(parsed.to_json(), ensure_ascii=False, indent=2))
+        if parsed.missing():
+            print("；".join(m for _, m in parsed.missing()), file=sys.stderr)
+            return 1
+        if args.dry_run:
+            return 0
+    try:
+        result = asyncio.run(_with_db(lambda: plans.import_plan(_cli_actor(), text, preview=args.dry_run)))
+    except Invalid as exc:
+        return _fail(f"无法导入 {path}：{exc.message}")
+    out = sys.stderr if args.json else sys.stdout
+    counts = f"{result['goal_count']} 个计划目标，{result['section_count']} 个分项，{result['item_count']} 个事项，{result['item_goal_count']} 个事项目标"
+    if result["already_imported"]:
+        print(f"该计划已导入过（计划编号 {result['plan_id']}，内容哈希相同），未重复导入。", file=out)
+    elif args.dry_run:
+        print(f"试导入（未保存）：{result['parsed']['title']}：{counts}", file=out)
+    else:
+        print(f"已导入计划 {result['plan_id']}「{result['parsed']['title']}」：{counts}", file=out)
+    return 0
+
+
+def cmd_unit_add(args: argparse.Namespace) -> int:
+    from closedloop.domain.errors import DomainError
+    from closedloop.services import org
+
+    try:
+        row = asyncio.run(_with_db(lambda: org.create_unit(_cli_actor(), args.name, args.webhook)))
+    except DomainError as exc:
+        return _fail(exc.message)
+    print(f"已新增单位 {row['id']}「{row['name']}」")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from closedloop.domain.errors import DomainError
+    from closedloop.services import org
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("密码：")
+
+    async def run():
+        unit_id = None
+        if args.unit:
+            unit = await org.find_unit(args.unit)
+            if unit is None:
+                from closedloop.domain.errors import Invalid
+
+                raise Invalid(f"单位「{args.unit}」不存在，请先用 closedloop unit add 新增")
+            unit_id = unit["id"]
+        return await org.create_user(_cli_actor(), args.name, password, args.role, unit_id, args.display_name or "")
+
+    try:
+        row = asyncio.run(_with_db(run))
+    except DomainError as exc:
+        return _fail(exc.message)
+    print(f"已新增用户 {row['id']} {row['username']}（{row['role']}）")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from closedloop.db.migrate import migrate
+
+    applied = asyncio.run(migrate())
+    if applied:
+        print(f"已应用 {len(applied)} 个迁移")
+    if args.demo:
+        from closedloop.demo import load_demo
+
+        info = asyncio.run(load_demo())
+        host_for_url = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        base = f"http://{host_for_url}:{args.port}"
+        print(info.banner(base), flush=True)
+    from closedloop.app import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info", proxy_headers=False)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="closedloop", description="closedloop: 工作要点闭环管理")
+    p = argparse.ArgumentParser(prog="closedloop", description="closedloop：工作要点闭环管理")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_cmd_migrate)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    s = sub.add_parser("serve", help="run the web service (migrations applied first)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--demo", action="store_true", help="load the demo data set first")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("import", help="import a plan (工作要点) from a UTF-8 text or Markdown file")
+    s.add_argument("file")
+    s.add_argument("--dry-run", action="store_true", help="parse and report, store nothing")
+    s.add_argument("--json", action="store_true", help="print the parsed structure as JSON")
+    s.set_defaults(func=cmd_import)
+
+    unit = sub.add_parser("unit", help="units").add_subparsers(dest="unit_command", required=True)
+    s = unit.add_parser("add", help="add a unit")
+    s.add_argument("name")
+    s.add_argument("--webhook", default=None, help="DingTalk/WeCom robot URL")
+    s.set_defaults(func=cmd_unit_add)
+
+    user = sub.add_parser("user", help="users").add_subparsers(dest="user_command", required=True)
+    s = user.add_parser("add", help="add a user")
+    s.add_argument("name")
+    s.add_argument("--role", required=True, choices=["admin", "supervisor", "lead"])
+    s.add_argument("--unit", default=None, help="unit name (required for lead)")
+    s.add_argument("--display-name", default=None)
+    s.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    s.set_defaults(func=cmd_user_add)
     return p
 
 

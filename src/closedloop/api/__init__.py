@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1: controllers parse, authorise, call a service, map to a Struct."""

@@ -1,0 +1,162 @@
+"""One JSON error shape for every 4xx (and the rare 5xx), in Chinese, naming the field.
+
+{"error": {"status": 409, "code": "gate_not_met", "message": "…",
+           "problems": [{"code": "…", "field": "…", "message": "…"}]}}
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from closedloop.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    GateNotMet,
+    Invalid,
+    NotFound,
+    TooManyAttempts,
+    Unauthorized,
+)
+
+log = logging.getLogger("closedloop.api")
+
+STATUS = {
+    NotFound: (404, "not_found"),
+    Forbidden: (403, "forbidden"),
+    Unauthorized: (401, "unauthorized"),
+    GateNotMet: (409, "gate_not_met"),
+    Conflict: (409, "conflict"),
+    Invalid: (422, "invalid"),
+    TooManyAttempts: (429, "too_many_attempts"),
+}
+
+HTTP_MESSAGES = {
+    400: "请求格式错误",
+    401: "请先登录",
+    403: "没有权限执行此操作",
+    404: "请求的资源不存在",
+    405: "不支持该请求方法",
+    413: "请求内容过大",
+    415: "不支持的内容类型",
+    429: "请求过于频繁，请稍后再试",
+}
+
+TYPE_NAMES = {
+    "int": "整数",
+    "float": "数字",
+    "str": "文本",
+    "bool": "布尔值（true/false）",
+    "array": "数组",
+    "object": "对象",
+    "null": "空值",
+    "date": "日期（YYYY-MM-DD）",
+    "datetime": "日期时间",
+}
+
+
+def _translate(message: str) -> tuple[str, str | None]:
+    """A msgspec/Litestar validation message in Chinese, and the field path it names."""
+    path = None
+    m = re.search(r" - at `\$\.?(.*?)`$", message)
+    if m:
+        path = m.group(1) or None
+        message = message[: m.start()]
+    if m := re.match(r"Object missing required field `(.+)`", message):
+        return "缺少必填字段", _join(path, m.group(1))
+    if m := re.match(r"Object contains unknown field `(.+)`", message):
+        return "不认识的字段", _join(path, m.group(1))
+    if m := re.match(r"Expected `(\w+)`, got `(\w+)`", message):
+        want = " 或 ".join(TYPE_NAMES.get(x, x) for x in m.group(1).split(" | "))
+        return f"类型错误：应为{want}，收到的是{TYPE_NAMES.get(m.group(2), m.group(2))}", path
+    if m := re.match(r"Expected `(.+?)`, got `(.+?)`", message):
+        return f"类型错误：应为 {m.group(1)}，收到的是 {m.group(2)}", path
+    if m := re.match(r"Expected `(\w+)` (>=|<=|>|<) ([\d.e+-]+)", message):
+        word = {">=": "不能小于", "<=": "不能大于", ">": "必须大于", "<": "必须小于"}[m.group(2)]
+        return f"数值{word} {m.group(3)}", path
+    if m := re.match(r"Expected `(str|array|object)` of length (>=|<=) (\d+)", message):
+        n = m.group(3)
+        if m.group(2) == ">=":
+            return ("不能为空" if n == "1" else f"长度不能少于 {n}"), path
+        return f"长度不能超过 {n}", path
+    if re.match(r"Expected `str` matching regex", message):
+        return "格式不正确", path
+    if m := re.match(r"Invalid enum value (.+)", message):
+        return f"取值无效：{m.group(1)}", path
+    if "Invalid RFC3339" in message or "Invalid date" in message or "Invalid ISO" in message:
+        return "日期格式应为 YYYY-MM-DD", path
+    if "JSON is malformed" in message or "malformed" in message.lower():
+        return "JSON 格式错误", path
+    if "Input data was truncated" in message:
+        return "JSON 不完整", path
+    return f"格式错误：{message}", path
+
+
+def _join(path: str | None, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _body(status: int, code: str, message: str, problems: list[dict]) -> dict:
+    return {"error": {"status": status, "code": code, "message": message, "problems": problems}}
+
+
+def domain_error_handler(_: Request, exc: DomainError) -> Response:
+    status, code = next((v for k, v in STATUS.items() if isinstance(exc, k)), (400, "error"))
+    problems = [{"code": p.code, "field": p.field, "message": p.message} for p in exc.problems]
+    headers = {}
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    return Response(_body(status, code, exc.message, problems), status_code=status, headers=headers, media_type=MediaType.JSON)
+
+
+def validation_handler(_: Request, exc: ValidationException) -> Response:
+    problems = []
+    for entry in exc.extra or [] if isinstance(exc.extra, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        message, path = _translate(str(entry.get("message", "")))
+        key = entry.get("key")
+        field = path or (key if key not in (None, "data", "body") else None)
+        if entry.get("source") in ("query", "path", "header", "cookie") and key:
+            field = key
+        problems.append({"code": "invalid", "field": field, "message": message})
+    if not problems:
+        message, path = _translate(str(exc.detail))
+        problems.append({"code": "invalid", "field": path, "message": message})
+    summary = "；".join(f"{p['field']}：{p['message']}" if p["field"] else p["message"] for p in problems)
+    return Response(_body(400, "invalid_request", f"请求数据有误：{summary}", problems), status_code=400, media_type=MediaType.JSON)
+
+
+def http_error_handler(_: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    detail = str(exc.detail or "")
+    # our own guards raise with a Chinese detail; framework defaults are English
+    problems = []
+    if detail and any("\u4e00" <= ch <= "\u9fff" for ch in detail):
+        message = detail
+    elif status == 400 and ("json" in detail.lower() or "decode" in detail.lower()):
+        message = "请求体不是有效的 JSON"
+        problems = [{"code": "malformed", "field": "body", "message": message}]
+    else:
+        message = HTTP_MESSAGES.get(status, "请求无法处理" if status < 500 else "服务器内部错误")
+    headers = dict(exc.headers or {})
+    return Response(_body(status, "http_" + str(status), message, problems), status_code=status, headers=headers, media_type=MediaType.JSON)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return Response(_body(500, "internal", "服务器内部错误，请稍后重试或联系管理员", []), status_code=500, media_type=MediaType.JSON)
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,46 @@
+"""/api/v1/plans: import a 工作要点, list plans, a plan's tree."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+
+from closedloop.api.schemas import (
+    GoalRead,
+    PlanImportIn,
+    PlanImportOut,
+    PlanRead,
+    PlanTree,
+    PlanTreeItem,
+    PlanTreeSection,
+    read,
+    read_all,
+)
+from closedloop.api.security import admin_only, any_role
+from closedloop.services import plans
+from closedloop.services.common import Actor
+
+
+class PlanController(Controller):
+    path = "/api/v1/plans"
+    tags = ["计划"]
+
+    @get("/", guards=[any_role], summary="计划列表")
+    async def list_plans(self) -> list[PlanRead]:
+        return read_all(PlanRead, await plans.list_plans())
+
+    @get("/{plan_id:int}", guards=[any_role], summary="计划结构：目标、分项与事项")
+    async def get_plan(self, plan_id: int) -> PlanTree:
+        tree = await plans.plan_tree(plan_id)
+        return PlanTree(
+            id=tree["id"], title=tree["title"], issuer=tree["issuer"], issued_on=tree["issued_on"], year=tree["year"],
+            goals=[read(GoalRead, g) for g in tree["goals"]],
+            sections=[
+                PlanTreeSection(id=s["id"], code=s["code"], title=s["title"], items=[read(PlanTreeItem, i) for i in s["items"]])
+                for s in tree["sections"]
+            ],
+        )
+
+    @post("/import", guards=[admin_only], status_code=200, summary="导入计划全文（preview=true 只解析不保存）")
+    async def import_plan(self, actor: Actor, data: PlanImportIn) -> PlanImportOut:
+        return read(PlanImportOut, await plans.import_plan(actor, data.text, preview=data.preview))
+

@@ -1,0 +1,65 @@
+"""Authentication (bearer token or session cookie) and role guards."""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.middleware.base import DefineMiddleware
+
+from closedloop.domain.errors import Unauthorized
+from closedloop.services import auth as auth_service
+from closedloop.services.common import Actor
+
+SESSION_COOKIE = "closedloop_session"
+PUBLIC_OPT = "public"
+
+
+def bearer_token(connection: ASGIConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        token = bearer_token(connection) or connection.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise NotAuthorizedException("请先登录")
+        try:
+            actor = await auth_service.authenticate(token)
+        except Unauthorized as exc:
+            raise NotAuthorizedException(exc.message) from None
+        return AuthenticationResult(user=actor, auth=token)
+
+
+auth_middleware = DefineMiddleware(
+    TokenAuthMiddleware, exclude=["^/schema", "^/rankings", "^/static", "^/$", "^/healthz"], exclude_from_auth_key=PUBLIC_OPT
+)
+
+
+def _role_guard(*roles: str):
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        actor = connection.user
+        if not isinstance(actor, Actor):
+            raise NotAuthorizedException("请先登录")
+        if actor.role not in roles:
+            raise PermissionDeniedException("没有权限执行此操作")
+
+    return guard
+
+
+admin_only = _role_guard("admin")
+supervisor_or_admin = _role_guard("supervisor", "admin")
+any_role = _role_guard("admin", "supervisor", "lead")
+
+
+def current_actor(request: Request) -> Actor:
+    """The ``actor`` dependency: the authenticated user of the request."""
+    actor = request.user
+    if not isinstance(actor, Actor):
+        raise NotAuthorizedException("请先登录")
+    return actor

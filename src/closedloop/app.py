@@ -1,0 +1,74 @@
+"""create_app(): builds the Litestar application. Nothing happens at import time."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from litestar import Litestar, get
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from closedloop import __version__
+from closedloop.api.auth import AuthController
+from closedloop.api.errors import EXCEPTION_HANDLERS
+from closedloop.api.items import ItemController
+from closedloop.api.org import UnitController, UserController
+from closedloop.api.plans import PlanController
+from closedloop.api.records import GoalController, ProblemController, ProjectController, ResultController
+from closedloop.api.security import PUBLIC_OPT, auth_middleware, current_actor
+from closedloop.api.supervision import InboxController, SupervisionController
+from closedloop.settings import get_settings
+
+
+@get("/healthz", opt={PUBLIC_OPT: True}, include_in_schema=False)
+async def healthz() -> dict:
+    return {"status": "ok"}
+
+
+def create_app(*, run_scheduler: bool | None = None) -> Litestar:
+    settings = get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        from closedloop.db.engine import close_engine, prepare_engine
+
+        await prepare_engine()
+        try:
+            yield
+        finally:
+            await close_engine()
+
+    return Litestar(
+        route_handlers=[
+            healthz,
+            AuthController,
+            UnitController,
+            UserController,
+            PlanController,
+            ItemController,
+            GoalController,
+            ProblemController,
+            ProjectController,
+            ResultController,
+            SupervisionController,
+            InboxController,
+        ],
+        dependencies={"actor": Provide(current_actor, sync_to_thread=False)},
+        middleware=[auth_middleware],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        request_max_body_size=settings.upload_max_bytes + 1024 * 1024,
+        openapi_config=OpenAPIConfig(
+            title="closedloop API",
+            version=__version__,
+            description="工作要点闭环管理：四项管理、六步工作法、亮灯、督办与晾晒。",
+            path="/schema",
+            components=Components(
+                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"BearerToken": []}],
+        ),
+        debug=False,
+    )

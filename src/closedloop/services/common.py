@@ -1,0 +1,153 @@
+"""What every service shares: the acting user, the clock, audit events, optimistic updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from piccolo.table import Table
+
+from closedloop.db.tables import AuditEvent, ItemUnit, WorkItem
+from closedloop.domain.errors import Conflict, Forbidden, NotFound
+from closedloop.settings import get_settings
+
+ROLES = ("admin", "supervisor", "lead")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user on whose behalf a service runs; ``id`` None is the scheduler."""
+
+    id: int | None
+    username: str
+    role: str
+    unit_id: int | None = None
+    display_name: str = ""
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == "supervisor"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == "lead"
+
+
+SYSTEM = Actor(id=None, username="system", role="system", display_name="系统")
+
+
+class Clock:
+    """Current time; tests and ``--as-of`` replace ``fixed``."""
+
+    fixed: dt.datetime | None = None
+
+    @classmethod
+    def now(cls) -> dt.datetime:
+        return cls.fixed or dt.datetime.now(dt.timezone.utc)
+
+    @classmethod
+    def today(cls) -> dt.date:
+        return cls.now().astimezone(ZoneInfo(get_settings().timezone)).date()
+
+
+def jsonable(value: Any) -> Any:
+    """Row values made JSON-safe for audit before/after."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items() if k not in ("password_hash", "content", "token_hash")}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+async def audit(
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    *,
+    item_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    """Append an audit event; call inside the transaction of the change it records."""
+    await AuditEvent.insert(
+        AuditEvent(
+            at=Clock.now(),
+            actor=actor.id,
+            actor_name=actor.display_name or actor.username,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            item=item_id,
+            before=jsonable(before) if before is not None else None,
+            after=jsonable(after) if after is not None else None,
+        )
+    )
+
+
+async def versioned_update(table: type[Table], row_id: int, version: int, values: dict, what: str) -> dict:
+    """Update one row only if its version is still ``version``; return the new row.
+
+    The version check and the write are one UPDATE, so two clients holding the same
+    version cannot both succeed: the second gets Conflict and changes nothing.
+    """
+    values = {**values, table.version: table.version + 1}  # type: ignore[attr-defined]
+    if "updated_at" in table._meta.column_names:  # type: ignore[attr-defined]
+        values[table.updated_at] = Clock.now()  # type: ignore[attr-defined]
+    rows = await table.update(values).where((table.id == row_id) & (table.version == version)).returning(*table.all_columns())  # type: ignore[attr-defined]
+    if rows:
+        return rows[0]
+    current = await table.select(table.version).where(table.id == row_id).first()  # type: ignore[attr-defined]
+    if current is None:
+        raise NotFound(f"{what}不存在")
+    raise Conflict(
+        f"{what}已被他人修改（当前版本 {current['version']}，提交的版本 {version}），请刷新后重试",
+        [],
+    )
+
+
+def lead_scope(unit_id: int | None):
+    """WHERE clause: items whose lead or cooperating unit is ``unit_id``."""
+    return (WorkItem.lead_unit == unit_id) | WorkItem.id.is_in(
+        ItemUnit.select(ItemUnit.item).where(ItemUnit.unit == unit_id)
+    )
+
+
+async def item_for_write(actor: Actor, item_id: int, *columns) -> dict:
+    """Read an item the actor may change, in one query that carries the unit check.
+
+    Admins may change any item; leads only items of their unit (lead or cooperating);
+    supervisors change supervision data, not unit data, through their own services.
+    """
+    cols = columns or WorkItem.all_columns()
+    query = WorkItem.select(*cols).where((WorkItem.id == item_id) & (WorkItem.kind == "item"))
+    if actor.is_lead:
+        query = query.where(lead_scope(actor.unit_id))
+    elif not actor.is_admin:
+        raise Forbidden("督查室不直接修改单位填报的数据")
+    row = await query.first()
+    if row is None:
+        if await WorkItem.exists().where((WorkItem.id == item_id) & (WorkItem.kind == "item")):
+            raise Forbidden("只能修改本单位牵头或配合的事项")
+        raise NotFound("事项不存在")
+    return row
+
+
+async def item_exists(item_id: int) -> dict:
+    row = await WorkItem.select().where((WorkItem.id == item_id) & (WorkItem.kind == "item")).first()
+    if row is None:
+        raise NotFound("事项不存在")
+    return row

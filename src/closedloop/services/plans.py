@@ -1,0 +1,142 @@
+"""Plans: import a 工作要点 document, list plans, and a plan's tree (sections → items)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from closedloop.db.engine import write_tx
+from closedloop.db.tables import Goal, Plan, WorkItem
+from closedloop.domain.errors import Invalid, NotFound, Problem as Issue
+from closedloop.domain.plan_parser import ParsedPlan, parse_plan
+from closedloop.services.common import Actor, Clock, audit
+
+
+def content_hash(text: str) -> str:
+    """Hash of the document with whitespace folded, so a re-saved copy is the same plan."""
+    folded = "\n".join(line.strip() for line in text.replace("\u3000", " ").splitlines() if line.strip())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def parse_or_raise(text: str) -> ParsedPlan:
+    parsed = parse_plan(text)
+    missing = parsed.missing()
+    if not text.strip():
+        raise Invalid("文档为空", [Issue("empty", "文档为空：没有可读取的内容", "text")])
+    if missing:
+        raise Invalid(
+            "无法识别计划结构：" + "；".join(m for _, m in missing),
+            [Issue("structure_missing", m, f) for f, m in missing],
+        )
+    return parsed
+
+
+async def import_plan(actor: Actor, text: str, *, preview: bool = False) -> dict:
+    """Parse and (unless ``preview``) store a plan. The same document twice is reported as
+    already imported and nothing is duplicated."""
+    parsed = parse_or_raise(text)
+    digest = content_hash(text)
+    summary = {
+        "parsed": parsed.to_json(),
+        "content_hash": digest,
+        "goal_count": len(parsed.goals),
+        "section_count": len(parsed.sections),
+        "item_count": parsed.item_count,
+        "item_goal_count": sum(len(i.goals) for s in parsed.sections for i in s.items),
+    }
+    existing = await Plan.select(Plan.id).where(Plan.content_hash == digest).first()
+    if existing:
+        return {**summary, "plan_id": existing["id"], "already_imported": True, "stored": False}
+    if preview:
+        return {**summary, "plan_id": None, "already_imported": False, "stored": False}
+    year = parsed.year
+    deadline = dt.date(year, 12, 31) if year else None
+    async with write_tx():
+        # checked again inside the write transaction: two imports at once store one plan
+        existing = await Plan.select(Plan.id).where(Plan.content_hash == digest).first()
+        if existing:
+            return {**summary, "plan_id": existing["id"], "already_imported": True, "stored": False}
+        plan = (
+            await Plan.insert(
+                Plan(
+                    title=parsed.title[:300],
+                    issuer=parsed.issuer,
+                    issued_on=parsed.issued_on,
+                    year=year,
+                    content_hash=digest,
+                    source_text=text,
+                    imported_by=actor.id,
+                    created_at=Clock.now(),
+                )
+            ).returning(Plan.id)
+        )[0]["id"]
+        plan_goal_ids = []
+        for n, g in enumerate(parsed.goals):
+            row = await Goal.insert(
+                Goal(plan=plan, seq=n, subject=g.subject[:300], measure_unit=g.unit, comparator=g.comparator, target=g.value, deadline=deadline)
+            ).returning(Goal.id)
+            plan_goal_ids.append(row[0]["id"])
+        seq = 0
+        for s in parsed.sections:
+            seq += 1
+            section = (
+                await WorkItem.insert(
+                    WorkItem(plan=plan, kind="section", seq=seq, code=s.code or "—", title=s.title[:500], text=s.text)
+                ).returning(WorkItem.id)
+            )[0]["id"]
+            for it in s.items:
+                seq += 1
+                item = (
+                    await WorkItem.insert(
+                        WorkItem(
+                            plan=plan,
+                            parent=section,
+                            kind="item",
+                            seq=seq,
+                            code=it.code,
+                            title=it.title[:500],
+                            text=it.text,
+                            stage="drill",
+                            deadline=deadline,
+                            original_deadline=deadline,
+                        )
+                    ).returning(WorkItem.id)
+                )[0]["id"]
+                for n, g in enumerate(it.goals):
+                    await Goal.insert(
+                        Goal(
+                            plan=plan,
+                            item=item,
+                            seq=n,
+                            plan_goal=plan_goal_ids[g.plan_goal] if g.plan_goal is not None else None,
+                            subject=g.subject[:300],
+                            measure_unit=g.unit,
+                            comparator=g.comparator,
+                            target=g.value,
+                            deadline=deadline,
+                        )
+                    )
+        await audit(actor, "import", "plan", plan, after={"title": parsed.title, "items": parsed.item_count, "content_hash": digest})
+    return {**summary, "plan_id": plan, "already_imported": False, "stored": True}
+
+
+async def list_plans() -> list[dict]:
+    return await Plan.select(*Plan.all_columns(exclude=[Plan.source_text])).order_by(Plan.id, ascending=False)
+
+
+async def plan_tree(plan_id: int) -> dict:
+    plan = await Plan.select(*Plan.all_columns(exclude=[Plan.source_text])).where(Plan.id == plan_id).first()
+    if plan is None:
+        raise NotFound("计划不存在")
+    goals = await Goal.select().where((Goal.plan == plan_id) & Goal.item.is_null()).order_by(Goal.seq)
+    rows = await WorkItem.select(
+        WorkItem.id, WorkItem.parent, WorkItem.kind, WorkItem.code, WorkItem.title, WorkItem.stage,
+        WorkItem.light, WorkItem.completion, WorkItem.deadline, WorkItem.lead_unit,
+        WorkItem.lead_unit.name.as_alias("lead_unit_name"),
+    ).where(WorkItem.plan == plan_id).order_by(WorkItem.seq)
+    sections = [{**r, "items": []} for r in rows if r["kind"] == "section"]
+    by_id = {s["id"]: s for s in sections}
+    for r in rows:
+        if r["kind"] == "item" and r["parent"] in by_id:
+            by_id[r["parent"]]["items"].append(r)
+    return {**plan, "goals": goals, "sections": sections}

@@ -1,0 +1,231 @@
+"""督办: the overdue/red list, 催办, 督办单 and their responses, 延期 requests, 销号."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from closedloop.db.engine import write_tx
+from closedloop.db.tables import ExtensionRequest, SupervisionAction, WorkItem
+from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Problem as Issue
+from closedloop.domain.stages import Stage
+from closedloop.services import items as items_service
+from closedloop.services import lights
+from closedloop.services.common import Actor, Clock, audit, item_exists, item_for_write, lead_scope, versioned_update
+from closedloop.services.notify import notify
+
+OPEN_STAGES = ["drill", "calculate", "levers", "execute"]
+LADDER = ("reminder", "urge", "circular", "interview")
+LADDER_NAMES = {"reminder": "临近提醒", "urge": "催办", "order": "督办单", "circular": "通报", "interview": "约谈"}
+
+
+def _require_supervisor(actor: Actor) -> None:
+    if not (actor.is_supervisor or actor.is_admin):
+        raise Forbidden("只有督查室可以执行此操作")
+
+
+async def overdue_list(
+    *, unit_id: int | None = None, section_id: int | None = None, stage: str | None = None, light: str | None = None,
+    page: int = 1, page_size: int = 50,
+) -> tuple[list[dict], int]:
+    """Open items past their deadline or lit red, most overdue first, with the ladder step."""
+    today = Clock.today()
+    where = (WorkItem.kind == "item") & WorkItem.stage.is_in(OPEN_STAGES) & (
+        (WorkItem.deadline < today) | (WorkItem.light == "red")
+    )
+    if unit_id is not None:
+        where &= lead_scope(unit_id)
+    if section_id is not None:
+        where &= WorkItem.parent == section_id
+    if stage is not None:
+        where &= WorkItem.stage == stage
+    if light is not None:
+        where &= WorkItem.light == light
+    total = await WorkItem.count().where(where)
+    rows = (
+        await WorkItem.select(
+            WorkItem.id, WorkItem.plan, WorkItem.code, WorkItem.title, WorkItem.stage, WorkItem.light,
+            WorkItem.deadline, WorkItem.original_deadline, WorkItem.extension_count, WorkItem.lead_unit,
+            WorkItem.lead_unit.name.as_alias("lead_unit_name"), WorkItem.parent.code.as_alias("section_code"),
+        )
+        .where(where)
+        .order_by(WorkItem.deadline)
+        .order_by(WorkItem.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    ids = [r["id"] for r in rows]
+    steps: dict[int, str] = {}
+    if ids:
+        for a in await SupervisionAction.select(SupervisionAction.item, SupervisionAction.kind).where(
+            SupervisionAction.item.is_in(ids) & SupervisionAction.kind.is_in(list(LADDER))
+        ):
+            if LADDER.index(a["kind"]) >= LADDER.index(steps.get(a["item"], "reminder")) or a["item"] not in steps:
+                steps[a["item"]] = a["kind"]
+    for r in rows:
+        r["days_overdue"] = max(0, (today - r["deadline"]).days) if r["deadline"] else 0
+        r["ladder_step"] = steps.get(r["id"])
+        r["ladder_step_name"] = LADDER_NAMES.get(steps.get(r["id"], ""), "")
+    return rows, total
+
+
+async def _record_action(
+    actor: Actor, item: dict, kind: str, message: str, *, respond_by: dt.date | None = None, dedupe_key: str | None = None
+) -> dict:
+    row = (
+        await SupervisionAction.insert(
+            SupervisionAction(
+                item=item["id"], unit=item["lead_unit"], kind=kind, deadline=item["deadline"], message=message,
+                respond_by=respond_by, actor=actor.id, dedupe_key=dedupe_key, created_at=Clock.now(),
+            )
+        ).returning(*SupervisionAction.all_columns())
+    )[0]
+    title = f"【{LADDER_NAMES.get(kind, kind)}】{item['code']} {item['title']}"
+    await notify(unit_id=item["lead_unit"], kind=kind, title=title, body=message, item_id=item["id"], action_id=row["id"])
+    if kind in ("urge", "circular", "interview"):
+        await notify(unit_id=None, kind="cc", title="抄送：" + title, body=message, item_id=item["id"], action_id=row["id"])
+    await audit(actor, kind, "supervision_action", row["id"], item_id=item["id"], after=row)
+    return row
+
+
+async def urge(actor: Actor, item_ids: list[int], message: str) -> list[dict]:
+    """催办 one or many items (bulk from the supervisor desk)."""
+    _require_supervisor(actor)
+    if not item_ids:
+        raise Invalid("请选择要催办的事项", [Issue("required", "请选择要催办的事项", "item_ids")])
+    message = (message or "").strip() or "请抓紧推进并及时报送进展。"
+    out = []
+    async with write_tx():
+        rows = await WorkItem.select().where(WorkItem.id.is_in(item_ids) & (WorkItem.kind == "item"))
+        missing = sorted(set(item_ids) - {r["id"] for r in rows})
+        if missing:
+            raise NotFound(f"事项 {missing} 不存在")
+        for item in rows:
+            out.append(await _record_action(actor, item, "urge", message))
+    return out
+
+
+async def order(actor: Actor, item_id: int, message: str, respond_by: dt.date) -> dict:
+    """督办单: an order the lead unit must answer by ``respond_by``."""
+    _require_supervisor(actor)
+    if respond_by < Clock.today():
+        raise Invalid("回复期限不能早于今天", [Issue("past", "回复期限不能早于今天", "respond_by")])
+    if not (message or "").strip():
+        raise Invalid("督办内容不能为空", [Issue("required", "督办内容不能为空", "message")])
+    async with write_tx():
+        item = await item_exists(item_id)
+        return await _record_action(actor, item, "order", message.strip(), respond_by=respond_by)
+
+
+async def respond(actor: Actor, action_id: int, version: int, response: str) -> dict:
+    """The lead unit's answer to a 催办 or 督办单."""
+    if not (response or "").strip():
+        raise Invalid("回复内容不能为空", [Issue("required", "回复内容不能为空", "response")])
+    async with write_tx():
+        action = await SupervisionAction.select().where(SupervisionAction.id == action_id).first()
+        if action is None:
+            raise NotFound("督办记录不存在")
+        if actor.is_lead:
+            item = await item_for_write(actor, action["item"])
+            if (action["unit"] or item["lead_unit"]) != actor.unit_id:
+                raise Forbidden("只能回复发给本单位的督办")
+        elif not actor.is_admin:
+            raise Forbidden("督办由责任单位回复")
+        if action["responded_at"] is not None:
+            raise Conflict("该督办已回复")
+        row = await versioned_update(
+            SupervisionAction, action_id, version,
+            {SupervisionAction.response: response.strip(), SupervisionAction.responded_at: Clock.now(), SupervisionAction.responded_by: actor.id},
+            "督办记录",
+        )
+        await notify(unit_id=None, kind="response", title=f"单位已回复督办 #{action_id}", body=response.strip(), item_id=action["item"], action_id=action_id)
+        await audit(actor, "respond", "supervision_action", action_id, item_id=action["item"], before=action, after=row)
+    return row
+
+
+async def actions(item_id: int) -> list[dict]:
+    await item_exists(item_id)
+    return await SupervisionAction.select().where(SupervisionAction.item == item_id).order_by(SupervisionAction.id)
+
+
+async def request_extension(actor: Actor, item_id: int, new_deadline: dt.date, reason: str) -> dict:
+    """延期申请: filed before the deadline by the lead unit; one pending at a time."""
+    if not (reason or "").strip():
+        raise Invalid("请填写延期理由", [Issue("required", "请填写延期理由", "reason")])
+    async with write_tx():
+        item = await item_for_write(actor, item_id)
+        if actor.is_lead and item["lead_unit"] != actor.unit_id:
+            raise Forbidden("延期由牵头单位申请")
+        today = Clock.today()
+        if item["deadline"] is None:
+            raise Invalid("事项没有完成时限，无需延期", [Issue("no_deadline", "事项没有完成时限", "new_deadline")])
+        if today > item["deadline"]:
+            raise Invalid("延期申请须在完成时限之前提出", [Issue("too_late", f"完成时限 {item['deadline']} 已过，不能再申请延期", "new_deadline")])
+        if new_deadline <= item["deadline"]:
+            raise Invalid("新的完成时限必须晚于当前时限", [Issue("not_later", "新的完成时限必须晚于当前时限", "new_deadline")])
+        if await ExtensionRequest.exists().where((ExtensionRequest.item == item_id) & (ExtensionRequest.status == "pending")):
+            raise Conflict("该事项已有待审批的延期申请")
+        row = (
+            await ExtensionRequest.insert(
+                ExtensionRequest(item=item_id, requested_by=actor.id, reason=reason.strip(), old_deadline=item["deadline"], new_deadline=new_deadline, created_at=Clock.now())
+            ).returning(*ExtensionRequest.all_columns())
+        )[0]
+        await notify(unit_id=None, kind="extension", title=f"延期申请：{item['code']} {item['title']}", body=reason.strip(), item_id=item_id)
+        await audit(actor, "request_extension", "extension_request", row["id"], item_id=item_id, after=row)
+    return row
+
+
+async def decide_extension(actor: Actor, request_id: int, version: int, approve: bool, reason: str | None) -> dict:
+    """Approve or reject a 延期. Approval moves the deadline; the original deadline stays for scoring."""
+    _require_supervisor(actor)
+    if not approve and not (reason or "").strip():
+        raise Invalid("驳回必须填写理由", [Issue("required", "驳回必须填写理由", "reason")])
+    async with write_tx():
+        req = await ExtensionRequest.select().where(ExtensionRequest.id == request_id).first()
+        if req is None:
+            raise NotFound("延期申请不存在")
+        if req["status"] != "pending":
+            raise Conflict("该延期申请已处理")
+        row = await versioned_update(
+            ExtensionRequest, request_id, version,
+            {
+                ExtensionRequest.status: "approved" if approve else "rejected",
+                ExtensionRequest.decided_by: actor.id,
+                ExtensionRequest.decided_at: Clock.now(),
+                ExtensionRequest.decision_reason: (reason or "").strip() or None,
+            },
+            "延期申请",
+        )
+        item = await item_exists(req["item"])
+        if approve:
+            await WorkItem.update(
+                {
+                    WorkItem.deadline: req["new_deadline"],
+                    WorkItem.original_deadline: item["original_deadline"] or req["old_deadline"],
+                    WorkItem.extension_count: WorkItem.extension_count + 1,
+                    WorkItem.version: WorkItem.version + 1,
+                    WorkItem.updated_at: Clock.now(),
+                }
+            ).where(WorkItem.id == req["item"])
+        verdict = "已批准" if approve else "已驳回"
+        await notify(unit_id=item["lead_unit"], kind="extension", title=f"延期申请{verdict}：{item['code']} {item['title']}", body=reason or "", item_id=item["id"])
+        await audit(actor, "decide_extension", "extension_request", request_id, item_id=req["item"], before=req, after=row)
+        await lights.refresh(Clock.today(), [req["item"]])
+    return row
+
+
+async def extensions(item_id: int) -> list[dict]:
+    await item_exists(item_id)
+    return await ExtensionRequest.select().where(ExtensionRequest.item == item_id).order_by(ExtensionRequest.id)
+
+
+async def verify_closure(actor: Actor, item_id: int, approve: bool, reason: str | None) -> dict:
+    """销号: approve moves 闭环 → 复盘; reject returns the item to 实干 with a reason."""
+    _require_supervisor(actor)
+    item = await item_exists(item_id)
+    if item["stage"] != Stage.CLOSE.value:
+        raise Conflict("只有处于「闭环」阶段的事项可以销号或驳回")
+    if approve:
+        return await items_service.transition(actor, item_id, Stage.REVIEW.value, reason or "督查室核验销号")
+    if not (reason or "").strip():
+        raise Invalid("驳回销号必须填写理由", [Issue("required", "驳回销号必须填写理由", "reason")])
+    return await items_service.transition(actor, item_id, Stage.EXECUTE.value, reason)
