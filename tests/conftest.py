@@ -66,6 +66,15 @@ async def clean_db():
     if IS_PG:
         await db.run_ddl("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
     else:
-        for n in reversed(names):
-            await db.run_ddl(f'DELETE FROM "{n}"')
+        import sqlite3
+
+        # one connection with foreign keys off, so the order of the deletes does not matter
+        con = sqlite3.connect(db.path, timeout=30)
+        try:
+            con.execute("PRAGMA foreign_keys = OFF")
+            with con:
+                for n in names:
+                    con.execute(f'DELETE FROM "{n}"')
+        finally:
+            con.close()
     yield

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 
 from closedloop.api.schemas import LoginIn, LoginOut, Message, UserRead, read
-from closedloop.api.security import PUBLIC_OPT, bearer_token
+from closedloop.api.security import CurrentActor, PUBLIC_OPT, bearer_token
 from closedloop.services import auth as auth_service
-from closedloop.services.common import Actor
 from closedloop.settings import get_settings
 
 
@@ -20,7 +20,7 @@ class AuthController(Controller):
     tags = ["认证"]
 
     @post("/login", opt={PUBLIC_OPT: True}, status_code=200, summary="登录，取得令牌")
-    async def login(self, request: Request, data: LoginIn) -> LoginOut:
+    async def login(self, request: Request, data: JSONBody[LoginIn]) -> LoginOut:
         token, user = await auth_service.login(data.username, data.password, client_address(request))
         return LoginOut(
             token=token,
@@ -36,7 +36,7 @@ class AuthController(Controller):
         return Message("已注销")
 
     @get("/me", summary="当前用户")
-    async def me(self, actor: Actor) -> UserRead:
+    async def me(self, actor: CurrentActor) -> UserRead:
         return UserRead(
             id=actor.id or 0, username=actor.username, display_name=actor.display_name, role=actor.role,
             unit_id=actor.unit_id, active=True, version=0,

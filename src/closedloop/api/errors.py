@@ -70,7 +70,7 @@ def _translate(message: str) -> tuple[str, str | None]:
         return "缺少必填字段", _join(path, m.group(1))
     if m := re.match(r"Object contains unknown field `(.+)`", message):
         return "不认识的字段", _join(path, m.group(1))
-    if m := re.match(r"Expected `(\w+)`, got `(\w+)`", message):
+    if m := re.match(r"Expected `([\w| ]+)`, got `(\w+)`", message):
         want = " 或 ".join(TYPE_NAMES.get(x, x) for x in m.group(1).split(" | "))
         return f"类型错误：应为{want}，收到的是{TYPE_NAMES.get(m.group(2), m.group(2))}", path
     if m := re.match(r"Expected `(.+?)`, got `(.+?)`", message):

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from litestar import Controller, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from closedloop.api.schemas import (
     AuditRead,
@@ -23,9 +23,8 @@ from closedloop.api.schemas import (
     read,
     read_all,
 )
-from closedloop.api.security import any_role
+from closedloop.api.security import CurrentActor, any_role
 from closedloop.services import items, progress
-from closedloop.services.common import Actor
 from closedloop.services.items import ItemFilter
 
 StageQ = Literal["drill", "calculate", "levers", "execute", "close", "review", "archived"]
@@ -41,50 +40,50 @@ class ItemController(Controller):
     @get("/", summary="事项列表：按计划、单位、阶段、亮灯、超期、时限筛选，排序，分页")
     async def list_items(
         self,
-        actor: Actor,
-        plan_id: Annotated[int | None, Parameter(ge=1)] = None,
-        unit_id: Annotated[int | None, Parameter(ge=1)] = None,
-        stage: StageQ | None = None,
-        light: LightQ | None = None,
-        overdue: bool | None = None,
-        mine: bool = False,
-        deadline_from: dt.date | None = None,
-        deadline_to: dt.date | None = None,
-        sort: SortQ = "code",
-        desc: bool = False,
-        page: Annotated[int, Parameter(ge=1, le=100000)] = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        actor: CurrentActor,
+        plan_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        unit_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        stage: FromQuery[StageQ | None] = None,
+        light: FromQuery[LightQ | None] = None,
+        overdue: FromQuery[bool | None] = None,
+        mine: FromQuery[bool] = False,
+        deadline_from: FromQuery[dt.date | None] = None,
+        deadline_to: FromQuery[dt.date | None] = None,
+        sort: FromQuery[SortQ] = "code",
+        desc: FromQuery[bool] = False,
+        page: Annotated[int, QueryParameter(ge=1, le=100000)] = 1,
+        page_size: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> ItemPage:
         f = ItemFilter(plan_id, unit_id, stage, light, overdue, deadline_from, deadline_to, mine, sort, desc, page, page_size)
         rows, total = await items.list_items(f, actor)
         return ItemPage(items=read_all(ItemRead, rows), page=Page(total=total, page=page, page_size=page_size))
 
     @get("/{item_id:int}", summary="事项详情")
-    async def get_item(self, item_id: int) -> ItemRead:
+    async def get_item(self, item_id: FromPath[int]) -> ItemRead:
         return read(ItemRead, await items.get_item(item_id))
 
     @patch("/{item_id:int}", summary="修改事项：管理员指定单位、责任人、时限；牵头单位更新责任人和复盘记录")
-    async def update_item(self, actor: Actor, item_id: int, data: ItemUpdate) -> ItemRead:
+    async def update_item(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[ItemUpdate]) -> ItemRead:
         return read(ItemRead, await items.update_item(actor, item_id, data.version, changes(data)))
 
     @get("/{item_id:int}/gate", summary="阶段门槛清单：推进到下一阶段还缺什么")
-    async def gate(self, item_id: int) -> GateRead:
+    async def gate(self, item_id: FromPath[int]) -> GateRead:
         return read(GateRead, await items.gate_checklist(item_id))
 
     @post("/{item_id:int}/transitions", status_code=200, summary="推进或退回阶段；门槛不满足返回 409 并列出全部原因")
-    async def transition(self, actor: Actor, item_id: int, data: TransitionIn) -> TransitionOut:
+    async def transition(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[TransitionIn]) -> TransitionOut:
         return read(TransitionOut, await items.transition(actor, item_id, data.to, data.reason))
 
     @get("/{item_id:int}/history", summary="事项变更记录（审计）")
-    async def history(self, item_id: int) -> list[AuditRead]:
+    async def history(self, item_id: FromPath[int]) -> list[AuditRead]:
         return read_all(AuditRead, await items.history(item_id))
 
     @get("/{item_id:int}/reports", summary="进度填报列表")
-    async def list_reports(self, item_id: int) -> list[ReportRead]:
+    async def list_reports(self, item_id: FromPath[int]) -> list[ReportRead]:
         return read_all(ReportRead, await progress.list_reports(item_id))
 
     @post("/{item_id:int}/reports", summary="进度填报：同时更新目标实际值和项目进度（原子操作）")
-    async def create_report(self, actor: Actor, item_id: int, data: ReportCreate) -> ReportRead:
+    async def create_report(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[ReportCreate]) -> ReportRead:
         row = await progress.create_report(
             actor,
             item_id,

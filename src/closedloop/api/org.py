@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from litestar import Controller, get, patch, post
+from litestar.params import FromPath, JSONBody
 
 from closedloop.api.schemas import UnitCreate, UnitRead, UnitUpdate, UserCreate, UserRead, UserUpdate, changes, read, read_all
-from closedloop.api.security import admin_only, any_role
+from closedloop.api.security import CurrentActor, admin_only, any_role
 from closedloop.services import org
-from closedloop.services.common import Actor
 
 
 class UnitController(Controller):
@@ -19,11 +19,11 @@ class UnitController(Controller):
         return read_all(UnitRead, await org.list_units())
 
     @post("/", guards=[admin_only], summary="新增单位")
-    async def create_unit(self, actor: Actor, data: UnitCreate) -> UnitRead:
+    async def create_unit(self, actor: CurrentActor, data: JSONBody[UnitCreate]) -> UnitRead:
         return read(UnitRead, await org.create_unit(actor, data.name, data.webhook_url))
 
     @patch("/{unit_id:int}", guards=[admin_only], summary="修改单位")
-    async def update_unit(self, actor: Actor, unit_id: int, data: UnitUpdate) -> UnitRead:
+    async def update_unit(self, actor: CurrentActor, unit_id: FromPath[int], data: JSONBody[UnitUpdate]) -> UnitRead:
         return read(UnitRead, await org.update_unit(actor, unit_id, data.version, changes(data)))
 
 
@@ -37,10 +37,10 @@ class UserController(Controller):
         return read_all(UserRead, await org.list_users())
 
     @post("/", summary="新增用户")
-    async def create_user(self, actor: Actor, data: UserCreate) -> UserRead:
+    async def create_user(self, actor: CurrentActor, data: JSONBody[UserCreate]) -> UserRead:
         row = await org.create_user(actor, data.username, data.password, data.role, data.unit_id, data.display_name)
         return read(UserRead, row)
 
     @patch("/{user_id:int}", summary="修改用户（角色、单位、密码、停用）")
-    async def update_user(self, actor: Actor, user_id: int, data: UserUpdate) -> UserRead:
+    async def update_user(self, actor: CurrentActor, user_id: FromPath[int], data: JSONBody[UserUpdate]) -> UserRead:
         return read(UserRead, await org.update_user(actor, user_id, data.version, changes(data)))

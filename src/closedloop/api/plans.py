@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
 
 from closedloop.api.schemas import (
     GoalRead,
@@ -15,9 +16,8 @@ from closedloop.api.schemas import (
     read,
     read_all,
 )
-from closedloop.api.security import admin_only, any_role
+from closedloop.api.security import CurrentActor, admin_only, any_role
 from closedloop.services import plans
-from closedloop.services.common import Actor
 
 
 class PlanController(Controller):
@@ -29,7 +29,7 @@ class PlanController(Controller):
         return read_all(PlanRead, await plans.list_plans())
 
     @get("/{plan_id:int}", guards=[any_role], summary="计划结构：目标、分项与事项")
-    async def get_plan(self, plan_id: int) -> PlanTree:
+    async def get_plan(self, plan_id: FromPath[int]) -> PlanTree:
         tree = await plans.plan_tree(plan_id)
         return PlanTree(
             id=tree["id"], title=tree["title"], issuer=tree["issuer"], issued_on=tree["issued_on"], year=tree["year"],
@@ -41,6 +41,6 @@ class PlanController(Controller):
         )
 
     @post("/import", guards=[admin_only], status_code=200, summary="导入计划全文（preview=true 只解析不保存）")
-    async def import_plan(self, actor: Actor, data: PlanImportIn) -> PlanImportOut:
+    async def import_plan(self, actor: CurrentActor, data: JSONBody[PlanImportIn]) -> PlanImportOut:
         return read(PlanImportOut, await plans.import_plan(actor, data.text, preview=data.preview))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
@@ -63,3 +64,7 @@ def current_actor(request: Request) -> Actor:
     if not isinstance(actor, Actor):
         raise NotAuthorizedException("请先登录")
     return actor
+
+
+# The authenticated user, injected into handlers as ``actor: CurrentActor``.
+CurrentActor = NamedDependency[Actor]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from closedloop.api.schemas import (
     ActionRead,
@@ -25,9 +25,8 @@ from closedloop.api.schemas import (
     read,
     read_all,
 )
-from closedloop.api.security import any_role, supervisor_or_admin
+from closedloop.api.security import CurrentActor, any_role, supervisor_or_admin
 from closedloop.services import notify, supervision
-from closedloop.services.common import Actor
 
 
 class SupervisionController(Controller):
@@ -38,12 +37,12 @@ class SupervisionController(Controller):
     @get("/supervision/overdue", guards=[supervisor_or_admin], summary="超期和红灯事项：超期天数与督办阶段")
     async def overdue(
         self,
-        unit_id: Annotated[int | None, Parameter(ge=1)] = None,
-        section_id: Annotated[int | None, Parameter(ge=1)] = None,
-        stage: Literal["drill", "calculate", "levers", "execute"] | None = None,
-        light: Literal["blue", "green", "yellow", "red"] | None = None,
-        page: Annotated[int, Parameter(ge=1, le=100000)] = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        unit_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        section_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        stage: FromQuery[Literal["drill", "calculate", "levers", "execute"] | None] = None,
+        light: FromQuery[Literal["blue", "green", "yellow", "red"] | None] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=100000)] = 1,
+        page_size: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> OverduePage:
         rows, total = await supervision.overdue_list(
             unit_id=unit_id, section_id=section_id, stage=stage, light=light, page=page, page_size=page_size
@@ -51,35 +50,35 @@ class SupervisionController(Controller):
         return OverduePage(items=read_all(OverdueRow, rows), page=Page(total=total, page=page, page_size=page_size))
 
     @post("/supervision/urge", guards=[supervisor_or_admin], summary="催办（可批量）")
-    async def urge(self, actor: Actor, data: UrgeIn) -> list[ActionRead]:
+    async def urge(self, actor: CurrentActor, data: JSONBody[UrgeIn]) -> list[ActionRead]:
         return read_all(ActionRead, await supervision.urge(actor, data.item_ids, data.message))
 
     @post("/items/{item_id:int}/orders", guards=[supervisor_or_admin], summary="下发督办单")
-    async def order(self, actor: Actor, item_id: int, data: OrderIn) -> ActionRead:
+    async def order(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[OrderIn]) -> ActionRead:
         return read(ActionRead, await supervision.order(actor, item_id, data.message, data.respond_by))
 
     @get("/items/{item_id:int}/actions", summary="事项的督办记录")
-    async def actions(self, item_id: int) -> list[ActionRead]:
+    async def actions(self, item_id: FromPath[int]) -> list[ActionRead]:
         return read_all(ActionRead, await supervision.actions(item_id))
 
     @post("/actions/{action_id:int}/response", status_code=200, summary="责任单位回复催办或督办单")
-    async def respond(self, actor: Actor, action_id: int, data: ResponseIn) -> ActionRead:
+    async def respond(self, actor: CurrentActor, action_id: FromPath[int], data: JSONBody[ResponseIn]) -> ActionRead:
         return read(ActionRead, await supervision.respond(actor, action_id, data.version, data.response))
 
     @get("/items/{item_id:int}/extensions", summary="延期申请列表")
-    async def extensions(self, item_id: int) -> list[ExtensionRead]:
+    async def extensions(self, item_id: FromPath[int]) -> list[ExtensionRead]:
         return read_all(ExtensionRead, await supervision.extensions(item_id))
 
     @post("/items/{item_id:int}/extensions", summary="申请延期（须在完成时限之前）")
-    async def request_extension(self, actor: Actor, item_id: int, data: ExtensionIn) -> ExtensionRead:
+    async def request_extension(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[ExtensionIn]) -> ExtensionRead:
         return read(ExtensionRead, await supervision.request_extension(actor, item_id, data.new_deadline, data.reason))
 
     @post("/extensions/{request_id:int}/decision", guards=[supervisor_or_admin], status_code=200, summary="批准或驳回延期")
-    async def decide(self, actor: Actor, request_id: int, data: DecisionIn) -> ExtensionRead:
+    async def decide(self, actor: CurrentActor, request_id: FromPath[int], data: JSONBody[DecisionIn]) -> ExtensionRead:
         return read(ExtensionRead, await supervision.decide_extension(actor, request_id, data.version, data.approve, data.reason))
 
     @post("/items/{item_id:int}/closure", guards=[supervisor_or_admin], status_code=200, summary="销号（闭环→复盘）或驳回（退回实干）")
-    async def closure(self, actor: Actor, item_id: int, data: ClosureIn) -> TransitionOut:
+    async def closure(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[ClosureIn]) -> TransitionOut:
         return read(TransitionOut, await supervision.verify_closure(actor, item_id, data.approve, data.reason))
 
 
@@ -89,10 +88,10 @@ class InboxController(Controller):
     guards = [any_role]
 
     @get("/", summary="我的消息：提醒、催办、督办单")
-    async def inbox(self, actor: Actor, unread: bool = False) -> list[NotificationRead]:
+    async def inbox(self, actor: CurrentActor, unread: FromQuery[bool] = False) -> list[NotificationRead]:
         return read_all(NotificationRead, await notify.inbox(actor, unread_only=unread))
 
     @post("/{notification_id:int}/read", status_code=200, summary="标记已读")
-    async def mark_read(self, actor: Actor, notification_id: int) -> Message:
+    async def mark_read(self, actor: CurrentActor, notification_id: FromPath[int]) -> Message:
         await notify.mark_read(actor, notification_id)
         return Message("已读")

@@ -68,11 +68,12 @@ async def prepare_engine() -> None:
     db = get_engine()
     if isinstance(db, SQLiteEngine):
         await db.run_ddl("PRAGMA journal_mode=WAL")
-    elif isinstance(db, PostgresEngine):
+    elif isinstance(db, PostgresEngine) and db.pool is None:
         await db.start_connection_pool(min_size=1, max_size=10)
 
 
 async def close_engine() -> None:
     db = get_engine()
-    if isinstance(db, PostgresEngine):
+    if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
+        db.pool = None

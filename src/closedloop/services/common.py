@@ -105,7 +105,7 @@ async def versioned_update(table: type[Table], row_id: int, version: int, values
     version cannot both succeed: the second gets Conflict and changes nothing.
     """
     values = {**values, table.version: table.version + 1}  # type: ignore[attr-defined]
-    if "updated_at" in table._meta.column_names:  # type: ignore[attr-defined]
+    if hasattr(table, "updated_at"):
         values[table.updated_at] = Clock.now()  # type: ignore[attr-defined]
     rows = await table.update(values).where((table.id == row_id) & (table.version == version)).returning(*table.all_columns())  # type: ignore[attr-defined]
     if rows:

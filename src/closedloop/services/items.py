@@ -217,6 +217,8 @@ async def transition(actor: Actor, item_id: int, to: str, reason: str | None) ->
         current = Stage(item["stage"])
         facts = await item_facts(item, supervisor_verified=actor.is_supervisor or actor.is_admin)
         check = check_move(current, target, facts, is_supervisor=actor.is_supervisor or actor.is_admin, reason=reason)
+        if actor.is_supervisor and check.direction == "forward" and current != Stage.CLOSE:
+            raise Forbidden("督查室不代替责任单位推进阶段；可退回事项或在闭环阶段销号")
         if not check.allowed:
             raise GateNotMet(
                 f"不能从「{STAGE_NAMES[current]}」进入「{STAGE_NAMES[target]}」：{len(check.problems)} 项条件未满足",
@@ -251,7 +253,7 @@ async def transition(actor: Actor, item_id: int, to: str, reason: str | None) ->
 
 async def history(item_id: int) -> list[dict]:
     await item_exists(item_id)
-    return await AuditEvent.select().where(AuditEvent.item == item_id).order_by(AuditEvent.at).order_by(AuditEvent.id)
+    return await AuditEvent.select().where(AuditEvent.item == item_id).order_by(AuditEvent.id).output(load_json=True)
 
 
 async def transitions(item_id: int) -> list[dict]:

@@ -137,13 +137,13 @@ def _split(kind: Kind, values: dict) -> tuple[dict, dict]:
 
 async def list_records(kind: Kind, item_id: int) -> list[dict]:
     await item_exists(item_id)
-    rows = await kind.table.select().where(kind.table.item == item_id).order_by(kind.table.id)  # type: ignore[attr-defined]
+    rows = await kind.table.select().where(kind.table.item == item_id).order_by(kind.table.id).output(load_json=True)  # type: ignore[attr-defined]
     links = await links_of(kind, [r["id"] for r in rows])
     return [{**r, **links[r["id"]]} for r in rows]
 
 
 async def get_record(kind: Kind, record_id: int) -> dict:
-    row = await kind.table.select().where(kind.table.id == record_id).first()
+    row = await kind.table.select().where(kind.table.id == record_id).first().output(load_json=True)
     if row is None:
         raise NotFound(f"{kind.name}不存在")
     links = await links_of(kind, [record_id])
@@ -169,15 +169,16 @@ async def create_record(kind: Kind, actor: Actor, item_id: int, values: dict) ->
         full = {**row, **links}
         await audit(actor, "create", kind.entity, row["id"], item_id=item_id, after=full)
         await lights.refresh(today, [item_id])
-    return full
+        return await get_record(kind, row["id"])
 
 
 async def update_record(kind: Kind, actor: Actor, record_id: int, version: int, values: dict) -> dict:
     today = Clock.today()
     async with write_tx():
-        before = await kind.table.select().where(kind.table.id == record_id).first()
+        before = await kind.table.select().where(kind.table.id == record_id).first().output(load_json=True)
         if before is None or before.get("item") is None:
             raise NotFound(f"{kind.name}不存在")
+        before = {**before, **(await links_of(kind, [record_id]))[record_id]}
         item = await item_for_write(actor, before["item"])
         _check_owner(actor, before, item, kind)
         own, link_values = _split(kind, values)
@@ -188,13 +189,12 @@ async def update_record(kind: Kind, actor: Actor, record_id: int, version: int, 
             own["actual_on"] = today
         if kind is PROJECT and "progress" in own and not 0 <= own["progress"] <= 100:
             raise Invalid("进度必须在 0 到 100 之间", [Issue("out_of_range", "进度必须在 0 到 100 之间", "progress")])
-        row = await versioned_update(kind.table, record_id, version, {getattr(kind.table, k): v for k, v in own.items()}, kind.name)
-        links = await _set_links(kind, record_id, link_values)
-        old_links = (await links_of(kind, [record_id]))[record_id] if not links else {}
-        full = {**row, **old_links, **links}
-        await audit(actor, "update", kind.entity, record_id, item_id=before["item"], before=before, after=full)
+        await versioned_update(kind.table, record_id, version, {getattr(kind.table, k): v for k, v in own.items()}, kind.name)
+        await _set_links(kind, record_id, link_values)
         await lights.refresh(today, [before["item"]])
-    return full
+        fresh = await get_record(kind, record_id)
+        await audit(actor, "update", kind.entity, record_id, item_id=before["item"], before=before, after=fresh)
+        return fresh
 
 
 async def delete_record(kind: Kind, actor: Actor, record_id: int, version: int) -> None:

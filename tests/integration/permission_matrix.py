@@ -1,0 +1,100 @@
+"""The permission matrix as data: every write operation × role × own or other unit.
+
+Each row names a route (method and path template as registered) and the status each
+actor expects. ``lead_own`` is the lead of the unit that answers for the record; ``lead_other``
+a lead of an unrelated unit; ``lead_coop`` a lead of a cooperating unit on the same item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+ACTORS = ("admin", "supervisor", "lead_own", "lead_other", "lead_coop")
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    method: str
+    route: str  # as registered in the app
+    url: Callable[[Any], str]
+    body: Callable[[Any], Any] | None
+    expect: dict[str, int]
+
+
+def allow(*who: str, ok: int = 200, deny: int = 403) -> dict[str, int]:
+    return {a: (ok if a in who else deny) for a in ACTORS}
+
+
+UNIT_DATA = ("admin", "lead_own")
+SUPERVISION = ("admin", "supervisor")
+
+OPS: list[Op] = [
+    Op("update item", "PATCH", "/api/v1/items/{item_id:int}", lambda w: f"/api/v1/items/{w.item_a.id}",
+       lambda w: {"version": 1, "responsible_person": "李四"}, allow(*UNIT_DATA)),
+    Op("transition forward", "POST", "/api/v1/items/{item_id:int}/transitions", lambda w: f"/api/v1/items/{w.item_a.id}/transitions",
+       lambda w: {"to": "calculate"}, allow(*UNIT_DATA)),
+    Op("create goal", "POST", "/api/v1/items/{item_id:int}/goals", lambda w: f"/api/v1/items/{w.item_a.id}/goals",
+       lambda w: {"subject": "专利授权", "target": 10}, allow(*UNIT_DATA, "lead_coop", ok=201)),
+    Op("update goal", "PATCH", "/api/v1/goals/{goal_id:int}", lambda w: f"/api/v1/goals/{w.goal_a.id}",
+       lambda w: {"version": 1, "actual": 310}, allow(*UNIT_DATA)),
+    Op("delete goal", "DELETE", "/api/v1/goals/{goal_id:int}", lambda w: f"/api/v1/goals/{w.goal_spare.id}?version=1",
+       None, allow(*UNIT_DATA, ok=204)),
+    Op("create problem", "POST", "/api/v1/items/{item_id:int}/problems", lambda w: f"/api/v1/items/{w.item_a.id}/problems",
+       lambda w: {"description": "用地指标不足"}, allow(*UNIT_DATA, "lead_coop", ok=201)),
+    Op("update problem", "PATCH", "/api/v1/problems/{problem_id:int}", lambda w: f"/api/v1/problems/{w.problem_a.id}",
+       lambda w: {"version": 1, "status": "resolved", "resolution": "已协调"}, allow(*UNIT_DATA)),
+    Op("delete problem", "DELETE", "/api/v1/problems/{problem_id:int}", lambda w: f"/api/v1/problems/{w.problem_a.id}?version=1",
+       None, allow(*UNIT_DATA, ok=204)),
+    Op("create project", "POST", "/api/v1/items/{item_id:int}/projects", lambda w: f"/api/v1/items/{w.item_a.id}/projects",
+       lambda w: {"name": "孵化器扩建"}, allow(*UNIT_DATA, "lead_coop", ok=201)),
+    Op("update project", "PATCH", "/api/v1/projects/{project_id:int}", lambda w: f"/api/v1/projects/{w.project_a.id}",
+       lambda w: {"version": 1, "progress": 30}, allow(*UNIT_DATA)),
+    Op("delete project", "DELETE", "/api/v1/projects/{project_id:int}", lambda w: f"/api/v1/projects/{w.project_a.id}?version=1",
+       None, allow(*UNIT_DATA, ok=204)),
+    Op("create result", "POST", "/api/v1/items/{item_id:int}/results", lambda w: f"/api/v1/items/{w.item_a.id}/results",
+       lambda w: {"description": "新认定高企 8 家"}, allow(*UNIT_DATA, "lead_coop", ok=201)),
+    Op("update result", "PATCH", "/api/v1/results/{result_id:int}", lambda w: f"/api/v1/results/{w.result_a.id}",
+       lambda w: {"version": 1, "value": 12}, allow(*UNIT_DATA)),
+    Op("delete result", "DELETE", "/api/v1/results/{result_id:int}", lambda w: f"/api/v1/results/{w.result_a.id}?version=1",
+       None, allow(*UNIT_DATA, ok=204)),
+    Op("verify result", "POST", "/api/v1/results/{result_id:int}/verify", lambda w: f"/api/v1/results/{w.result_a.id}/verify",
+       lambda w: {"version": 1}, allow(*SUPERVISION)),
+    Op("add evidence link", "POST", "/api/v1/results/{result_id:int}/evidence/link",
+       lambda w: f"/api/v1/results/{w.result_a.id}/evidence/link", lambda w: {"url": "https://example.org/a"},
+       allow(*UNIT_DATA, ok=201)),
+    Op("upload evidence", "POST", "/api/v1/results/{result_id:int}/evidence/file",
+       lambda w: f"/api/v1/results/{w.result_a.id}/evidence/file", "multipart", allow(*UNIT_DATA, ok=201)),
+    Op("progress report", "POST", "/api/v1/items/{item_id:int}/reports", lambda w: f"/api/v1/items/{w.item_a.id}/reports",
+       lambda w: {"period": "2024-W23", "narrative": "进展", "goals": [{"goal_id": w.goal_a.id, "value": 305}]},
+       allow(*UNIT_DATA, ok=201)),
+    Op("request extension", "POST", "/api/v1/items/{item_id:int}/extensions", lambda w: f"/api/v1/items/{w.item_a.id}/extensions",
+       lambda w: {"new_deadline": "2025-03-31", "reason": "设备到货延迟"}, allow(*UNIT_DATA, ok=201)),
+    Op("decide extension", "POST", "/api/v1/extensions/{request_id:int}/decision",
+       lambda w: f"/api/v1/extensions/{w.extension.id}/decision", lambda w: {"version": 1, "approve": True},
+       allow(*SUPERVISION)),
+    Op("urge", "POST", "/api/v1/supervision/urge", lambda w: "/api/v1/supervision/urge",
+       lambda w: {"item_ids": [w.item_a.id], "message": "请加快进度"}, allow(*SUPERVISION, ok=201)),
+    Op("order", "POST", "/api/v1/items/{item_id:int}/orders", lambda w: f"/api/v1/items/{w.item_a.id}/orders",
+       lambda w: {"message": "请于本周报送整改方案", "respond_by": "2024-06-10"}, allow(*SUPERVISION, ok=201)),
+    Op("respond to action", "POST", "/api/v1/actions/{action_id:int}/response",
+       lambda w: f"/api/v1/actions/{w.action.id}/response", lambda w: {"version": 1, "response": "已落实"},
+       allow("admin", "lead_own")),
+    Op("closure", "POST", "/api/v1/items/{item_id:int}/closure", lambda w: f"/api/v1/items/{w.item_close.id}/closure",
+       lambda w: {"approve": True}, allow(*SUPERVISION)),
+    Op("create unit", "POST", "/api/v1/units", lambda w: "/api/v1/units", lambda w: {"name": "区统计局"},
+       allow("admin", ok=201)),
+    Op("update unit", "PATCH", "/api/v1/units/{unit_id:int}", lambda w: f"/api/v1/units/{w.unit_c.id}",
+       lambda w: {"version": 1, "name": "区教育委员会"}, allow("admin")),
+    Op("create user", "POST", "/api/v1/users", lambda w: "/api/v1/users",
+       lambda w: {"username": "newlead", "password": "long-enough", "role": "lead", "unit_id": w.unit_c.id},
+       allow("admin", ok=201)),
+    Op("update user", "PATCH", "/api/v1/users/{user_id:int}", lambda w: f"/api/v1/users/{w.users['lead_c'].id}",
+       lambda w: {"version": 1, "display_name": "王五"}, allow("admin")),
+    Op("import plan", "POST", "/api/v1/plans/import", lambda w: "/api/v1/plans/import",
+       lambda w: {"text": "某区2025年工作要点\n二、重点工作\n（一）抓创新。一是建平台。", "preview": True}, allow("admin")),
+]
+
+# Writes every logged-in user may do to their own session or inbox; not unit data.
+SELF_SERVICE = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/inbox/{notification_id:int}/read")}
