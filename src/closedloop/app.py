@@ -5,7 +5,13 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
+from pathlib import Path
+
 from litestar import Litestar, get
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -16,10 +22,15 @@ from closedloop.api.errors import EXCEPTION_HANDLERS
 from closedloop.api.items import ItemController
 from closedloop.api.org import UnitController, UserController
 from closedloop.api.plans import PlanController
+from closedloop.api.publications import PublicationController
 from closedloop.api.records import GoalController, ProblemController, ProjectController, ResultController
 from closedloop.api.security import PUBLIC_OPT, auth_middleware, current_actor
 from closedloop.api.supervision import InboxController, SupervisionController
 from closedloop.settings import get_settings
+from closedloop.web.public import PublicController
+
+
+WEB_DIR = Path(__file__).parent / "web"
 
 
 @get("/healthz", opt={PUBLIC_OPT: True}, include_in_schema=False)
@@ -27,17 +38,32 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
+@get("/", opt={PUBLIC_OPT: True}, include_in_schema=False)
+async def index() -> Redirect:
+    return Redirect(path="/rankings")
+
+
 def create_app(*, run_scheduler: bool | None = None) -> Litestar:
     settings = get_settings()
+
+    start_scheduler = settings.scheduler if run_scheduler is None else run_scheduler
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         from closedloop.db.engine import close_engine, prepare_engine
 
         await prepare_engine()
+        scheduler = None
+        if start_scheduler:
+            from closedloop.scheduler.runner import build_scheduler
+
+            scheduler = build_scheduler()
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
             await close_engine()
 
     return Litestar(
@@ -54,7 +80,12 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             ResultController,
             SupervisionController,
             InboxController,
+            PublicationController,
+            PublicController,
+            index,
+            create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt={PUBLIC_OPT: True}, include_in_schema=False),
         ],
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         dependencies={"actor": Provide(current_actor, sync_to_thread=False)},
         middleware=[auth_middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

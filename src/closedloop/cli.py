@@ -156,6 +156,89 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scan(args: argparse.Namespace) -> int:
+    from closedloop.services import scan
+
+    report = asyncio.run(_with_db(scan.scan))
+    print(f"扫描完成：{report.summary()}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from closedloop.domain.errors import DomainError
+    from closedloop.services import publishing
+    from closedloop.services.common import Clock, local_zone
+
+    if args.as_of:
+        try:
+            day = dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            return _fail("--as-of 应为日期 YYYY-MM-DD")
+        Clock.fixed = dt.datetime.combine(day, dt.time(23, 59), tzinfo=local_zone())
+
+    async def run():
+        if args.period:
+            pub, created = await publishing.publish(args.cadence, args.period)
+            return [(pub, created)]
+        return [(p, True) for p in await publishing.publish_due(args.cadence)]
+
+    try:
+        done = asyncio.run(_with_db(run))
+    except DomainError as exc:
+        return _fail(exc.message + "".join(f"（{p.message}）" for p in exc.problems))
+    if not done:
+        print("没有需要发布的晾晒：各期均已发布。")
+    for pub, created in done:
+        state = "已发布" if created else "已存在，未重复发布"
+        print(f"{pub['title']} 第 {pub['edition']} 版{state}；哈希 {pub['content_hash']}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from closedloop.services import publishing
+
+    count, breaks = asyncio.run(_with_db(publishing.verify_chain))
+    if breaks:
+        print(f"哈希链校验失败：共 {count} 版，{len(breaks)} 处问题：")
+        for b in breaks:
+            print("  " + b)
+        return 1
+    print(f"哈希链完整：共 {count} 版晾晒，内容与链接均一致。")
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    import logging
+
+    from closedloop.scheduler.runner import build_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    async def run():
+        from closedloop.db.engine import close_engine, prepare_engine
+        from closedloop.db.migrate import migrate
+
+        await migrate()
+        await prepare_engine()
+        sched = build_scheduler()
+        sched.start()
+        print("调度器已启动（Ctrl+C 停止）", flush=True)
+        try:
+            while True:
+                await asyncio.sleep(3600)
+        finally:
+            sched.shutdown(wait=False)
+            await close_engine()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="closedloop", description="closedloop：工作要点闭环管理")
     sub = p.add_subparsers(dest="command", required=True)
@@ -173,6 +256,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="parse and report, store nothing")
     s.add_argument("--json", action="store_true", help="print the parsed structure as JSON")
     s.set_defaults(func=cmd_import)
+
+    sub.add_parser("scan", help="run the deadline scan once").set_defaults(func=cmd_scan)
+    s = sub.add_parser("publish", help="publish due 晾晒 editions (or one period)")
+    s.add_argument("--cadence", default="weekly", choices=["weekly", "monthly", "quarterly"])
+    s.add_argument("--period", default=None, help="e.g. 2024-W15, 2024-05, 2024-Q2")
+    s.add_argument("--as-of", default=None, help="treat this date (YYYY-MM-DD) as today")
+    s.set_defaults(func=cmd_publish)
+    sub.add_parser("verify", help="recompute the publication hash chain").set_defaults(func=cmd_verify)
+    sub.add_parser("scheduler", help="run the scheduler as a process of its own").set_defaults(func=cmd_scheduler)
 
     unit = sub.add_parser("unit", help="units").add_subparsers(dest="unit_command", required=True)
     s = unit.add_parser("add", help="add a unit")

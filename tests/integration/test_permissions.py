@@ -5,7 +5,13 @@ import pytest
 import pytest_asyncio
 
 from closedloop.db.tables import AuditEvent
-from tests.factories import ExtensionRequestFactory, GoalFactory, SupervisionActionFactory, WorkItemFactory
+from tests.factories import (
+    ExtensionRequestFactory,
+    GoalFactory,
+    PublicationFactory,
+    SupervisionActionFactory,
+    WorkItemFactory,
+)
 from tests.integration.permission_matrix import ACTORS, OPS, SELF_SERVICE
 
 ACTOR_USER = {"admin": "admin", "supervisor": "supervisor", "lead_own": "lead_a", "lead_other": "lead_c", "lead_coop": "lead_b"}
@@ -16,6 +22,7 @@ async def matrix_world(world):
     world.goal_spare = await GoalFactory.create(plan=world.plan, item=world.item_a.id)
     world.extension = await ExtensionRequestFactory.create(item=world.item_b, old_deadline=world.item_b.deadline)
     world.action = await SupervisionActionFactory.create(item=world.item_a, unit=world.unit_a.id)
+    world.publication = await PublicationFactory.create(period="2024-W20")
     world.item_close = await WorkItemFactory.create(plan=world.plan, code="三是", lead_unit=world.unit_a, stage="close")
     return world
 

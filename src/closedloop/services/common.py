@@ -54,7 +54,12 @@ class Clock:
 
     @classmethod
     def today(cls) -> dt.date:
-        return cls.now().astimezone(ZoneInfo(get_settings().timezone)).date()
+        return cls.now().astimezone(local_zone()).date()
+
+
+def local_zone() -> ZoneInfo:
+    """The bureau's time zone (Asia/Shanghai unless configured)."""
+    return ZoneInfo(get_settings().timezone)
 
 
 def jsonable(value: Any) -> Any:

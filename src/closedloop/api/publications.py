@@ -1,0 +1,88 @@
+"""/api/v1/publications: the public JSON of every 晾晒 edition; corrections by supervisors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from closedloop.api.schemas import In, read, read_all
+from closedloop.api.security import PUBLIC_OPT, CurrentActor, supervisor_or_admin
+from closedloop.services import publishing
+
+
+class PublicationSummary(msgspec.Struct):
+    id: int
+    cadence: str
+    period: str
+    edition: int
+    title: str
+    cutoff: dt.datetime
+    published_at: dt.datetime
+    hash: str
+    previous_hash: str | None
+    corrects_id: int | None
+
+
+class PublicationRowRead(msgspec.Struct):
+    rank: int
+    previous_rank: int | None
+    unit_id: int
+    unit_name: str
+    score: float
+    goal_progress: float
+    problems_resolved: int
+    results_verified: int
+    overdue_items: int
+    urges: int
+    light: str
+
+
+class PublicationRead(msgspec.Struct):
+    id: int
+    cadence: str
+    period: str
+    edition: int
+    title: str
+    cutoff: dt.datetime
+    published_at: dt.datetime
+    hash: str
+    previous_hash: str | None
+    corrects_id: int | None
+    correction_reason: str | None
+    weights: dict[str, Any]
+    body_md: str
+    body_html: str
+    rows: list[PublicationRowRead]
+
+
+class CorrectionIn(In):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+def _summary(p: dict) -> dict:
+    out = {**p, "hash": p["content_hash"]}
+    if "rows" in p:
+        out["rows"] = [{**r, "unit_id": r["unit"]} for r in p["rows"]]
+    return out
+
+
+class PublicationController(Controller):
+    path = "/api/v1/publications"
+    tags = ["晾晒"]
+
+    @get("/", opt={PUBLIC_OPT: True}, security=[], summary="已发布的晾晒（公开）")
+    async def list_publications(self, cadence: FromQuery[Literal["weekly", "monthly", "quarterly"] | None] = None) -> list[PublicationSummary]:
+        return read_all(PublicationSummary, [_summary(p) for p in await publishing.list_publications(cadence)])
+
+    @get("/{publication_id:int}", opt={PUBLIC_OPT: True}, security=[], summary="一期晾晒的全文与排名（公开）")
+    async def get_publication(self, publication_id: FromPath[int]) -> PublicationRead:
+        return read(PublicationRead, _summary(await publishing.get_publication(publication_id)))
+
+    @post("/{publication_id:int}/corrections", guards=[supervisor_or_admin], summary="发布更正版（新版本，注明更正哪一版）")
+    async def correct(self, actor: CurrentActor, publication_id: FromPath[int], data: JSONBody[CorrectionIn]) -> PublicationRead:
+        pub = await publishing.correct(actor, publication_id, data.reason)
+        return read(PublicationRead, _summary(await publishing.get_publication(pub["id"])))

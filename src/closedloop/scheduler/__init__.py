@@ -1,0 +1,1 @@
+"""APScheduler wiring and the jobs, each a thin call into services/."""

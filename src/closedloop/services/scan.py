@@ -1,0 +1,125 @@
+"""The deadline scan: recompute lights and walk the escalation ladder (督办).
+
+Steps, each at most once per item and deadline (a unique ``dedupe_key``), each recorded as
+a supervision action and sent to the lead unit's inbox (and webhook):
+  T−3 临近提醒 → T+1 催办 (supervisors copied) → no response within 5 working days: listed
+  for 通报 → the unit red in 2 consecutive 晾晒 editions: its red items listed for 约谈.
+The ladder follows the current deadline: an approved 延期 moves it, so the ladder stops;
+scoring still uses the original deadline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from closedloop.db.engine import write_tx
+from closedloop.db.tables import Publication, PublicationRow, SupervisionAction, WorkdayOverride, WorkItem
+from closedloop.domain.workdays import workdays_between
+from closedloop.services import lights
+from closedloop.services.common import SYSTEM, Clock, audit, local_zone
+from closedloop.services.notify import notify
+from closedloop.services.supervision import LADDER_NAMES, OPEN_STAGES
+
+RESPONSE_WORKDAYS = 5
+
+
+@dataclass
+class ScanReport:
+    lights_changed: int = 0
+    steps: dict[str, int] = field(default_factory=lambda: {"reminder": 0, "urge": 0, "circular": 0, "interview": 0})
+
+    def summary(self) -> str:
+        parts = "，".join(f"{LADDER_NAMES[k]} {v} 项" for k, v in self.steps.items())
+        return f"亮灯更新 {self.lights_changed} 项；{parts}"
+
+
+async def _overrides() -> dict[dt.date, bool]:
+    return {r["day"]: r["is_workday"] for r in await WorkdayOverride.select()}
+
+
+async def _step(item: dict, kind: str, key: str, message: str) -> bool:
+    """Record one ladder step unless it already happened (the unique key decides)."""
+    async with write_tx():
+        inserted = await SupervisionAction.insert(
+            SupervisionAction(
+                item=item["id"], unit=item["lead_unit"], kind=kind, deadline=item["deadline"], message=message,
+                dedupe_key=key, created_at=Clock.now(),
+            )
+        ).on_conflict(target=SupervisionAction.dedupe_key, action="DO NOTHING").returning(SupervisionAction.id)
+        if not inserted:
+            return False
+        action_id = inserted[0]["id"]
+        title = f"【{LADDER_NAMES[kind]}】{item['code']} {item['title']}"
+        await notify(unit_id=item["lead_unit"], kind=kind, title=title, body=message, item_id=item["id"], action_id=action_id)
+        if kind != "reminder":
+            await notify(unit_id=None, kind="cc", title="抄送：" + title, body=message, item_id=item["id"], action_id=action_id)
+        await audit(SYSTEM, kind, "supervision_action", action_id, item_id=item["id"], after={"kind": kind, "deadline": item["deadline"], "key": key})
+    return True
+
+
+async def scan(now: dt.datetime | None = None) -> ScanReport:
+    today = (now or Clock.now()).astimezone(local_zone()).date()
+    report = ScanReport(lights_changed=await lights.refresh(today))
+    overrides = await _overrides()
+    soon = today + dt.timedelta(days=3)
+    candidates = await WorkItem.select(
+        WorkItem.id, WorkItem.code, WorkItem.title, WorkItem.lead_unit, WorkItem.deadline, WorkItem.light
+    ).where(
+        (WorkItem.kind == "item") & WorkItem.stage.is_in(OPEN_STAGES) & WorkItem.deadline.is_not_null()
+        & (WorkItem.deadline <= soon) & WorkItem.lead_unit.is_not_null()
+    )
+    urges = {}
+    if candidates:
+        for a in await SupervisionAction.select().where(
+            SupervisionAction.item.is_in([c["id"] for c in candidates]) & (SupervisionAction.kind == "urge") & SupervisionAction.dedupe_key.is_not_null()
+        ):
+            urges[(a["item"], a["deadline"])] = a
+    for item in candidates:
+        deadline = item["deadline"]
+        if today <= deadline:
+            days = (deadline - today).days
+            if await _step(item, "reminder", f"reminder:{item['id']}:{deadline}", f"距完成时限 {deadline} 还有 {days} 天，请抓紧推进。"):
+                report.steps["reminder"] += 1
+            continue
+        if today >= deadline + dt.timedelta(days=1):
+            msg = f"已超过完成时限 {deadline}，请立即推进并报送进展。"
+            if await _step(item, "urge", f"urge:{item['id']}:{deadline}", msg):
+                report.steps["urge"] += 1
+                continue
+        urge = urges.get((item["id"], deadline))
+        if urge and urge["responded_at"] is None:
+            urged_on = urge["created_at"].astimezone(local_zone()).date()
+            if workdays_between(urged_on, today, overrides) >= RESPONSE_WORKDAYS:
+                msg = f"催办后 {RESPONSE_WORKDAYS} 个工作日未回复，列入通报。"
+                if await _step(item, "circular", f"circular:{item['id']}:{deadline}", msg):
+                    report.steps["circular"] += 1
+    report.steps["interview"] = await _interviews()
+    return report
+
+
+async def _interviews() -> int:
+    """Units red in the two latest editions of a cadence: their red items are listed for 约谈."""
+    count = 0
+    for cadence_row in await Publication.select(Publication.cadence).distinct():
+        cadence = cadence_row["cadence"]
+        last_two = await Publication.select(Publication.id, Publication.period).where(
+            (Publication.cadence == cadence) & Publication.corrects.is_null()
+        ).order_by(Publication.period, ascending=False).limit(2)
+        if len(last_two) < 2:
+            continue
+        red = None
+        for pub in last_two:
+            units = {r["unit"] for r in await PublicationRow.select(PublicationRow.unit).where((PublicationRow.publication == pub["id"]) & (PublicationRow.light == "red"))}
+            red = units if red is None else red & units
+        if not red:
+            continue
+        period = last_two[0]["period"]
+        items = await WorkItem.select(WorkItem.id, WorkItem.code, WorkItem.title, WorkItem.lead_unit, WorkItem.deadline).where(
+            (WorkItem.kind == "item") & WorkItem.lead_unit.is_in(sorted(red)) & (WorkItem.light == "red") & WorkItem.stage.is_in(OPEN_STAGES)
+        )
+        for item in items:
+            msg = f"单位连续两期晾晒亮红灯（截至 {period}），列入约谈。"
+            if await _step(item, "interview", f"interview:{item['id']}:{cadence}:{period}", msg):
+                count += 1
+    return count

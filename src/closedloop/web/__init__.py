@@ -1,0 +1,1 @@
+"""Server-rendered pages (Jinja templates) over the same services as the API."""
