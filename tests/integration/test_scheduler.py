@@ -1,0 +1,229 @@
+"""The scan's escalation ladder and the 晾晒 publication, with a controllable clock."""
+
+import asyncio
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from closedloop.db.tables import Notification, Publication, PublicationRow, SupervisionAction, WorkItem
+from closedloop.services import publishing, scan
+from closedloop.services.common import Clock
+from tests.factories import GoalFactory, PlanFactory, ProgressReportFactory, ProgressValueFactory, UnitFactory, WorkItemFactory
+
+SH = dt.timezone(dt.timedelta(hours=8))
+
+
+def at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=SH)
+
+
+def kinds(rows):
+    return sorted(r["kind"] for r in rows)
+
+
+@pytest.fixture
+def clock():
+    yield Clock
+    Clock.fixed = None
+
+
+async def test_ladder_steps_happen_once_each(clean_db, clock):
+    deadline = dt.date(2024, 9, 27)  # a Friday before National Day
+    unit = await UnitFactory.create()
+    item = await WorkItemFactory.create(lead_unit=unit, deadline=deadline, original_deadline=deadline)
+    steps = [
+        (dt.date(2024, 9, 23), []),  # T−4: nothing
+        (dt.date(2024, 9, 24), ["reminder"]),  # T−3
+        (dt.date(2024, 9, 25), ["reminder"]),
+        (dt.date(2024, 9, 28), ["reminder", "urge"]),  # T+1, a Saturday
+        # working days since the urge: Sun 29 Sep (调休 make-up) 1, Mon 30 Sep 2,
+        # 1–7 Oct National Day holiday, 8 Oct 3, 9 Oct 4, 10 Oct 5
+        (dt.date(2024, 10, 7), ["reminder", "urge"]),
+        (dt.date(2024, 10, 9), ["reminder", "urge"]),
+        (dt.date(2024, 10, 10), ["circular", "reminder", "urge"]),
+        (dt.date(2024, 10, 20), ["circular", "reminder", "urge"]),
+    ]
+    for day, expected in steps:
+        clock.fixed = at(day)
+        await scan.scan()
+        await scan.scan()  # twice: still once each
+        rows = await SupervisionAction.select().where(SupervisionAction.item == item.id)
+        assert kinds(rows) == expected, day
+    inbox = await Notification.select(Notification.kind).where(Notification.unit == unit.id)
+    assert sorted(n["kind"] for n in inbox) == ["circular", "reminder", "urge"]
+    copies = await Notification.select(Notification.kind).where(Notification.unit.is_null())
+    assert [n["kind"] for n in copies] == ["cc", "cc"]
+
+
+async def test_response_stops_the_circular(clean_db, clock):
+    deadline = dt.date(2024, 6, 14)
+    item = await WorkItemFactory.create(deadline=deadline, original_deadline=deadline)
+    clock.fixed = at(dt.date(2024, 6, 17))
+    await scan.scan()
+    await SupervisionAction.update({SupervisionAction.responded_at: at(dt.date(2024, 6, 18))}).where(SupervisionAction.kind == "urge")
+    clock.fixed = at(dt.date(2024, 6, 30))
+    await scan.scan()
+    assert kinds(await SupervisionAction.select().where(SupervisionAction.item == item.id)) == ["urge"]
+
+
+async def test_extension_before_deadline_stops_the_ladder_but_original_deadline_scores(clean_db, clock):
+    deadline = dt.date(2024, 6, 14)
+    unit = await UnitFactory.create()
+    item = await WorkItemFactory.create(lead_unit=unit, deadline=deadline, original_deadline=deadline)
+    # approved extension: the deadline moves, the original stays
+    await WorkItem.update({WorkItem.deadline: dt.date(2024, 9, 30), WorkItem.extension_count: 1}).where(WorkItem.id == item.id)
+    clock.fixed = at(dt.date(2024, 6, 20))
+    await scan.scan()
+    assert await SupervisionAction.count().where(SupervisionAction.kind == "urge") == 0
+    pub, _ = await publishing.publish("weekly", "2024-W25")
+    row = await PublicationRow.select().where(PublicationRow.publication == pub["id"]).first()
+    assert row["overdue_items"] == 1 and row["light"] == "red"
+
+
+async def make_units():
+    plan = await PlanFactory.create(year=2024)
+    units = []
+    for n, (name, actual) in enumerate([("甲局", 80.0), ("乙局", 40.0), ("丙局", 10.0)]):
+        unit = await UnitFactory.create(name=name)
+        item = await WorkItemFactory.create(plan=plan, lead_unit=unit, code=f"{n}是")
+        goal = await GoalFactory.create(plan=plan, item=item.id, baseline=0.0, target=100.0, deadline=dt.date(2024, 12, 31))
+        report = await ProgressReportFactory.create(item=item, reported_on=dt.date(2024, 5, 31))
+        await ProgressValueFactory.create(report=report, goal=goal.id, value=actual)
+        units.append((unit, item, goal))
+    return plan, units
+
+
+async def test_publication_ranks_units_and_is_one_per_period(clean_db, clock):
+    await make_units()
+    clock.fixed = at(dt.date(2024, 6, 5))
+    pub, created = await publishing.publish("weekly", "2024-W23")
+    again, created_again = await publishing.publish("weekly", "2024-W23")
+    assert created and not created_again and again["id"] == pub["id"]
+    rows = await PublicationRow.select().where(PublicationRow.publication == pub["id"]).order_by(PublicationRow.rank)
+    assert [r["unit_name"] for r in rows] == ["甲局", "乙局", "丙局"]
+    assert [r["rank"] for r in rows] == [1, 2, 3]
+    # as of 2024-06-03 09:00 the trajectory expects 154/365 of the gap
+    expected = 154 / 365
+    assert rows[1]["goal_progress"] == pytest.approx(min(1, 0.4 / expected), abs=1e-6)
+    assert rows[0]["light"] == "blue" and rows[2]["light"] == "red"
+    assert "| 1 | 甲局 |" in pub["body_md"] and "<table>" in pub["body_html"]
+    assert await Publication.count() == 1
+
+
+async def test_concurrent_publish_gives_one_edition(clean_db, clock):
+    await make_units()
+    clock.fixed = at(dt.date(2024, 6, 5))
+    results = await asyncio.gather(*[publishing.publish("weekly", "2024-W23") for _ in range(4)])
+    assert sum(1 for _, created in results if created) == 1
+    assert await Publication.count() == 1
+
+
+async def test_rank_change_and_catch_up_each_as_of_its_cutoff(clean_db, clock):
+    _, units = await make_units()
+    clock.fixed = at(dt.date(2024, 6, 4))
+    await publishing.publish("weekly", "2024-W23")
+    # 丙 reports a big jump on 6 June; the service is down until 19 June
+    report = await ProgressReportFactory.create(item=units[2][1], reported_on=dt.date(2024, 6, 6))
+    await ProgressValueFactory.create(report=report, goal=units[2][2].id, value=95.0)
+    clock.fixed = at(dt.date(2024, 6, 19))
+    done = await publishing.publish_due("weekly")
+    assert [p["period"] for p in done] == ["2024-W24", "2024-W25"]
+    assert [p["cutoff"].date() for p in done] == [dt.date(2024, 6, 10), dt.date(2024, 6, 17)]
+    w24 = await PublicationRow.select().where(PublicationRow.publication == done[0]["id"]).order_by(PublicationRow.rank)
+    assert w24[0]["unit_name"] == "丙局" and w24[0]["previous_rank"] == 3
+    assert await publishing.publish_due("weekly") == []
+
+
+async def test_hash_chain_verifies_and_detects_tampering(clean_db, clock):
+    await make_units()
+    clock.fixed = at(dt.date(2024, 6, 19))
+    for period in ("2024-W23", "2024-W24", "2024-W25"):
+        await publishing.publish("weekly", period)
+    count, breaks = await publishing.verify_chain()
+    assert count == 3 and breaks == []
+    pubs = await Publication.select().order_by(Publication.id)
+    assert pubs[1]["previous_hash"] == pubs[0]["content_hash"]
+    await PublicationRow.update({PublicationRow.score: 99.0}).where(PublicationRow.publication == pubs[1]["id"])
+    _, breaks = await publishing.verify_chain()
+    assert len(breaks) == 1 and "内容哈希不符" in breaks[0] and "2024-W24" in breaks[0]
+
+
+async def test_correction_is_a_new_edition_naming_the_old(clean_db, clock):
+    from closedloop.services.common import Actor
+
+    await make_units()
+    clock.fixed = at(dt.date(2024, 6, 5))
+    first, _ = await publishing.publish("weekly", "2024-W23")
+    sup = Actor(id=None, username="sup", role="supervisor")
+    fixed = await publishing.correct(sup, first["id"], "单位名称有误")
+    assert fixed["edition"] == 2 and fixed["corrects"] == first["id"] and fixed["previous_hash"] == first["content_hash"]
+    assert "更正第 1 版" in fixed["body_md"]
+    assert await Publication.count() == 2
+    assert (await Publication.select(Publication.body_md).where(Publication.id == first["id"]).first())["body_md"] == first["body_md"]
+
+
+async def test_unit_name_is_text_never_a_tag(client, clock):
+    plan = await PlanFactory.create()
+    evil = await UnitFactory.create(name="<script>alert(1)</script>")
+    await WorkItemFactory.create(plan=plan, lead_unit=evil)
+    clock.fixed = at(dt.date(2024, 6, 5))
+    pub, _ = await publishing.publish("weekly", "2024-W23")
+    assert "<script>" not in pub["body_html"] and "&lt;script&gt;alert(1)&lt;/script&gt;" in pub["body_html"]
+    page = await client.get("/rankings")
+    assert page.status_code == 200 and "<script>alert" not in page.text and "&lt;script&gt;alert(1)" in page.text
+
+
+async def test_public_pages_and_json_need_no_login(client, clock):
+    await make_units()
+    clock.fixed = at(dt.date(2024, 6, 5))
+    pub, _ = await publishing.publish("weekly", "2024-W23")
+    r = await client.get("/rankings")
+    assert r.status_code == 200 and "甲局" in r.text and "2024年第23周工作晾晒" in r.text
+    assert (await client.get("/rankings/weekly/2024-W23")).status_code == 200
+    assert (await client.get("/rankings/weekly/2030-W01")).status_code == 404
+    listed = (await client.get("/api/v1/publications")).json()
+    assert listed[0]["hash"] == pub["content_hash"] and listed[0]["period"] == "2024-W23"
+    one = (await client.get(f"/api/v1/publications/{pub['id']}")).json()
+    assert [r["unit_name"] for r in one["rows"]] == ["甲局", "乙局", "丙局"]
+
+
+def _cli(args, env):
+    return subprocess.Popen([sys.executable, "-m", "closedloop.cli", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+async def test_two_publish_commands_at_once_make_one_edition(clean_db, database_url):
+    await make_units()
+    env = {**os.environ, "CLOSEDLOOP_DATABASE_URL": database_url}
+    procs = [_cli(["publish", "--cadence", "weekly", "--period", "2024-W23"], env) for _ in range(2)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert await Publication.count() == 1
+    assert sum("已发布" in o for o, _ in outs) == 1 and sum("已存在" in o for o, _ in outs) == 1
+
+
+async def test_two_scheduler_processes_publish_each_missed_period_once(clean_db, database_url):
+    """Two schedulers start after downtime: the missed weekly editions appear once each."""
+    await make_units()
+    now = dt.datetime.now(dt.timezone.utc)
+    latest = publishing.latest_due_period("weekly", now)
+    three_back = publishing.previous_period("weekly", publishing.previous_period("weekly", latest))
+    Clock.fixed = None
+    await publishing.publish("weekly", three_back)  # the last edition before the downtime
+    env = {**os.environ, "CLOSEDLOOP_DATABASE_URL": database_url, "CLOSEDLOOP_SCAN_MINUTES": "60"}
+    procs = [_cli(["scheduler"], env) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and await Publication.count() < 3:
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(2)  # give a duplicate the chance to appear
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.communicate(timeout=30)
+    periods = [r["period"] for r in await Publication.select(Publication.period).order_by(Publication.period)]
+    assert periods == [three_back, publishing.previous_period("weekly", latest), latest]
