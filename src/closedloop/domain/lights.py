@@ -51,7 +51,9 @@ def behind_points(g: GoalState, as_of: date) -> float | None:
     """Points behind the trajectory (negative: ahead); None if not computable."""
     if g.target is None or g.deadline is None:
         return None
-    done = completion(g.actual if g.actual is not None else g.baseline, g.baseline, g.target, g.comparator)
+    # no actual yet: the goal stands where it started (its baseline, or 0)
+    start_value = g.baseline if g.baseline is not None else 0.0
+    done = completion(g.actual if g.actual is not None else start_value, g.baseline, g.target, g.comparator)
     if done is None:
         return None
     expected = expected_completion(

@@ -152,7 +152,8 @@ async def update_item(actor: Actor, item_id: int, version: int, values: dict) ->
             missing = sorted(unit_ids - found)
             if missing:
                 raise Invalid("单位不存在", [Issue("unit_not_found", f"单位 {missing} 不存在", "cooperating_unit_ids" if coop else "lead_unit_id")])
-        if "deadline" in values and before["original_deadline"] is None:
+        if "deadline" in values and (before["original_deadline"] is None or before["extension_count"] == 0):
+            # the admin re-plans the deadline; only an approved 延期 keeps the original apart
             values["original_deadline"] = values["deadline"]
         row = await versioned_update(WorkItem, item_id, version, {getattr(WorkItem, k): v for k, v in values.items()}, "事项")
         if coop is not None:

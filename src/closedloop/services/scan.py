@@ -120,6 +120,6 @@ async def _interviews() -> int:
         )
         for item in items:
             msg = f"单位连续两期晾晒亮红灯（截至 {period}），列入约谈。"
-            if await _step(item, "interview", f"interview:{item['id']}:{cadence}:{period}", msg):
+            if await _step(item, "interview", f"interview:{item['id']}:{item['deadline']}", msg):
                 count += 1
     return count

@@ -109,3 +109,9 @@ def test_item_light_is_worst_goal_and_own_deadline():
     assert item_light([Light.BLUE, Light.YELLOW, Light.GREEN], deadline=None, done=False, as_of=MID) == Light.YELLOW
     assert item_light([Light.GREEN], deadline=date(2024, 6, 30), done=False, as_of=MID) == Light.RED
     assert item_light([], deadline=None, done=False, as_of=MID) is None
+
+
+def test_goal_without_baseline_or_actual_yet_gets_a_light():
+    fresh = GoalState(comparator=">=", baseline=None, target=200.0, deadline=DEADLINE, actual=None, start=START, last_report_on=MID)
+    assert goal_light(fresh, MID) == Light.RED  # half a year gone, nothing reported
+    assert goal_light(fresh, date(2024, 1, 10)) == Light.GREEN
