@@ -5,9 +5,12 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
+import logging
+import secrets
 from pathlib import Path
 
 from litestar import Litestar, get
+from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -27,10 +30,12 @@ from closedloop.api.records import GoalController, ProblemController, ProjectCon
 from closedloop.api.security import PUBLIC_OPT, auth_middleware, current_actor
 from closedloop.api.supervision import InboxController, SupervisionController
 from closedloop.settings import get_settings
-from closedloop.web.public import PublicController
+from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
+from closedloop.web.public import ExportController, PublicController, PublicPlanController
 
 
 WEB_DIR = Path(__file__).parent / "web"
+log = logging.getLogger("closedloop")
 
 
 @get("/healthz", opt={PUBLIC_OPT: True}, include_in_schema=False)
@@ -41,6 +46,13 @@ async def healthz() -> dict:
 @get("/", opt={PUBLIC_OPT: True}, include_in_schema=False)
 async def index() -> Redirect:
     return Redirect(path="/rankings")
+
+
+def _process_secret() -> str:
+    """A CSRF secret for one process. With several web workers set CLOSEDLOOP_SECRET_KEY so
+    that a form served by one worker is accepted by another."""
+    log.warning("CLOSEDLOOP_SECRET_KEY is not set: using a random CSRF secret for this process")
+    return secrets.token_hex(32)
 
 
 def create_app(*, run_scheduler: bool | None = None) -> Litestar:
@@ -82,9 +94,22 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             InboxController,
             PublicationController,
             PublicController,
+            PublicPlanController,
+            ExportController,
+            AuthPages,
+            LeadPages,
+            SupervisorPages,
+            AdminPages,
             index,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt={PUBLIC_OPT: True}, include_in_schema=False),
         ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key or _process_secret(),
+            cookie_httponly=False,  # the token is also rendered into forms; the session cookie is HttpOnly
+            cookie_samesite="lax",
+            cookie_secure=settings.secure_cookies,
+            exclude=["^/api/", "^/schema"],
+        ),
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         dependencies={"actor": Provide(current_actor, sync_to_thread=False)},
         middleware=[auth_middleware],

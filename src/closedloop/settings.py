@@ -54,6 +54,8 @@ class Settings(msgspec.Struct, frozen=True):
     lights: LightThresholds = LightThresholds()
     weights: ScoreWeights = ScoreWeights()
     webhook_timeout_s: float = 5.0
+    secret_key: str | None = None
+    secure_cookies: bool = False
 
     @property
     def is_postgres(self) -> bool:
@@ -87,6 +89,10 @@ def read_settings() -> Settings:
     ):
         if (v := _env(name)) is not None:
             kw[key] = int(v)
+    if (v := _env("SECRET_KEY")) is not None:
+        kw["secret_key"] = v
+    if (v := _env("SECURE_COOKIES")) is not None:
+        kw["secure_cookies"] = _flag(v)
     if (v := _env("CADENCES")) is not None:
         kw["cadences"] = tuple(c.strip() for c in v.split(",") if c.strip())
     if (v := _env("WEIGHTS")) is not None:

@@ -104,8 +104,27 @@ def _body(status: int, code: str, message: str, problems: list[dict]) -> dict:
     return {"error": {"status": status, "code": code, "message": message, "problems": problems}}
 
 
-def domain_error_handler(_: Request, exc: DomainError) -> Response:
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api/") or path.startswith("/schema"))
+
+
+def _page(request: Request, status: int, message: str) -> Response:
+    """Web pages get a page, never JSON or a stack trace: 401 goes to the login form."""
+    from urllib.parse import quote
+
+    from litestar.response import Redirect, Template
+
+    if status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(path=f"/login?next={quote(target)}&reason={quote(message)}")  # type: ignore[return-value]
+    return Template(template_name="error.html", context={"status": status, "message": message}, status_code=status)  # type: ignore[return-value]
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> Response:
     status, code = next((v for k, v in STATUS.items() if isinstance(exc, k)), (400, "error"))
+    if _is_page(request):
+        return _page(request, status, exc.message)
     problems = [{"code": p.code, "field": p.field, "message": p.message} for p in exc.problems]
     headers = {}
     if isinstance(exc, TooManyAttempts):
@@ -133,7 +152,7 @@ def validation_handler(_: Request, exc: ValidationException) -> Response:
     return Response(_body(400, "invalid_request", f"请求数据有误：{summary}", problems), status_code=400, media_type=MediaType.JSON)
 
 
-def http_error_handler(_: Request, exc: HTTPException) -> Response:
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     detail = str(exc.detail or "")
     # our own guards raise with a Chinese detail; framework defaults are English
@@ -145,12 +164,18 @@ def http_error_handler(_: Request, exc: HTTPException) -> Response:
         problems = [{"code": "malformed", "field": "body", "message": message}]
     else:
         message = HTTP_MESSAGES.get(status, "请求无法处理" if status < 500 else "服务器内部错误")
+    if _is_page(request) and status != 405:
+        if status == 403 and "csrf" in detail.lower():
+            message = "页面已过期或来源不明（CSRF 校验失败），请刷新页面后重试"
+        return _page(request, status, message)
     headers = dict(exc.headers or {})
     return Response(_body(status, "http_" + str(status), message, problems), status_code=status, headers=headers, media_type=MediaType.JSON)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if _is_page(request):
+        return _page(request, 500, "服务器内部错误，请稍后重试或联系管理员")
     return Response(_body(500, "internal", "服务器内部错误，请稍后重试或联系管理员", []), status_code=500, media_type=MediaType.JSON)
 
 

@@ -25,9 +25,20 @@ def bearer_token(connection: ASGIConnection) -> str | None:
     return None
 
 
+def is_api(path: str) -> bool:
+    return path.startswith("/api/")
+
+
 class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
+    """The API takes only bearer tokens; the web pages only the session cookie, which is
+    HttpOnly and SameSite, and whose forms carry a CSRF token. Keeping the two apart means
+    a cookie can never authorise an API call forged by another site."""
+
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
-        token = bearer_token(connection) or connection.cookies.get(SESSION_COOKIE)
+        if is_api(connection.url.path):
+            token = bearer_token(connection)
+        else:
+            token = connection.cookies.get(SESSION_COOKIE)
         if not token:
             raise NotAuthorizedException("请先登录")
         try:
@@ -38,7 +49,7 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
 
 
 auth_middleware = DefineMiddleware(
-    TokenAuthMiddleware, exclude=["^/schema", "^/rankings", "^/static", "^/$", "^/healthz"], exclude_from_auth_key=PUBLIC_OPT
+    TokenAuthMiddleware, exclude=["^/schema", "^/rankings", "^/static", "^/$", "^/healthz", "^/login", "^/plans/", "^/units/"], exclude_from_auth_key=PUBLIC_OPT
 )
 
 

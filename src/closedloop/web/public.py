@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
-from litestar.params import FromPath
+from typing import Literal
+
+import pygal
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
+from pygal.style import Style
 
 from closedloop.api.security import PUBLIC_OPT
 from closedloop.domain.lights import LIGHT_NAMES, Light
-from closedloop.services import publishing
-from closedloop.services.common import local_zone
+from closedloop.db.tables import Plan, PublicationRow, Unit
+from closedloop.domain.errors import Forbidden, NotFound
+from closedloop.domain.stages import STAGE_NAMES, Stage
+from closedloop.services import plans, publishing
+from closedloop.services.common import Actor, local_zone
+from closedloop.web import exports
 
 LIGHTS = {l.value: LIGHT_NAMES[l] for l in Light}
 
@@ -62,3 +70,88 @@ class PublicController(Controller):
         if pub is None:
             return _empty("未找到该期晾晒", f"{cadence} {period} 没有已发布的晾晒。", status=404)
         return _ranking(pub)
+
+    @get("/{cadence:str}/{period:str}/export")
+    async def export(self, cadence: FromPath[str], period: FromPath[str], format: FromQuery[Literal["csv", "xlsx"]] = "xlsx") -> Response:
+        pub = await publishing.latest_edition(cadence, period)
+        if pub is None:
+            raise NotFound(f"{cadence} {period} 没有已发布的晾晒")
+        rows = exports.ranking_rows(pub)
+        name = f"{pub['title']}-第{pub['edition']}版.{format}"
+        if format == "csv":
+            body, media = exports.to_csv(exports.RANKING_HEADER, rows), "text/csv; charset=utf-8"
+        else:
+            body, media = exports.to_xlsx("晾晒", exports.RANKING_HEADER, rows), exports.XLSX
+        return Response(body, media_type=media, headers={"Content-Disposition": exports.disposition(name)})
+
+
+class PublicPlanController(Controller):
+    """The plan's tree and each unit's history: public, like the rankings."""
+
+    opt = {PUBLIC_OPT: True}
+    include_in_schema = False
+
+    @get("/plans/{plan_id:int}")
+    async def plan(self, plan_id: FromPath[int]) -> Template:
+        tree = await plans.plan_tree(plan_id)
+        return Template(template_name="plan.html", context={"plan": tree, "lights": LIGHTS, "stages": {s.value: STAGE_NAMES[s] for s in Stage}})
+
+    @get("/units/{unit_id:int}")
+    async def unit(self, unit_id: FromPath[int]) -> Template:
+        unit = await Unit.select(Unit.id, Unit.name).where(Unit.id == unit_id).first()
+        if unit is None:
+            raise NotFound("单位不存在")
+        history = await unit_history(unit_id)
+        return Template(template_name="unit.html", context={"unit": unit, "history": history, "lights": LIGHTS})
+
+    @get("/units/{unit_id:int}/chart.svg")
+    async def chart(self, unit_id: FromPath[int]) -> Response:
+        unit = await Unit.select(Unit.name).where(Unit.id == unit_id).first()
+        if unit is None:
+            raise NotFound("单位不存在")
+        history = await unit_history(unit_id)
+        style = Style(font_family="WenQuanYi Zen Hei, Noto Sans CJK SC, sans-serif", colors=("#1d6fd8", "#d0312d"), background="white", plot_background="white")
+        chart = pygal.Line(style=style, height=320, width=760, secondary_range=(1, max([h["units"] for h in history] or [1])), x_label_rotation=30, show_dots=True)
+        chart.title = f"{unit['name']}：晾晒得分与排名"
+        chart.x_labels = [h["period"] for h in history]
+        chart.add("得分", [h["score"] for h in history])
+        chart.add("排名", [h["rank"] for h in history], secondary=True)
+        return Response(chart.render(), media_type="image/svg+xml", headers={"X-Content-Type-Options": "nosniff"})
+
+
+async def unit_history(unit_id: int) -> list[dict]:
+    """The unit's row in the latest edition of each weekly period, oldest first."""
+    rows = await PublicationRow.select(
+        PublicationRow.rank, PublicationRow.score, PublicationRow.light, PublicationRow.publication.period.as_alias("period"),
+        PublicationRow.publication.edition.as_alias("edition"), PublicationRow.publication.cadence.as_alias("cadence"),
+        PublicationRow.publication.id.as_alias("pub_id"),
+    ).where((PublicationRow.unit == unit_id) & (PublicationRow.publication.cadence == "weekly")).order_by(PublicationRow.publication.period)
+    latest: dict[str, dict] = {}
+    for r in rows:
+        if r["period"] not in latest or r["edition"] > latest[r["period"]]["edition"]:
+            latest[r["period"]] = r
+    counts = {r["publication"]: r["n"] for r in await PublicationRow.raw(
+        "SELECT publication, COUNT(*) AS n FROM publication_row GROUP BY publication"
+    )}
+    return [{**r, "units": counts.get(r["pub_id"], 0)} for r in sorted(latest.values(), key=lambda r: r["period"])]
+
+
+class ExportController(Controller):
+    """The item ledger: for signed-in users."""
+
+    include_in_schema = False
+
+    @get("/export/ledger")
+    async def ledger(self, request: Request, plan_id: FromQuery[int], format: FromQuery[Literal["csv", "xlsx"]] = "xlsx") -> Response:
+        if not isinstance(request.user, Actor):
+            raise Forbidden("请先登录")
+        plan = await Plan.select(Plan.title).where(Plan.id == plan_id).first()
+        if plan is None:
+            raise NotFound("计划不存在")
+        rows = await exports.ledger_rows(plan_id)
+        name = f"{plan['title']}-台账.{format}"
+        if format == "csv":
+            body, media = exports.to_csv(exports.LEDGER_HEADER, rows), "text/csv; charset=utf-8"
+        else:
+            body, media = exports.to_xlsx("台账", exports.LEDGER_HEADER, rows), exports.XLSX
+        return Response(body, media_type=media, headers={"Content-Disposition": exports.disposition(name)})
