@@ -154,6 +154,8 @@ def validation_handler(_: Request, exc: ValidationException) -> Response:
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
+    if status >= 500:
+        log.error("HTTP %s on %s %s: %s", status, request.method, request.url.path, exc.detail, exc_info=exc)
     detail = str(exc.detail or "")
     # our own guards raise with a Chinese detail; framework defaults are English
     problems = []

@@ -34,14 +34,15 @@ HOME = {"lead": "/my", "supervisor": "/desk", "admin": "/admin"}
 
 
 def actor_of(request: Request) -> Actor:
-    actor = request.user
+    actor = request.scope.get("user")
     if not isinstance(actor, Actor):
         raise Forbidden("请先登录")
     return actor
 
 
 def page(name: str, request: Request, status: int = 200, **context: Any) -> Template:
-    context.setdefault("me", request.user if isinstance(request.user, Actor) else None)
+    user = request.scope.get("user")  # absent on public paths, which skip authentication
+    context.setdefault("me", user if isinstance(user, Actor) else None)
     context.setdefault("lights", LIGHTS)
     context.setdefault("stages", STAGES)
     context.setdefault("flash", request.query_params.get("msg"))

@@ -143,7 +143,7 @@ class ExportController(Controller):
 
     @get("/export/ledger")
     async def ledger(self, request: Request, plan_id: FromQuery[int], format: FromQuery[Literal["csv", "xlsx"]] = "xlsx") -> Response:
-        if not isinstance(request.user, Actor):
+        if not isinstance(request.scope.get("user"), Actor):
             raise Forbidden("请先登录")
         plan = await Plan.select(Plan.title).where(Plan.id == plan_id).first()
         if plan is None:
