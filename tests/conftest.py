@@ -8,7 +8,12 @@ behind that breaks this one. Migrations are applied once per run.
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+from pathlib import Path
 
 TEST_URL = os.environ.get("CLOSEDLOOP_TEST_DATABASE_URL") or (
     "sqlite:///" + os.path.join(tempfile.mkdtemp(prefix="closedloop-test-"), "test.sqlite3")
@@ -78,3 +83,41 @@ async def clean_db():
         finally:
             con.close()
     yield
+
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture(scope="session")
+def server(database_url, migrated_database):
+    """A real ``closedloop serve`` process on a free loopback port, on the test database."""
+    port = _free_port()
+    env = {**os.environ, "CLOSEDLOOP_DATABASE_URL": database_url, "CLOSEDLOOP_SCHEDULER": "off", "CLOSEDLOOP_SECRET_KEY": "browser-test-secret"}
+    env.pop("PICCOLO_CONF", None)
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "closedloop.cli", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("server exited; see test-artifacts/server.log")
+            time.sleep(0.3)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+

@@ -23,11 +23,12 @@ from closedloop import __version__
 from closedloop.api.auth import AuthController
 from closedloop.api.errors import EXCEPTION_HANDLERS
 from closedloop.api.items import ItemController
+from closedloop.api.openapi import add_error_responses
 from closedloop.api.org import UnitController, UserController
 from closedloop.api.plans import PlanController
 from closedloop.api.publications import PublicationController
 from closedloop.api.records import GoalController, ProblemController, ProjectController, ResultController
-from closedloop.api.security import PUBLIC_OPT, auth_middleware, current_actor
+from closedloop.api.security import PUBLIC_OPT, auth_middleware, current_actor, refuse_nul_characters
 from closedloop.api.supervision import InboxController, SupervisionController
 from closedloop.settings import get_settings
 from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
@@ -78,7 +79,7 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
                 scheduler.shutdown(wait=False)
             await close_engine()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
             AuthController,
@@ -112,6 +113,7 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
         ),
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         dependencies={"actor": Provide(current_actor, sync_to_thread=False)},
+        before_request=refuse_nul_characters,
         middleware=[auth_middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
@@ -128,3 +130,5 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
         ),
         debug=False,
     )
+    add_error_responses(app)
+    return app

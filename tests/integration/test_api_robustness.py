@@ -34,3 +34,17 @@ async def test_no_operation_answers_5xx_to_bad_input(client, world, role):
                         err = r.json()["error"]
                         assert err["message"] and isinstance(err["problems"], list)
     assert checked > 300
+
+
+async def test_nul_characters_and_huge_ids_are_4xx_on_both_engines(client, world):
+    from closedloop.db.tables import Unit
+
+    h = world.headers["admin"]
+    before = await Unit.count()
+    r = await client.post("/api/v1/units", json={"name": "区\u0000局"}, headers=h)
+    assert r.status_code == 422 and r.json()["error"]["problems"][0]["field"] == "body"
+    assert await Unit.count() == before
+    r = await client.patch("/api/v1/units/99999999999999999999", json={"version": 1, "name": "x"}, headers=h)
+    assert r.status_code == 400
+    r = await client.get("/api/v1/items?plan_id=99999999999999999999", headers=h)
+    assert r.status_code == 400

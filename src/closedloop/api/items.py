@@ -23,7 +23,8 @@ from closedloop.api.schemas import (
     read,
     read_all,
 )
-from closedloop.api.security import CurrentActor, any_role
+from closedloop.api.schemas import MAX_ID
+from closedloop.api.security import CurrentActor, IdPath, any_role
 from closedloop.services import items, progress
 from closedloop.services.items import ItemFilter
 
@@ -41,8 +42,8 @@ class ItemController(Controller):
     async def list_items(
         self,
         actor: CurrentActor,
-        plan_id: Annotated[int | None, QueryParameter(ge=1)] = None,
-        unit_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        plan_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        unit_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
         stage: FromQuery[StageQ | None] = None,
         light: FromQuery[LightQ | None] = None,
         overdue: FromQuery[bool | None] = None,
@@ -59,31 +60,31 @@ class ItemController(Controller):
         return ItemPage(items=read_all(ItemRead, rows), page=Page(total=total, page=page, page_size=page_size))
 
     @get("/{item_id:int}", summary="事项详情")
-    async def get_item(self, item_id: FromPath[int]) -> ItemRead:
+    async def get_item(self, item_id: IdPath) -> ItemRead:
         return read(ItemRead, await items.get_item(item_id))
 
     @patch("/{item_id:int}", summary="修改事项：管理员指定单位、责任人、时限；牵头单位更新责任人和复盘记录")
-    async def update_item(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[ItemUpdate]) -> ItemRead:
+    async def update_item(self, actor: CurrentActor, item_id: IdPath, data: JSONBody[ItemUpdate]) -> ItemRead:
         return read(ItemRead, await items.update_item(actor, item_id, data.version, changes(data)))
 
     @get("/{item_id:int}/gate", summary="阶段门槛清单：推进到下一阶段还缺什么")
-    async def gate(self, item_id: FromPath[int]) -> GateRead:
+    async def gate(self, item_id: IdPath) -> GateRead:
         return read(GateRead, await items.gate_checklist(item_id))
 
     @post("/{item_id:int}/transitions", status_code=200, summary="推进或退回阶段；门槛不满足返回 409 并列出全部原因")
-    async def transition(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[TransitionIn]) -> TransitionOut:
+    async def transition(self, actor: CurrentActor, item_id: IdPath, data: JSONBody[TransitionIn]) -> TransitionOut:
         return read(TransitionOut, await items.transition(actor, item_id, data.to, data.reason))
 
     @get("/{item_id:int}/history", summary="事项变更记录（审计）")
-    async def history(self, item_id: FromPath[int]) -> list[AuditRead]:
+    async def history(self, item_id: IdPath) -> list[AuditRead]:
         return read_all(AuditRead, await items.history(item_id))
 
     @get("/{item_id:int}/reports", summary="进度填报列表")
-    async def list_reports(self, item_id: FromPath[int]) -> list[ReportRead]:
+    async def list_reports(self, item_id: IdPath) -> list[ReportRead]:
         return read_all(ReportRead, await progress.list_reports(item_id))
 
     @post("/{item_id:int}/reports", summary="进度填报：同时更新目标实际值和项目进度（原子操作）")
-    async def create_report(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[ReportCreate]) -> ReportRead:
+    async def create_report(self, actor: CurrentActor, item_id: IdPath, data: JSONBody[ReportCreate]) -> ReportRead:
         row = await progress.create_report(
             actor,
             item_id,

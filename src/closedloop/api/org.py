@@ -6,7 +6,7 @@ from litestar import Controller, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from closedloop.api.schemas import UnitCreate, UnitRead, UnitUpdate, UserCreate, UserRead, UserUpdate, changes, read, read_all
-from closedloop.api.security import CurrentActor, admin_only, any_role
+from closedloop.api.security import CurrentActor, IdPath, admin_only, any_role
 from closedloop.services import org
 
 
@@ -23,7 +23,7 @@ class UnitController(Controller):
         return read(UnitRead, await org.create_unit(actor, data.name, data.webhook_url))
 
     @patch("/{unit_id:int}", guards=[admin_only], summary="修改单位")
-    async def update_unit(self, actor: CurrentActor, unit_id: FromPath[int], data: JSONBody[UnitUpdate]) -> UnitRead:
+    async def update_unit(self, actor: CurrentActor, unit_id: IdPath, data: JSONBody[UnitUpdate]) -> UnitRead:
         return read(UnitRead, await org.update_unit(actor, unit_id, data.version, changes(data)))
 
 
@@ -42,5 +42,5 @@ class UserController(Controller):
         return read(UserRead, row)
 
     @patch("/{user_id:int}", summary="修改用户（角色、单位、密码、停用）")
-    async def update_user(self, actor: CurrentActor, user_id: FromPath[int], data: JSONBody[UserUpdate]) -> UserRead:
+    async def update_user(self, actor: CurrentActor, user_id: IdPath, data: JSONBody[UserUpdate]) -> UserRead:
         return read(UserRead, await org.update_user(actor, user_id, data.version, changes(data)))

@@ -16,7 +16,7 @@ from closedloop.api.schemas import (
     read,
     read_all,
 )
-from closedloop.api.security import CurrentActor, admin_only, any_role
+from closedloop.api.security import CurrentActor, IdPath, admin_only, any_role
 from closedloop.services import plans
 
 
@@ -29,7 +29,7 @@ class PlanController(Controller):
         return read_all(PlanRead, await plans.list_plans())
 
     @get("/{plan_id:int}", guards=[any_role], summary="计划结构：目标、分项与事项")
-    async def get_plan(self, plan_id: FromPath[int]) -> PlanTree:
+    async def get_plan(self, plan_id: IdPath) -> PlanTree:
         tree = await plans.plan_tree(plan_id)
         return PlanTree(
             id=tree["id"], title=tree["title"], issuer=tree["issuer"], issued_on=tree["issued_on"], year=tree["year"],

@@ -10,7 +10,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from closedloop.api.schemas import In, read, read_all
-from closedloop.api.security import PUBLIC_OPT, CurrentActor, supervisor_or_admin
+from closedloop.api.security import CurrentActor, IdPath, PUBLIC_OPT, supervisor_or_admin
 from closedloop.services import publishing
 
 
@@ -79,10 +79,10 @@ class PublicationController(Controller):
         return read_all(PublicationSummary, [_summary(p) for p in await publishing.list_publications(cadence)])
 
     @get("/{publication_id:int}", opt={PUBLIC_OPT: True}, security=[], summary="一期晾晒的全文与排名（公开）")
-    async def get_publication(self, publication_id: FromPath[int]) -> PublicationRead:
+    async def get_publication(self, publication_id: IdPath) -> PublicationRead:
         return read(PublicationRead, _summary(await publishing.get_publication(publication_id)))
 
     @post("/{publication_id:int}/corrections", guards=[supervisor_or_admin], summary="发布更正版（新版本，注明更正哪一版）")
-    async def correct(self, actor: CurrentActor, publication_id: FromPath[int], data: JSONBody[CorrectionIn]) -> PublicationRead:
+    async def correct(self, actor: CurrentActor, publication_id: IdPath, data: JSONBody[CorrectionIn]) -> PublicationRead:
         pub = await publishing.correct(actor, publication_id, data.reason)
         return read(PublicationRead, _summary(await publishing.get_publication(pub["id"])))

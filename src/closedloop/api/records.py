@@ -30,12 +30,13 @@ from closedloop.api.schemas import (
     read,
     read_all,
 )
-from closedloop.api.security import CurrentActor, any_role
+from closedloop.api.schemas import MAX_ID
+from closedloop.api.security import CurrentActor, IdPath, any_role
 from closedloop.domain.errors import Invalid, Problem
 from closedloop.services import records
 from closedloop.services.records import GOAL, PROBLEM, PROJECT, RESULT
 
-VersionQ = Annotated[int, QueryParameter(ge=1, description="当前版本号（也可用 If-Match 头）")]
+VersionQ = Annotated[int, QueryParameter(ge=1, le=MAX_ID, description="当前版本号")]
 
 
 class GoalController(Controller):
@@ -44,23 +45,23 @@ class GoalController(Controller):
     guards = [any_role]
 
     @get("/items/{item_id:int}/goals", summary="事项的目标")
-    async def list_goals(self, item_id: FromPath[int]) -> list[GoalRead]:
+    async def list_goals(self, item_id: IdPath) -> list[GoalRead]:
         return read_all(GoalRead, await records.list_records(GOAL, item_id))
 
     @post("/items/{item_id:int}/goals", summary="新增目标")
-    async def create_goal(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[GoalCreate]) -> GoalRead:
+    async def create_goal(self, actor: CurrentActor, item_id: IdPath, data: JSONBody[GoalCreate]) -> GoalRead:
         return read(GoalRead, await records.create_record(GOAL, actor, item_id, changes(data)))
 
     @get("/goals/{goal_id:int}", summary="目标详情")
-    async def get_goal(self, goal_id: FromPath[int]) -> GoalRead:
+    async def get_goal(self, goal_id: IdPath) -> GoalRead:
         return read(GoalRead, await records.get_record(GOAL, goal_id))
 
     @patch("/goals/{goal_id:int}", summary="修改目标（带版本号）")
-    async def update_goal(self, actor: CurrentActor, goal_id: FromPath[int], data: JSONBody[GoalUpdate]) -> GoalRead:
+    async def update_goal(self, actor: CurrentActor, goal_id: IdPath, data: JSONBody[GoalUpdate]) -> GoalRead:
         return read(GoalRead, await records.update_record(GOAL, actor, goal_id, data.version, changes(data)))
 
     @delete("/goals/{goal_id:int}", status_code=204, summary="删除目标（带版本号）")
-    async def delete_goal(self, actor: CurrentActor, goal_id: FromPath[int], version: VersionQ) -> None:
+    async def delete_goal(self, actor: CurrentActor, goal_id: IdPath, version: VersionQ) -> None:
         await records.delete_record(GOAL, actor, goal_id, version)
 
 
@@ -70,23 +71,23 @@ class ProblemController(Controller):
     guards = [any_role]
 
     @get("/items/{item_id:int}/problems", summary="事项的问题")
-    async def list_problems(self, item_id: FromPath[int]) -> list[ProblemRead]:
+    async def list_problems(self, item_id: IdPath) -> list[ProblemRead]:
         return read_all(ProblemRead, await records.list_records(PROBLEM, item_id))
 
     @post("/items/{item_id:int}/problems", summary="新增问题")
-    async def create_problem(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[ProblemCreate]) -> ProblemRead:
+    async def create_problem(self, actor: CurrentActor, item_id: IdPath, data: JSONBody[ProblemCreate]) -> ProblemRead:
         return read(ProblemRead, await records.create_record(PROBLEM, actor, item_id, changes(data)))
 
     @get("/problems/{problem_id:int}", summary="问题详情")
-    async def get_problem(self, problem_id: FromPath[int]) -> ProblemRead:
+    async def get_problem(self, problem_id: IdPath) -> ProblemRead:
         return read(ProblemRead, await records.get_record(PROBLEM, problem_id))
 
     @patch("/problems/{problem_id:int}", summary="修改问题（带版本号）")
-    async def update_problem(self, actor: CurrentActor, problem_id: FromPath[int], data: JSONBody[ProblemUpdate]) -> ProblemRead:
+    async def update_problem(self, actor: CurrentActor, problem_id: IdPath, data: JSONBody[ProblemUpdate]) -> ProblemRead:
         return read(ProblemRead, await records.update_record(PROBLEM, actor, problem_id, data.version, changes(data)))
 
     @delete("/problems/{problem_id:int}", status_code=204, summary="删除问题（带版本号）")
-    async def delete_problem(self, actor: CurrentActor, problem_id: FromPath[int], version: VersionQ) -> None:
+    async def delete_problem(self, actor: CurrentActor, problem_id: IdPath, version: VersionQ) -> None:
         await records.delete_record(PROBLEM, actor, problem_id, version)
 
 
@@ -96,23 +97,23 @@ class ProjectController(Controller):
     guards = [any_role]
 
     @get("/items/{item_id:int}/projects", summary="事项的项目")
-    async def list_projects(self, item_id: FromPath[int]) -> list[ProjectRead]:
+    async def list_projects(self, item_id: IdPath) -> list[ProjectRead]:
         return read_all(ProjectRead, await records.list_records(PROJECT, item_id))
 
     @post("/items/{item_id:int}/projects", summary="新增项目")
-    async def create_project(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[ProjectCreate]) -> ProjectRead:
+    async def create_project(self, actor: CurrentActor, item_id: IdPath, data: JSONBody[ProjectCreate]) -> ProjectRead:
         return read(ProjectRead, await records.create_record(PROJECT, actor, item_id, changes(data)))
 
     @get("/projects/{project_id:int}", summary="项目详情")
-    async def get_project(self, project_id: FromPath[int]) -> ProjectRead:
+    async def get_project(self, project_id: IdPath) -> ProjectRead:
         return read(ProjectRead, await records.get_record(PROJECT, project_id))
 
     @patch("/projects/{project_id:int}", summary="修改项目（带版本号）")
-    async def update_project(self, actor: CurrentActor, project_id: FromPath[int], data: JSONBody[ProjectUpdate]) -> ProjectRead:
+    async def update_project(self, actor: CurrentActor, project_id: IdPath, data: JSONBody[ProjectUpdate]) -> ProjectRead:
         return read(ProjectRead, await records.update_record(PROJECT, actor, project_id, data.version, changes(data)))
 
     @delete("/projects/{project_id:int}", status_code=204, summary="删除项目（带版本号）")
-    async def delete_project(self, actor: CurrentActor, project_id: FromPath[int], version: VersionQ) -> None:
+    async def delete_project(self, actor: CurrentActor, project_id: IdPath, version: VersionQ) -> None:
         await records.delete_record(PROJECT, actor, project_id, version)
 
 
@@ -122,42 +123,42 @@ class ResultController(Controller):
     guards = [any_role]
 
     @get("/items/{item_id:int}/results", summary="事项的成效")
-    async def list_results(self, item_id: FromPath[int]) -> list[ResultRead]:
+    async def list_results(self, item_id: IdPath) -> list[ResultRead]:
         return read_all(ResultRead, await records.list_records(RESULT, item_id))
 
     @post("/items/{item_id:int}/results", summary="新增成效")
-    async def create_result(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[ResultCreate]) -> ResultRead:
+    async def create_result(self, actor: CurrentActor, item_id: IdPath, data: JSONBody[ResultCreate]) -> ResultRead:
         return read(ResultRead, await records.create_record(RESULT, actor, item_id, changes(data)))
 
     @get("/results/{result_id:int}", summary="成效详情")
-    async def get_result(self, result_id: FromPath[int]) -> ResultRead:
+    async def get_result(self, result_id: IdPath) -> ResultRead:
         return read(ResultRead, await records.get_record(RESULT, result_id))
 
     @patch("/results/{result_id:int}", summary="修改成效（带版本号）")
-    async def update_result(self, actor: CurrentActor, result_id: FromPath[int], data: JSONBody[ResultUpdate]) -> ResultRead:
+    async def update_result(self, actor: CurrentActor, result_id: IdPath, data: JSONBody[ResultUpdate]) -> ResultRead:
         return read(ResultRead, await records.update_record(RESULT, actor, result_id, data.version, changes(data)))
 
     @delete("/results/{result_id:int}", status_code=204, summary="删除成效（带版本号）")
-    async def delete_result(self, actor: CurrentActor, result_id: FromPath[int], version: VersionQ) -> None:
+    async def delete_result(self, actor: CurrentActor, result_id: IdPath, version: VersionQ) -> None:
         await records.delete_record(RESULT, actor, result_id, version)
 
     @post("/results/{result_id:int}/verify", status_code=200, summary="督查室核验成效")
-    async def verify_result(self, actor: CurrentActor, result_id: FromPath[int], data: JSONBody[VersionIn]) -> ResultRead:
+    async def verify_result(self, actor: CurrentActor, result_id: IdPath, data: JSONBody[VersionIn]) -> ResultRead:
         return read(ResultRead, await records.verify_result(actor, result_id, data.version))
 
     @get("/results/{result_id:int}/evidence", summary="成效的佐证列表")
-    async def list_evidence(self, result_id: FromPath[int]) -> list[EvidenceRead]:
+    async def list_evidence(self, result_id: IdPath) -> list[EvidenceRead]:
         return read_all(EvidenceRead, await records.list_evidence(result_id))
 
     @post("/results/{result_id:int}/evidence/link", summary="添加佐证链接")
-    async def add_link(self, actor: CurrentActor, result_id: FromPath[int], data: JSONBody[EvidenceLinkIn]) -> EvidenceRead:
+    async def add_link(self, actor: CurrentActor, result_id: IdPath, data: JSONBody[EvidenceLinkIn]) -> EvidenceRead:
         return read(EvidenceRead, await records.add_evidence(actor, result_id, url=data.url, note=data.note))
 
     @post("/results/{result_id:int}/evidence/file", summary="上传佐证文件（multipart，字段 file；记录 SHA-256）")
     async def add_file(
         self,
         actor: CurrentActor,
-        result_id: FromPath[int],
+        result_id: IdPath,
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> EvidenceRead:
         upload = data.get("file") if isinstance(data, dict) else None
@@ -171,7 +172,7 @@ class ResultController(Controller):
         return read(EvidenceRead, row)
 
     @get("/evidence/{evidence_id:int}/file", summary="下载佐证文件")
-    async def download(self, evidence_id: FromPath[int]) -> Response[bytes]:
+    async def download(self, evidence_id: IdPath) -> Response[bytes]:
         row = await records.get_evidence_file(evidence_id)
         if row["kind"] != "file" or row["content"] is None:
             raise Invalid("该佐证是链接，没有文件", [Problem("not_a_file", "该佐证是链接，没有文件", "evidence_id")])

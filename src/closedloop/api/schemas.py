@@ -17,8 +17,9 @@ T = TypeVar("T")
 Name = Annotated[str, Meta(min_length=1, max_length=300)]
 ShortText = Annotated[str, Meta(max_length=2000)]
 LongText = Annotated[str, Meta(max_length=20000)]
-Version = Annotated[int, Meta(ge=1, description="当前版本号；过期版本返回 409")]
-Id = Annotated[int, Meta(ge=1)]
+MAX_ID = 2_147_483_647  # PostgreSQL integer; larger numbers cannot name a row
+Version = Annotated[int, Meta(ge=1, le=MAX_ID, description="当前版本号；过期版本返回 409")]
+Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
 Percent = Annotated[int, Meta(ge=0, le=100)]
 Comparator = Literal[">=", ">", "<=", "<", "="]
 StageName = Literal["drill", "calculate", "levers", "execute", "close", "review", "archived"]

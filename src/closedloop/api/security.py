@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
+from litestar.params import PathParameter
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
 
-from closedloop.domain.errors import Unauthorized
+from closedloop.domain.errors import Invalid, Problem, Unauthorized
+from closedloop.api.schemas import MAX_ID
 from closedloop.services import auth as auth_service
 from closedloop.services.common import Actor
 
@@ -79,3 +83,21 @@ def current_actor(request: Request) -> Actor:
 
 # The authenticated user, injected into handlers as ``actor: CurrentActor``.
 CurrentActor = NamedDependency[Actor]
+
+
+# Path and query ids: 1 … 2^31−1, so an out-of-range number is a 400, not a database error.
+IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """PostgreSQL text cannot hold U+0000: refuse it in JSON bodies, forms and query strings
+    with a clear 4xx, on both engines (file uploads are bytes and are not checked)."""
+    query = request.url.query or ""
+    if "%00" in query or "\x00" in query:
+        raise Invalid("参数中不能含有空字符（U+0000）", [Problem("nul_character", "参数中不能含有空字符（U+0000）", "query")])
+    if request.method in ("POST", "PUT", "PATCH"):
+        ctype = request.content_type[0]
+        if ctype in ("application/json", "application/x-www-form-urlencoded"):
+            body = await request.body()
+            if b"\\u0000" in body.lower() or b"%00" in body or b"\x00" in body:
+                raise Invalid("文本中不能含有空字符（U+0000）", [Problem("nul_character", "文本中不能含有空字符（U+0000）", "body")])

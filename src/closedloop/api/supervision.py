@@ -25,7 +25,8 @@ from closedloop.api.schemas import (
     read,
     read_all,
 )
-from closedloop.api.security import CurrentActor, any_role, supervisor_or_admin
+from closedloop.api.schemas import MAX_ID
+from closedloop.api.security import CurrentActor, IdPath, any_role, supervisor_or_admin
 from closedloop.services import notify, supervision
 
 
@@ -37,8 +38,8 @@ class SupervisionController(Controller):
     @get("/supervision/overdue", guards=[supervisor_or_admin], summary="超期和红灯事项：超期天数与督办阶段")
     async def overdue(
         self,
-        unit_id: Annotated[int | None, QueryParameter(ge=1)] = None,
-        section_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        unit_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        section_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
         stage: FromQuery[Literal["drill", "calculate", "levers", "execute"] | None] = None,
         light: FromQuery[Literal["blue", "green", "yellow", "red"] | None] = None,
         page: Annotated[int, QueryParameter(ge=1, le=100000)] = 1,
@@ -54,31 +55,31 @@ class SupervisionController(Controller):
         return read_all(ActionRead, await supervision.urge(actor, data.item_ids, data.message))
 
     @post("/items/{item_id:int}/orders", guards=[supervisor_or_admin], summary="下发督办单")
-    async def order(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[OrderIn]) -> ActionRead:
+    async def order(self, actor: CurrentActor, item_id: IdPath, data: JSONBody[OrderIn]) -> ActionRead:
         return read(ActionRead, await supervision.order(actor, item_id, data.message, data.respond_by))
 
     @get("/items/{item_id:int}/actions", summary="事项的督办记录")
-    async def actions(self, item_id: FromPath[int]) -> list[ActionRead]:
+    async def actions(self, item_id: IdPath) -> list[ActionRead]:
         return read_all(ActionRead, await supervision.actions(item_id))
 
     @post("/actions/{action_id:int}/response", status_code=200, summary="责任单位回复催办或督办单")
-    async def respond(self, actor: CurrentActor, action_id: FromPath[int], data: JSONBody[ResponseIn]) -> ActionRead:
+    async def respond(self, actor: CurrentActor, action_id: IdPath, data: JSONBody[ResponseIn]) -> ActionRead:
         return read(ActionRead, await supervision.respond(actor, action_id, data.version, data.response))
 
     @get("/items/{item_id:int}/extensions", summary="延期申请列表")
-    async def extensions(self, item_id: FromPath[int]) -> list[ExtensionRead]:
+    async def extensions(self, item_id: IdPath) -> list[ExtensionRead]:
         return read_all(ExtensionRead, await supervision.extensions(item_id))
 
     @post("/items/{item_id:int}/extensions", summary="申请延期（须在完成时限之前）")
-    async def request_extension(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[ExtensionIn]) -> ExtensionRead:
+    async def request_extension(self, actor: CurrentActor, item_id: IdPath, data: JSONBody[ExtensionIn]) -> ExtensionRead:
         return read(ExtensionRead, await supervision.request_extension(actor, item_id, data.new_deadline, data.reason))
 
     @post("/extensions/{request_id:int}/decision", guards=[supervisor_or_admin], status_code=200, summary="批准或驳回延期")
-    async def decide(self, actor: CurrentActor, request_id: FromPath[int], data: JSONBody[DecisionIn]) -> ExtensionRead:
+    async def decide(self, actor: CurrentActor, request_id: IdPath, data: JSONBody[DecisionIn]) -> ExtensionRead:
         return read(ExtensionRead, await supervision.decide_extension(actor, request_id, data.version, data.approve, data.reason))
 
     @post("/items/{item_id:int}/closure", guards=[supervisor_or_admin], status_code=200, summary="销号（闭环→复盘）或驳回（退回实干）")
-    async def closure(self, actor: CurrentActor, item_id: FromPath[int], data: JSONBody[ClosureIn]) -> TransitionOut:
+    async def closure(self, actor: CurrentActor, item_id: IdPath, data: JSONBody[ClosureIn]) -> TransitionOut:
         return read(TransitionOut, await supervision.verify_closure(actor, item_id, data.approve, data.reason))
 
 
@@ -92,6 +93,6 @@ class InboxController(Controller):
         return read_all(NotificationRead, await notify.inbox(actor, unread_only=unread))
 
     @post("/{notification_id:int}/read", status_code=200, summary="标记已读")
-    async def mark_read(self, actor: CurrentActor, notification_id: FromPath[int]) -> Message:
+    async def mark_read(self, actor: CurrentActor, notification_id: IdPath) -> Message:
         await notify.mark_read(actor, notification_id)
         return Message("已读")

@@ -15,7 +15,7 @@ from litestar.datastructures import Cookie, UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from closedloop.api.security import SESSION_COOKIE
+from closedloop.api.security import IdPath, SESSION_COOKIE
 from closedloop.domain.errors import DomainError, Forbidden, Invalid
 from closedloop.domain.lights import LIGHT_NAMES, Light
 from closedloop.domain.stages import STAGE_NAMES, STAGE_ORDER, Stage
@@ -168,16 +168,16 @@ class LeadPages(Controller):
         return page("inbox.html", request, notes=await notify.inbox(actor))
 
     @post("/inbox/{note_id:int}/read")
-    async def read_note(self, request: Request, note_id: FromPath[int]) -> Redirect:
+    async def read_note(self, request: Request, note_id: IdPath) -> Redirect:
         await notify.mark_read(actor_of(request), note_id)
         return Redirect(path="/inbox")
 
     @get("/items/{item_id:int}")
-    async def item(self, request: Request, item_id: FromPath[int]) -> Template:
+    async def item(self, request: Request, item_id: IdPath) -> Template:
         return await render_item(request, item_id)
 
     @post("/items/{item_id:int}/goals/{goal_id:int}")
-    async def update_goal(self, request: Request, item_id: FromPath[int], goal_id: FromPath[int]) -> Response:
+    async def update_goal(self, request: Request, item_id: IdPath, goal_id: IdPath) -> Response:
         actor, form = actor_of(request), await form_of(request)
         errors: dict[str, str] = {}
         actual = number(form, "actual", errors)
@@ -192,7 +192,7 @@ class LeadPages(Controller):
         return await render_item(request, item_id, form_name=name, values=form, errors=errors)
 
     @post("/items/{item_id:int}/report")
-    async def report(self, request: Request, item_id: FromPath[int]) -> Response:
+    async def report(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await form_of(request)
         errors: dict[str, str] = {}
         goal_values, project_values = [], []
@@ -225,7 +225,7 @@ class LeadPages(Controller):
         return await render_item(request, item_id, form_name="report", values=form, errors=errors)
 
     @post("/items/{item_id:int}/problems")
-    async def add_problem(self, request: Request, item_id: FromPath[int]) -> Response:
+    async def add_problem(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await form_of(request)
         errors: dict[str, str] = {}
         due = date_field(form, "due_on", errors, required=False)
@@ -240,7 +240,7 @@ class LeadPages(Controller):
         return await render_item(request, item_id, form_name="problem", values=form, errors=errors)
 
     @post("/items/{item_id:int}/problems/{problem_id:int}/resolve")
-    async def resolve_problem(self, request: Request, item_id: FromPath[int], problem_id: FromPath[int]) -> Response:
+    async def resolve_problem(self, request: Request, item_id: IdPath, problem_id: IdPath) -> Response:
         actor, form = actor_of(request), await form_of(request)
         errors: dict[str, str] = {}
         version = number(form, "version", errors, integer=True)
@@ -255,7 +255,7 @@ class LeadPages(Controller):
         return await render_item(request, item_id, form_name=f"problem-{problem_id}", values=form, errors=errors)
 
     @post("/items/{item_id:int}/projects")
-    async def add_project(self, request: Request, item_id: FromPath[int]) -> Response:
+    async def add_project(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await form_of(request)
         errors: dict[str, str] = {}
         end_on = date_field(form, "end_on", errors)
@@ -270,7 +270,7 @@ class LeadPages(Controller):
         return await render_item(request, item_id, form_name="project", values=form, errors=errors)
 
     @post("/items/{item_id:int}/results")
-    async def add_result(self, request: Request, item_id: FromPath[int]) -> Response:
+    async def add_result(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await form_of(request)
         errors: dict[str, str] = {}
         value = number(form, "value", errors, required=False)
@@ -293,7 +293,7 @@ class LeadPages(Controller):
         return await render_item(request, item_id, form_name="result", values=values, errors=errors)
 
     @post("/items/{item_id:int}/extension")
-    async def extension(self, request: Request, item_id: FromPath[int]) -> Response:
+    async def extension(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await form_of(request)
         errors: dict[str, str] = {}
         new_deadline = date_field(form, "new_deadline", errors)
@@ -306,7 +306,7 @@ class LeadPages(Controller):
         return await render_item(request, item_id, form_name="extension", values=form, errors=errors)
 
     @post("/actions/{action_id:int}/answer")
-    async def answer(self, request: Request, action_id: FromPath[int]) -> Response:
+    async def answer(self, request: Request, action_id: IdPath) -> Response:
         actor, form = actor_of(request), await form_of(request)
         errors: dict[str, str] = {}
         version = number(form, "version", errors, integer=True)
@@ -320,7 +320,7 @@ class LeadPages(Controller):
         return await render_item(request, item_id, form_name=f"answer-{action_id}", values=form, errors=errors)
 
     @post("/items/{item_id:int}/transition")
-    async def transition(self, request: Request, item_id: FromPath[int]) -> Response:
+    async def transition(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await form_of(request)
         try:
             result = await items_service.transition(actor, item_id, form.get("to") or "", (form.get("reason") or "").strip() or None)
@@ -330,7 +330,7 @@ class LeadPages(Controller):
         return await render_item(request, item_id, form_name="transition", values=form, errors=errors)
 
     @post("/items/{item_id:int}/review")
-    async def review(self, request: Request, item_id: FromPath[int]) -> Response:
+    async def review(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await form_of(request)
         errors: dict[str, str] = {}
         version = number(form, "version", errors, integer=True)
@@ -420,7 +420,7 @@ class SupervisorPages(Controller):
         return back("/desk", f"已催办 {len(ids)} 个事项")
 
     @post("/extensions/{request_id:int}/decide")
-    async def decide(self, request: Request, request_id: FromPath[int]) -> Redirect:
+    async def decide(self, request: Request, request_id: IdPath) -> Redirect:
         actor, form = actor_of(request), await form_of(request)
         approve = form.get("approve") == "1"
         try:
@@ -430,7 +430,7 @@ class SupervisorPages(Controller):
         return back("/desk", "已批准延期" if approve else "已驳回延期")
 
     @post("/items/{item_id:int}/closure")
-    async def closure(self, request: Request, item_id: FromPath[int]) -> Redirect:
+    async def closure(self, request: Request, item_id: IdPath) -> Redirect:
         actor, form = actor_of(request), await form_of(request)
         approve = form.get("approve") == "1"
         try:
@@ -512,7 +512,7 @@ class AdminPages(Controller):
         return back("/admin", "用户已添加")
 
     @post("/items/{item_id:int}/assign")
-    async def assign(self, request: Request, item_id: FromPath[int]) -> Response:
+    async def assign(self, request: Request, item_id: IdPath) -> Response:
         actor = self._check(request)
         form = await request.form()
         errors: dict[str, str] = {}

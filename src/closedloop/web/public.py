@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from pygal.style import Style
 
-from closedloop.api.security import PUBLIC_OPT
+from closedloop.api.security import IdPath, PUBLIC_OPT
 from closedloop.domain.lights import LIGHT_NAMES, Light
 from closedloop.db.tables import Plan, PublicationRow, Unit
 from closedloop.domain.errors import Forbidden, NotFound
@@ -92,12 +92,12 @@ class PublicPlanController(Controller):
     include_in_schema = False
 
     @get("/plans/{plan_id:int}")
-    async def plan(self, plan_id: FromPath[int]) -> Template:
+    async def plan(self, plan_id: IdPath) -> Template:
         tree = await plans.plan_tree(plan_id)
         return Template(template_name="plan.html", context={"plan": tree, "lights": LIGHTS, "stages": {s.value: STAGE_NAMES[s] for s in Stage}})
 
     @get("/units/{unit_id:int}")
-    async def unit(self, unit_id: FromPath[int]) -> Template:
+    async def unit(self, unit_id: IdPath) -> Template:
         unit = await Unit.select(Unit.id, Unit.name).where(Unit.id == unit_id).first()
         if unit is None:
             raise NotFound("单位不存在")
@@ -105,7 +105,7 @@ class PublicPlanController(Controller):
         return Template(template_name="unit.html", context={"unit": unit, "history": history, "lights": LIGHTS})
 
     @get("/units/{unit_id:int}/chart.svg")
-    async def chart(self, unit_id: FromPath[int]) -> Response:
+    async def chart(self, unit_id: IdPath) -> Response:
         unit = await Unit.select(Unit.name).where(Unit.id == unit_id).first()
         if unit is None:
             raise NotFound("单位不存在")
