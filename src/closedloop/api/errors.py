@@ -174,7 +174,24 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return Response(_body(status, "http_" + str(status), message, problems), status_code=status, headers=headers, media_type=MediaType.JSON)
 
 
+def _database_unavailable(exc: BaseException) -> bool:
+    """A lost or refused database connection (e.g. PostgreSQL restarting)."""
+    names = {c.__name__ for c in type(exc).__mro__}
+    return bool(
+        names & {"ConnectionDoesNotExistError", "CannotConnectNowError", "ConnectionRefusedError", "InterfaceError",
+                 "ConnectionResetError", "AdminShutdownError", "TooManyConnectionsError",
+                 # asyncpg's state machine when the server vanished mid-query
+                 "InternalClientError"}
+    )
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if _database_unavailable(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        message = "数据库暂时不可用，本次操作未完成，请稍后重试"
+        if _is_page(request):
+            return _page(request, 503, message)
+        return Response(_body(503, "database_unavailable", message, []), status_code=503, headers={"Retry-After": "5"}, media_type=MediaType.JSON)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if _is_page(request):
         return _page(request, 500, "服务器内部错误，请稍后重试或联系管理员")

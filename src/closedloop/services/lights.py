@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from piccolo.query.functions.aggregate import Max
+
 from closedloop.db.tables import Goal, Plan, ProgressReport, WorkItem
 from closedloop.domain.lights import GoalState, Thresholds, goal_light, item_light
 from closedloop.domain.trajectory import Milestone, clamp01, completion
@@ -63,9 +65,10 @@ async def refresh(as_of: dt.date, item_ids: list[int] | None = None) -> int:
     for g in await goal_q:
         goals_by_item[g["item"]].append(g)
     last_report: dict[int, dt.date] = {}
-    report_rows = await ProgressReport.raw(
-        "SELECT item, MAX(reported_on) AS last FROM progress_report GROUP BY item"
-    )
+    report_q = ProgressReport.select(ProgressReport.item, Max(ProgressReport.reported_on).as_alias("last")).group_by(ProgressReport.item)
+    if item_ids is not None:
+        report_q = report_q.where(ProgressReport.item.is_in(ids))
+    report_rows = await report_q
     for r in report_rows:
         last = r["last"]
         if isinstance(last, str):
