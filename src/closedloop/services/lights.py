@@ -75,6 +75,8 @@ async def refresh(as_of: dt.date, item_ids: list[int] | None = None) -> int:
             last = dt.date.fromisoformat(last)
         last_report[r["item"]] = last
     changed = 0
+    goal_changes: dict[str | None, list[int]] = defaultdict(list)
+    item_changes: dict[tuple[str | None, int | None], list[int]] = defaultdict(list)
     for item in items:
         start = plan_start(plans[item["plan"]])
         done = item["stage"] in DONE_STAGES
@@ -99,11 +101,23 @@ async def refresh(as_of: dt.date, item_ids: list[int] | None = None) -> int:
                 completions.append(clamp01(c))
             value = light.value if light else None
             if value != g["light"]:
-                await Goal.update({Goal.light: value}).where(Goal.id == g["id"])
+                goal_changes[value].append(g["id"])
         light = item_light(lights, deadline=item["deadline"], done=done, as_of=as_of, t=t)
         value = light.value if light else None
         pct = round(100 * sum(completions) / len(completions)) if completions else None
         if value != item["light"] or pct != item["completion"]:
-            await WorkItem.update({WorkItem.light: value, WorkItem.completion: pct}).where(WorkItem.id == item["id"])
+            item_changes[(value, pct)].append(item["id"])
             changed += 1
+    # one UPDATE per distinct new value, in chunks: a scan of every item stays a handful of statements
+    for value, ids_ in goal_changes.items():
+        for chunk in _chunks(ids_):
+            await Goal.update({Goal.light: value}).where(Goal.id.is_in(chunk))
+    for (value, pct), ids_ in item_changes.items():
+        for chunk in _chunks(ids_):
+            await WorkItem.update({WorkItem.light: value, WorkItem.completion: pct}).where(WorkItem.id.is_in(chunk))
     return changed
+
+
+def _chunks(ids: list[int], size: int = 5000):
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
