@@ -32,11 +32,26 @@ class Postgres:
     def _run(self, *args: str) -> None:
         subprocess.run(self.as_pg + [str(self.bin / args[0]), *args[1:]], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def start(self) -> "Postgres":
+    def start(self, restartable: bool = False) -> "Postgres":
+        """initdb and start. Benchmarks trade durability for speed (fsync off); the
+        load-and-fault run (``restartable``) keeps PostgreSQL's durable defaults."""
         self._run("initdb", "-D", f"{self.dir}/data", "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8")
-        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c max_connections=200 -c shared_buffers=512MB -c fsync=off -c synchronous_commit=off"
-        self._run("pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/pg.log", "-w", "-o", opts, "start")
+        self.opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c max_connections=200"
+        if not restartable:
+            self.opts += " -c shared_buffers=512MB -c fsync=off -c synchronous_commit=off"
+        self._up()
         return self
+
+    def _up(self) -> None:
+        self._run("pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/pg.log", "-w", "-o", self.opts, "start")
+
+    def restart(self, down_seconds: float = 2.0) -> None:
+        """Stop, stay down for a while (connections are refused), start again."""
+        import time
+
+        self._run("pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop")
+        time.sleep(down_seconds)
+        self._up()
 
     def stop(self) -> None:
         try:

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -28,49 +27,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Postgres:
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="closedloop-load-pg-"))
-        self.port = free_port()
-        self.as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        pg_ctl = shutil.which("pg_ctl") or sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))[-1].as_posix()
-        self.bin = Path(pg_ctl).parent
-        if self.as_pg:
-            shutil.chown(self.dir, "postgres")
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    def run(self, *args: str) -> None:
-        subprocess.run(self.as_pg + [str(self.bin / args[0]), *args[1:]], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def start(self) -> None:
-        self.run("initdb", "-D", f"{self.dir}/data", "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8")
-        self._up()
-
-    def _up(self) -> None:
-        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c max_connections=200"
-        self.run("pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/pg.log", "-w", "-o", opts, "start")
-
-    def restart(self) -> None:
-        self.run("pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop")
-        time.sleep(2)  # a real outage: connections are refused for a while
-        self._up()
-
-    def stop(self) -> None:
-        try:
-            self.run("pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "stop")
-        except subprocess.CalledProcessError:
-            pass
-        shutil.rmtree(self.dir, ignore_errors=True)
+from benchmarks.pg import Postgres, free_port  # noqa: E402  (the same private PostgreSQL helper)
 
 
 def cli(env: dict, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -206,7 +165,7 @@ async def main() -> int:
     pg = Postgres()
     server = None
     try:
-        pg.start()
+        pg.start(restartable=True)
         print(f"PostgreSQL on 127.0.0.1:{pg.port}", flush=True)
         leads = await seed(pg.url, args.clients)
         port = free_port()

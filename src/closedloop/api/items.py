@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from litestar import Controller, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from closedloop.api.schemas import (
     AuditRead,

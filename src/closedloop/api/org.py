@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, get, patch, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from closedloop.api.schemas import UnitCreate, UnitRead, UnitUpdate, UserCreate, UserRead, UserUpdate, changes, read, read_all
 from closedloop.api.security import CurrentActor, IdPath, admin_only, any_role

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from closedloop.api.schemas import In, read, read_all
 from closedloop.api.security import CurrentActor, IdPath, PUBLIC_OPT, supervisor_or_admin
@@ -41,17 +41,7 @@ class PublicationRowRead(msgspec.Struct):
     light: str
 
 
-class PublicationRead(msgspec.Struct):
-    id: int
-    cadence: str
-    period: str
-    edition: int
-    title: str
-    cutoff: dt.datetime
-    published_at: dt.datetime
-    hash: str
-    previous_hash: str | None
-    corrects_id: int | None
+class PublicationRead(PublicationSummary, kw_only=True):
     correction_reason: str | None
     weights: dict[str, Any]
     body_md: str

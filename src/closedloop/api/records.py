@@ -8,7 +8,7 @@ from urllib.parse import quote
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody, QueryParameter
+from litestar.params import Body, JSONBody, QueryParameter
 
 from closedloop.api.schemas import (
     EvidenceLinkIn,

@@ -10,7 +10,7 @@ from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Pro
 from closedloop.domain.stages import Stage
 from closedloop.services import items as items_service
 from closedloop.services import lights
-from closedloop.services.common import Actor, Clock, audit, item_exists, item_for_write, lead_scope, versioned_update
+from closedloop.services.common import Actor, Clock, audit, item_exists, item_for_write, versioned_update
 from closedloop.services.notify import notify
 
 OPEN_STAGES = ["drill", "calculate", "levers", "execute"]
@@ -33,7 +33,8 @@ async def overdue_list(
         (WorkItem.deadline < today) | (WorkItem.light == "red")
     )
     if unit_id is not None:
-        where &= lead_scope(unit_id)
+        # the desk filters by the unit answerable for the item (its lead unit): one index scan
+        where &= WorkItem.lead_unit == unit_id
     if section_id is not None:
         where &= WorkItem.parent == section_id
     if stage is not None:
