@@ -85,26 +85,28 @@ def actor_of(user: dict) -> Actor:
     return Actor(id=user["id"], username=user["username"], role=user["role"], unit_id=user["unit"], display_name=user["display_name"])
 
 
+# Runs on every request: a fixed parameterised statement (building the joined select with the
+# query builder cost several milliseconds per request in a profile).
+AUTH_SQL = (
+    'SELECT t.expires_at, t.revoked_at, u.id, u.username, u.role, u.unit, u.display_name, u.active '
+    'FROM auth_token t JOIN app_user u ON u.id = t."user" WHERE t.token_hash = {}'
+)
+
+
 async def authenticate(token: str) -> Actor:
     """The Actor a live token belongs to; Unauthorized if unknown, revoked or expired."""
-    row = await AuthToken.select(
-        AuthToken.expires_at,
-        AuthToken.revoked_at,
-        *AuthToken.user.all_columns(),
-    ).where(AuthToken.token_hash == token_hash(token)).first()
+    rows = await AuthToken.raw(AUTH_SQL, token_hash(token))
+    row = rows[0] if rows else None
     if row is None or row["revoked_at"] is not None:
         raise Unauthorized("登录已失效，请重新登录")
-    if row["expires_at"] <= Clock.now():
+    expires = row["expires_at"]
+    if isinstance(expires, str):  # SQLite returns the stored text for raw queries
+        expires = dt.datetime.fromisoformat(expires)
+    if expires <= Clock.now():
         raise Unauthorized("登录已过期，请重新登录")
-    if not row["user.active"]:
+    if not row["active"]:
         raise Unauthorized("账号已停用")
-    return Actor(
-        id=row["user.id"],
-        username=row["user.username"],
-        role=row["user.role"],
-        unit_id=row["user.unit"],
-        display_name=row["user.display_name"],
-    )
+    return Actor(id=row["id"], username=row["username"], role=row["role"], unit_id=row["unit"], display_name=row["display_name"])
 
 
 async def logout(token: str) -> None:

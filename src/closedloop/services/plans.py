@@ -133,7 +133,7 @@ async def plan_tree(plan_id: int) -> dict:
         WorkItem.id, WorkItem.parent, WorkItem.kind, WorkItem.code, WorkItem.title, WorkItem.stage,
         WorkItem.light, WorkItem.completion, WorkItem.deadline, WorkItem.lead_unit,
         WorkItem.lead_unit.name.as_alias("lead_unit_name"),
-    ).where(WorkItem.plan == plan_id).order_by(WorkItem.seq)
+    ).where(WorkItem.plan == plan_id).order_by(WorkItem.seq).order_by(WorkItem.id)
     sections = [{**r, "items": []} for r in rows if r["kind"] == "section"]
     by_id = {s["id"]: s for s in sections}
     for r in rows:

@@ -25,7 +25,7 @@ async def ledger_rows(plan_id: int) -> list[list]:
     items = await WorkItem.select(
         WorkItem.id, WorkItem.code, WorkItem.title, WorkItem.stage, WorkItem.light, WorkItem.completion, WorkItem.deadline,
         WorkItem.lead_unit.name.as_alias("unit"), WorkItem.parent.code.as_alias("section"),
-    ).where((WorkItem.plan == plan_id) & (WorkItem.kind == "item")).order_by(WorkItem.seq)
+    ).where((WorkItem.plan == plan_id) & (WorkItem.kind == "item")).order_by(WorkItem.seq).order_by(WorkItem.id)
     goals: dict[int, list[str]] = {}
     progress: dict[int, list[str]] = {}
     for g in await Goal.select().where((Goal.plan == plan_id) & Goal.item.is_not_null()).order_by(Goal.id):

@@ -402,7 +402,7 @@ class SupervisorPages(Controller):
         closing = await WorkItem.select(WorkItem.id, WorkItem.code, WorkItem.title, WorkItem.lead_unit.name.as_alias("unit")).where(
             (WorkItem.kind == "item") & (WorkItem.stage == "close")
         )
-        sections = await WorkItem.select(WorkItem.id, WorkItem.code, WorkItem.title).where(WorkItem.kind == "section").order_by(WorkItem.seq)
+        sections = await WorkItem.select(WorkItem.id, WorkItem.code, WorkItem.title).where(WorkItem.kind == "section").order_by(WorkItem.seq).order_by(WorkItem.id)
         return page(
             "desk.html", request, rows=rows, total=total, pending=pending, closing=closing, units=await org.list_units(),
             sections=sections, filters={"unit_id": unit_id, "section_id": section_id, "stage": stage, "light": light},
