@@ -80,14 +80,12 @@ async def generate(url: str, units: int, items: int, reports_per_item: int, seed
                     values.append((rid, rid, i, round(min(100.0, 100 * (on - start).days / 365 * pace), 2)))
             await con.copy_records_to_table("progress_report", columns=["id", "item", "period", "reported_on", "narrative", "created_at"], records=reports)
             await con.copy_records_to_table("progress_value", columns=["id", "report", "goal", "value"], records=values)
-        last = {i: None for i in range(1, items + 1)}
         await con.execute("""
             UPDATE goal g SET actual = v.value, actual_on = v.reported_on
             FROM (SELECT DISTINCT ON (pv.goal) pv.goal, pv.value, r.reported_on
                   FROM progress_value pv JOIN progress_report r ON r.id = pv.report
                   ORDER BY pv.goal, r.reported_on DESC) v
             WHERE v.goal = g.id""")
-        del last
         for table in ("unit", "plan", "work_item", "goal", "problem", "project", "result", "progress_report", "progress_value"):
             await con.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
         await con.execute("ANALYZE")

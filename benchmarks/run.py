@@ -82,7 +82,6 @@ async def bench_publish_and_scan(url: str, peak_only: bool = False) -> dict:
     from closedloop.db.engine import close_engine, prepare_engine
     from closedloop.db.tables import Unit
     from closedloop.services import lights, publishing
-    from closedloop.services.common import Clock
 
     await prepare_engine()
     out = {}
@@ -127,7 +126,6 @@ async def bench_publish_and_scan(url: str, peak_only: bool = False) -> dict:
         scan_s = time.perf_counter() - t
         await con.close()
         out.update(scan_s=round(scan_s, 3), scan_bare_s=round(bare_s, 3), scan_ratio=round(scan_s / bare_s, 2))
-        del Clock
     finally:
         await close_engine()
     return out
