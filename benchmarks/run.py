@@ -104,7 +104,7 @@ async def bench_publish_and_scan(url: str, peak_only: bool = False) -> dict:
             return out
 
         async def bare_metrics():
-            await Unit.raw(publishing.metrics_sql(), today, today, today, today, cutoff, cutoff, cutoff, since, cutoff)
+            await Unit.raw(publishing.metrics_sql(), cutoff.date(), cutoff, cutoff, cutoff, since, cutoff)
 
         async def one_publish():
             await publishing.publish("weekly", periods.pop())

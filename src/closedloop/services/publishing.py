@@ -123,31 +123,30 @@ def metrics_sql() -> str:
     """Per unit, as of a cut-off: goal progress against the linear 序时 trajectory,
     problems resolved, results verified, overdue items and 催办 received in the period.
 
-    Parameters, in order: cut-off date (×4), cut-off timestamp (×3), period start
-    timestamp, cut-off timestamp.
+    Parameters, in order: cut-off date, cut-off timestamp (×3), period start timestamp,
+    cut-off timestamp.
     """
     d = _dialect()
     days = lambda a, b: d["days"].format(a=a, b=b)  # noqa: E731
     start = f"COALESCE({d['year_start'].format(y='p.year')}, p.issued_on)"
     return f"""
 WITH cut AS (SELECT {d['date'].format(x='{}')} AS day),
-pv AS (
-  SELECT v.goal AS goal, v.value AS value,
-         ROW_NUMBER() OVER (PARTITION BY v.goal ORDER BY r.reported_on DESC, r.id DESC) AS rn
-  FROM progress_value v JOIN progress_report r ON r.id = v.report
-  WHERE v.goal IS NOT NULL AND r.reported_on <= {d['date'].format(x='{}')}
-),
 g AS (
   SELECT COALESCE(gl.unit, w.lead_unit) AS unit,
          COALESCE(gl.baseline, 0) AS base, gl.target AS target, gl.comparator AS comparator,
-         COALESCE(pv.value, CASE WHEN gl.actual_on <= {d['date'].format(x='{}')} THEN gl.actual END,
-                  COALESCE(gl.baseline, 0)) AS actual,
-         {days(f"{d['date'].format(x='{}')}", start)} AS elapsed,
+         -- as of the cut-off: the goal's actual if it was set by then (the latest write),
+         -- else the latest reported value by then (only for goals changed since), else the baseline
+         COALESCE(
+           CASE WHEN gl.actual_on <= (SELECT day FROM cut) THEN gl.actual END,
+           (SELECT v.value FROM progress_value v JOIN progress_report r ON r.id = v.report
+             WHERE v.goal = gl.id AND r.reported_on <= (SELECT day FROM cut)
+             ORDER BY r.reported_on DESC, r.id DESC LIMIT 1),
+           COALESCE(gl.baseline, 0)) AS actual,
+         {days("(SELECT day FROM cut)", start)} AS elapsed,
          {days('gl.deadline', start)} AS span
   FROM goal gl
   JOIN work_item w ON w.id = gl.item
   JOIN plan p ON p.id = gl.plan
-  LEFT JOIN pv ON pv.goal = gl.id AND pv.rn = 1
   WHERE gl.target IS NOT NULL AND gl.deadline IS NOT NULL AND w.lead_unit IS NOT NULL
 ),
 gc AS (
@@ -214,7 +213,7 @@ async def compute_metrics(cutoff: dt.datetime, since: dt.datetime) -> list[UnitM
     # SQLite keeps timestamps as ISO text; PostgreSQL wants real values
     ts = (lambda v: v) if is_pg else (lambda v: v.isoformat(" "))  # noqa: E731  (as sqlite3 stores them)
     dd = (lambda v: v) if is_pg else (lambda v: v.isoformat())  # noqa: E731
-    rows = await Unit.raw(metrics_sql(), dd(day), dd(day), dd(day), dd(day), ts(cut_utc), ts(cut_utc), ts(cut_utc), ts(since_utc), ts(cut_utc))
+    rows = await Unit.raw(metrics_sql(), dd(day), ts(cut_utc), ts(cut_utc), ts(cut_utc), ts(since_utc), ts(cut_utc))
     return [
         UnitMetrics(
             unit_id=r["unit_id"], unit_name=r["unit_name"], goal_progress=float(r["goal_progress"] or 0.0),

@@ -34,7 +34,8 @@ class ProgressValue(Table, tablename="progress_value"):
     """A goal actual or project progress recorded by a report."""
 
     report = ForeignKey(references=ProgressReport, null=False, on_delete=OnDelete.restrict, index=True)
-    goal = ForeignKey(references=Goal, null=True, default=None, on_delete=OnDelete.restrict)
+    # the 晾晒 looks up a goal's latest value as of a cut-off
+    goal = ForeignKey(references=Goal, null=True, default=None, on_delete=OnDelete.restrict, index=True)
     project = ForeignKey(references=Project, null=True, default=None, on_delete=OnDelete.restrict)
     value = DoublePrecision(null=False)
 
