@@ -11,25 +11,9 @@ from functools import lru_cache
 
 import msgspec
 
-
-class LightThresholds(msgspec.Struct, frozen=True):
-    """Thresholds of the 亮灯 rules, in percentage points of completion and days."""
-
-    ahead_points: float = 10.0
-    yellow_points: float = 10.0
-    red_points: float = 30.0
-    due_soon_days: int = 3
-    stale_days: int = 30
-
-
-class ScoreWeights(msgspec.Struct, frozen=True):
-    """Weights of the 晾晒 score. Each edition stores the weights it used."""
-
-    goal_progress: float = 60.0
-    problems_resolved: float = 20.0
-    results_verified: float = 20.0
-    overdue_penalty: float = 5.0
-    urge_penalty: float = 2.0
+# the rules' own parameter types: settings only choose their values
+from closedloop.domain.lights import Thresholds
+from closedloop.domain.scoring import Weights
 
 
 class Settings(msgspec.Struct, frozen=True):
@@ -51,8 +35,8 @@ class Settings(msgspec.Struct, frozen=True):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
-    lights: LightThresholds = LightThresholds()
-    weights: ScoreWeights = ScoreWeights()
+    lights: Thresholds = Thresholds()
+    weights: Weights = Weights()
     webhook_timeout_s: float = 5.0
     secret_key: str | None = None
     secure_cookies: bool = False
@@ -96,9 +80,9 @@ def read_settings() -> Settings:
     if (v := _env("CADENCES")) is not None:
         kw["cadences"] = tuple(c.strip() for c in v.split(",") if c.strip())
     if (v := _env("WEIGHTS")) is not None:
-        kw["weights"] = msgspec.json.decode(v, type=ScoreWeights)
+        kw["weights"] = msgspec.json.decode(v, type=Weights)
     if (v := _env("LIGHTS")) is not None:
-        kw["lights"] = msgspec.json.decode(v, type=LightThresholds)
+        kw["lights"] = msgspec.json.decode(v, type=Thresholds)
     return Settings(**kw)
 
 

@@ -16,8 +16,7 @@ DONE_STAGES = ("close", "review", "archived")
 
 
 def thresholds() -> Thresholds:
-    lt = get_settings().lights
-    return Thresholds(lt.ahead_points, lt.yellow_points, lt.red_points, lt.due_soon_days, lt.stale_days)
+    return get_settings().lights
 
 
 def plan_start(plan: dict) -> dt.date:

@@ -28,7 +28,7 @@ from closedloop.db.engine import get_engine, write_tx
 from closedloop.db.tables import JobRun, Publication, PublicationRow, Unit
 from closedloop.domain.errors import Forbidden, Invalid, NotFound, Problem as Issue
 from closedloop.domain.lights import LIGHT_NAMES, Light
-from closedloop.domain.scoring import UnitMetrics, Weights, score_units
+from closedloop.domain.scoring import UnitMetrics, score_units
 from closedloop.services.common import Actor, Clock, audit, local_zone
 from closedloop.settings import get_settings
 
@@ -329,7 +329,7 @@ async def publish(cadence: str, period: str, *, actor: Actor | None = None, corr
         raise Invalid("该期尚未到统计截止时间", [Issue("future", f"{period} 的截止时间 {cutoff:%Y-%m-%d %H:%M} 尚未到", "period")])
     since = cutoff_of(cadence, previous_period(cadence, period))
     settings = get_settings()
-    weights = asdict(Weights(**{k: getattr(settings.weights, k) for k in Weights.__dataclass_fields__}))
+    weights = asdict(settings.weights)
     async with write_tx():
         await _lock_chain()
         existing = await Publication.select().where((Publication.cadence == cadence) & (Publication.period == period)).order_by(Publication.edition, ascending=False).first()
@@ -348,7 +348,7 @@ async def publish(cadence: str, period: str, *, actor: Actor | None = None, corr
                 raise Invalid("更正必须说明原因", [Issue("required", "更正必须说明原因", "reason")])
             edition = (existing["edition"] if existing else 0) + 1
         metrics = await compute_metrics(cutoff, since)
-        scored = score_units(metrics, Weights(**weights))
+        scored = score_units(metrics, settings.weights)
         prev = await Publication.select(Publication.id).where(
             (Publication.cadence == cadence) & (Publication.period < period)
         ).order_by(Publication.period, ascending=False).order_by(Publication.edition, ascending=False).first()
