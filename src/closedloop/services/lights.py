@@ -56,7 +56,13 @@ async def refresh(as_of: dt.date, item_ids: list[int] | None = None) -> int:
     if not items:
         return 0
     ids = [i["id"] for i in items]
-    plans = {p["id"]: p for p in await Plan.select(Plan.id, Plan.year, Plan.issued_on, Plan.created_at)}
+    # only the plans of these items: this runs on every write to an item's records
+    plans = {
+        p["id"]: p
+        for p in await Plan.select(Plan.id, Plan.year, Plan.issued_on, Plan.created_at).where(
+            Plan.id.is_in(sorted({i["plan"] for i in items}))
+        )
+    }
     goals_by_item: dict[int, list[dict]] = defaultdict(list)
     goal_q = Goal.select().where(Goal.item.is_not_null())
     if item_ids is not None:

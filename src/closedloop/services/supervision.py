@@ -230,3 +230,18 @@ async def verify_closure(actor: Actor, item_id: int, approve: bool, reason: str 
     if not (reason or "").strip():
         raise Invalid("驳回销号必须填写理由", [Issue("required", "驳回销号必须填写理由", "reason")])
     return await items_service.transition(actor, item_id, Stage.EXECUTE.value, reason)
+
+
+async def desk_queues() -> tuple[list[dict], list[dict], list[dict]]:
+    """What waits on the supervision office: pending 延期, items in 闭环 awaiting 销号, and the
+    sections for the desk's filter."""
+    pending = await ExtensionRequest.select(
+        *ExtensionRequest.all_columns(), ExtensionRequest.item.code.as_alias("code"), ExtensionRequest.item.title.as_alias("title")
+    ).where(ExtensionRequest.status == "pending").order_by(ExtensionRequest.id)
+    closing = await WorkItem.select(WorkItem.id, WorkItem.code, WorkItem.title, WorkItem.lead_unit.name.as_alias("unit")).where(
+        (WorkItem.kind == "item") & (WorkItem.stage == Stage.CLOSE.value)
+    ).order_by(WorkItem.seq).order_by(WorkItem.id)
+    sections = await WorkItem.select(WorkItem.id, WorkItem.code, WorkItem.title).where(WorkItem.kind == "section").order_by(
+        WorkItem.seq
+    ).order_by(WorkItem.id)
+    return pending, closing, sections

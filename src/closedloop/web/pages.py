@@ -394,15 +394,7 @@ class SupervisorPages(Controller):
         stage = stage if stage in supervision.OPEN_STAGES else None
         light = light if light in LIGHTS else None
         rows, total = await supervision.overdue_list(unit_id=unit_id, section_id=section_id, stage=stage, light=light, page_size=200)
-        from closedloop.db.tables import ExtensionRequest, WorkItem
-
-        pending = await ExtensionRequest.select(
-            *ExtensionRequest.all_columns(), ExtensionRequest.item.code.as_alias("code"), ExtensionRequest.item.title.as_alias("title")
-        ).where(ExtensionRequest.status == "pending").order_by(ExtensionRequest.id)
-        closing = await WorkItem.select(WorkItem.id, WorkItem.code, WorkItem.title, WorkItem.lead_unit.name.as_alias("unit")).where(
-            (WorkItem.kind == "item") & (WorkItem.stage == "close")
-        )
-        sections = await WorkItem.select(WorkItem.id, WorkItem.code, WorkItem.title).where(WorkItem.kind == "section").order_by(WorkItem.seq).order_by(WorkItem.id)
+        pending, closing, sections = await supervision.desk_queues()
         return page(
             "desk.html", request, rows=rows, total=total, pending=pending, closing=closing, units=await org.list_units(),
             sections=sections, filters={"unit_id": unit_id, "section_id": section_id, "stage": stage, "light": light},
