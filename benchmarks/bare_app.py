@@ -14,13 +14,18 @@ from litestar.params import FromPath, JSONBody
 POOL: dict[str, asyncpg.Pool] = {}
 
 
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """As closedloop's pool: no reset query when a connection goes back."""
+
+
 class Update(msgspec.Struct):
     version: int
     actual: float
 
 
 async def startup() -> None:
-    POOL["p"] = await asyncpg.create_pool(os.environ["CLOSEDLOOP_DATABASE_URL"], min_size=1, max_size=10)
+    # the same pool settings as closedloop's (no reset query on release)
+    POOL["p"] = await asyncpg.create_pool(os.environ["CLOSEDLOOP_DATABASE_URL"], min_size=1, max_size=10, reset=keep_session)
 
 
 async def shutdown() -> None:

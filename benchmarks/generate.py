@@ -77,15 +77,19 @@ async def generate(url: str, units: int, items: int, reports_per_item: int, seed
                     rid += 1
                     on = start + dt.timedelta(days=span * (k + 1) // (reports_per_item + 1))
                     reports.append((rid, i, f"{YEAR}-W{on.isocalendar()[1]:02d}", on, "按计划推进。", now))
-                    values.append((rid, rid, i, round(min(100.0, 100 * (on - start).days / 365 * pace), 2)))
+                    values.append((rid, rid, i, round(min(100.0, 100 * (on - start).days / 365 * pace), 2), on))
             await con.copy_records_to_table("progress_report", columns=["id", "item", "period", "reported_on", "narrative", "created_at"], records=reports)
-            await con.copy_records_to_table("progress_value", columns=["id", "report", "goal", "value"], records=values)
+            await con.copy_records_to_table("progress_value", columns=["id", "report", "goal", "value", "reported_on"], records=values)
         await con.execute("""
             UPDATE goal g SET actual = v.value, actual_on = v.reported_on
             FROM (SELECT DISTINCT ON (pv.goal) pv.goal, pv.value, r.reported_on
                   FROM progress_value pv JOIN progress_report r ON r.id = pv.report
                   ORDER BY pv.goal, r.reported_on DESC) v
             WHERE v.goal = g.id""")
+        await con.execute("""
+            UPDATE work_item w SET last_report_on = r.last
+            FROM (SELECT item, MAX(reported_on) AS last FROM progress_report GROUP BY item) r
+            WHERE r.item = w.id""")
         for table in ("unit", "plan", "work_item", "goal", "problem", "project", "result", "progress_report", "progress_value"):
             await con.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
         await con.execute("ANALYZE")

@@ -5,7 +5,8 @@ Starts its own PostgreSQL on loopback (or uses --database-url, which must be an 
 throw-away database), builds the data set with generate.py, and measures:
 
   publish   one 晾晒 edition (metrics SQL, scoring, Markdown/HTML, hash, store) vs the bare metrics SQL
-  scan      the deadline scan's light refresh over all items vs one bare SQL UPDATE of goal lights
+  scan      the deadline scan's light refresh over all items vs two bare SQL UPDATEs (goal lights,
+            then item lights and completion)
   update    a lead's goal PATCH over HTTP with auth (one uvicorn worker, 32 clients) vs a bare
             Litestar + asyncpg endpoint doing the same versioned UPDATE
   overdue   the supervisor's overdue list, first page, filtered by unit: p99 latency
@@ -37,7 +38,12 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.generate import generate  # noqa: E402
 from benchmarks.pg import Postgres, free_port  # noqa: E402
 
-BARE_LIGHTS_SQL = """
+# The bare light refresh: the same two writes as the scan (every goal's light, then every
+# item's light and completion from its goals), as plain UPDATEs on the linear trajectory,
+# without staleness, milestones, zero-gap or comparator handling and without skipping rows
+# whose value is unchanged.
+BARE_LIGHTS_SQL = [
+    """
 UPDATE goal g SET light = CASE
   WHEN g.actual >= g.target THEN 'blue'
   WHEN $1::date > g.deadline THEN 'red'
@@ -47,7 +53,19 @@ UPDATE goal g SET light = CASE
         - LEAST(1, GREATEST(0, (COALESCE(g.actual, 0) - COALESCE(g.baseline, 0)) / NULLIF(g.target - COALESCE(g.baseline, 0), 0)))) * 100 >= 10 THEN 'yellow'
   ELSE 'green' END
 FROM plan p WHERE p.id = g.plan AND g.item IS NOT NULL
-"""
+""",
+    """
+UPDATE work_item w SET
+  light = CASE WHEN $1::date > w.deadline THEN 'red'
+               ELSE (ARRAY['blue', 'green', 'yellow', 'red'])[a.worst + 1] END,
+  completion = a.pct
+FROM (SELECT item,
+             MAX(CASE light WHEN 'blue' THEN 0 WHEN 'green' THEN 1 WHEN 'yellow' THEN 2 ELSE 3 END) AS worst,
+             ROUND(100 * AVG(LEAST(1, GREATEST(0, (COALESCE(actual, 0) - COALESCE(baseline, 0)) / NULLIF(target - COALESCE(baseline, 0), 0)))))::int AS pct
+      FROM goal WHERE item IS NOT NULL GROUP BY item) a
+WHERE a.item = w.id
+""",
+]
 
 
 def migrate(url: str) -> None:
@@ -117,7 +135,8 @@ async def bench_publish_and_scan(url: str, peak_only: bool = False) -> dict:
         await con.execute("UPDATE goal SET light = NULL; UPDATE work_item SET light = NULL, completion = NULL")
 
         async def bare_scan():
-            await con.execute(BARE_LIGHTS_SQL, today)
+            for statement in BARE_LIGHTS_SQL:
+                await con.execute(statement, today)
 
         bare_s = await timed(bare_scan)
         await con.execute("UPDATE goal SET light = NULL; UPDATE work_item SET light = NULL, completion = NULL")
@@ -240,7 +259,8 @@ async def main() -> int:
         env = {**os.environ, "CLOSEDLOOP_DATABASE_URL": url, "CLOSEDLOOP_SCHEDULER": "off", "CLOSEDLOOP_SECRET_KEY": "bench"}
         env.pop("PICCOLO_CONF", None)
         port = free_port()
-        procs.append(start_server([sys.executable, "-m", "closedloop.cli", "serve", "--port", str(port)], env, port))
+        # no access log: the bare endpoint has none either (uvicorn --log-level warning)
+        procs.append(start_server([sys.executable, "-m", "closedloop.cli", "serve", "--no-access-log", "--port", str(port)], env, port))
         ours = await http_load(f"http://127.0.0.1:{port}", clients, seconds, with_auth=True)
         lat = []
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as h:

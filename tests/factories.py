@@ -228,6 +228,7 @@ class ProgressValueFactory(PiccoloFactory):
         model = t.ProgressValue
 
     report = factory.SubFactory(ProgressReportFactory)
+    reported_on = dt.date(2024, 5, 17)  # the report factory's date
     value = 10.0
 
 

@@ -152,7 +152,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(info.banner(base), flush=True)
     from closedloop.app import create_app
 
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        create_app(), host=args.host, port=args.port, log_level="info", proxy_headers=False, access_log=not args.no_access_log
+    )
     return 0
 
 
@@ -249,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--demo", action="store_true", help="load the demo data set first")
+    s.add_argument("--no-access-log", action="store_true", help="no per-request log lines (when a proxy in front logs them)")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("import", help="import a plan (工作要点) from a UTF-8 text or Markdown file")

@@ -69,7 +69,14 @@ async def prepare_engine() -> None:
     if isinstance(db, SQLiteEngine):
         await db.run_ddl("PRAGMA journal_mode=WAL")
     elif isinstance(db, PostgresEngine) and db.pool is None:
-        await db.start_connection_pool(min_size=1, max_size=10)
+        await db.start_connection_pool(min_size=1, max_size=10, reset=keep_session)
+
+
+async def keep_session(connection) -> None:
+    """Returning a connection to the pool: asyncpg still rolls back any open transaction
+    first; its default reset query (RESET ALL, UNLISTEN, CLOSE ALL, advisory unlocks) is
+    skipped because closedloop never changes session state, and it cost a round trip on
+    every request."""
 
 
 async def close_engine() -> None:

@@ -209,13 +209,14 @@ async def _load(today: dt.date) -> DemoInfo:
                     ProgressReport(item=item["id"], period=_period(day), reported_on=day, narrative=rng.choice(NARRATIVES), reporter=lead_actor.id, created_at=Clock.now())
                 ).returning(ProgressReport.id)
             )[0]["id"]
+            await WorkItem.update({WorkItem.last_report_on: day}).where(WorkItem.id == item["id"])
             for g in goals:
                 span = max(1, (g["deadline"] - dt.date(year, 1, 1)).days)
                 expected = min(1.0, (day - dt.date(year, 1, 1)).days / span)
                 value = round(g["baseline"] + (g["target"] - g["baseline"]) * min(1.05, expected * pace), 2)
                 if key in FINISH:
                     value = max(value, g["target"]) if week >= WEEKS - 2 else value
-                await ProgressValue.insert(ProgressValue(report=report, goal=g["id"], value=value))
+                await ProgressValue.insert(ProgressValue(report=report, goal=g["id"], value=value, reported_on=day))
                 await Goal.update({Goal.actual: value, Goal.actual_on: day}).where(Goal.id == g["id"])
             progress = 100 if key in FINISH and week >= WEEKS - 2 else min(99, int(100 * frac_year * PACE[lead]))
             await Project.update({Project.progress: progress}).where(Project.item == item["id"])

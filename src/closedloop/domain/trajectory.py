@@ -7,6 +7,7 @@ equals its baseline (zero gap) is complete exactly when the comparator holds.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -47,6 +48,14 @@ def clamp01(x: float | None) -> float:
     if x is None:
         return 0.0
     return max(0.0, min(1.0, x))
+
+
+def completion_percent(fractions: list[float]) -> int | None:
+    """An item's completion: the mean of its goals' clamped completions, in whole percent,
+    halves rounded up (as the set-based scan rounds in SQL); None without any."""
+    if not fractions:
+        return None
+    return math.floor(100 * (sum(fractions) / len(fractions)) + 0.5)
 
 
 def expected_value(

@@ -13,6 +13,7 @@ import secrets
 import time
 from collections import defaultdict
 
+from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import AuthToken, User
 from closedloop.domain.errors import TooManyAttempts, Unauthorized
@@ -95,8 +96,7 @@ AUTH_SQL = (
 
 async def authenticate(token: str) -> Actor:
     """The Actor a live token belongs to; Unauthorized if unknown, revoked or expired."""
-    rows = await AuthToken.raw(AUTH_SQL, token_hash(token))
-    row = rows[0] if rows else None
+    row = await sql.fetch_one(AUTH_SQL, token_hash(token))
     if row is None or row["revoked_at"] is not None:
         raise Unauthorized("登录已失效，请重新登录")
     expires = row["expires_at"]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from piccolo.table import Table
 
-from closedloop.db.tables import AuditEvent, ItemUnit, WorkItem
+from closedloop.db import sql
+from closedloop.db.tables import ItemUnit, WorkItem
 from closedloop.domain.errors import Conflict, Forbidden, NotFound
 from closedloop.settings import get_settings
 
@@ -77,6 +79,12 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+AUDIT_SQL = (
+    'INSERT INTO audit_event ("at", "actor", "actor_name", "action", "entity", "entity_id", "item", "before", "after") '
+    "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})"
+)
+
+
 async def audit(
     actor: Actor,
     action: str,
@@ -88,19 +96,26 @@ async def audit(
     after: dict | None = None,
 ) -> None:
     """Append an audit event; call inside the transaction of the change it records."""
-    await AuditEvent.insert(
-        AuditEvent(
-            at=Clock.now(),
-            actor=actor.id,
-            actor_name=actor.display_name or actor.username,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            item=item_id,
-            before=jsonable(before) if before is not None else None,
-            after=jsonable(after) if after is not None else None,
-        )
+    await sql.execute(
+        AUDIT_SQL,
+        Clock.now(),
+        actor.id,
+        actor.display_name or actor.username,
+        action,
+        entity,
+        entity_id,
+        item_id,
+        sql.dump_json(jsonable(before)) if before is not None else None,
+        sql.dump_json(jsonable(after)) if after is not None else None,
     )
+
+
+@lru_cache(maxsize=256)
+def _update_sql(table: type[Table], names: tuple[str, ...]) -> str:
+    sets = [f'"{n}" = {{}}' for n in names] + ['"version" = "version" + 1']
+    if "updated_at" in sql.column_names(table):
+        sets.append('"updated_at" = {}')
+    return f'UPDATE "{table._meta.tablename}" SET {", ".join(sets)} WHERE "id" = {{}} AND "version" = {{}} RETURNING *'
 
 
 async def versioned_update(table: type[Table], row_id: int, version: int, values: dict, what: str) -> dict:
@@ -108,14 +123,17 @@ async def versioned_update(table: type[Table], row_id: int, version: int, values
 
     The version check and the write are one UPDATE, so two clients holding the same
     version cannot both succeed: the second gets Conflict and changes nothing.
+    ``values`` maps the table's columns to their new values.
     """
-    values = {**values, table.version: table.version + 1}  # type: ignore[attr-defined]
-    if hasattr(table, "updated_at"):
-        values[table.updated_at] = Clock.now()  # type: ignore[attr-defined]
-    rows = await table.update(values).where((table.id == row_id) & (table.version == version)).returning(*table.all_columns())  # type: ignore[attr-defined]
-    if rows:
-        return rows[0]
-    current = await table.select(table.version).where(table.id == row_id).first()  # type: ignore[attr-defined]
+    names = tuple(c._meta.db_column_name for c in values)
+    json_cols = sql.json_columns(table)
+    args = [sql.dump_json(v) if n in json_cols and not isinstance(v, str) else v for n, v in zip(names, values.values())]
+    if "updated_at" in sql.column_names(table):
+        args.append(Clock.now())
+    row = await sql.fetch_one(_update_sql(table, names), *args, row_id, version)
+    if row is not None:
+        return row
+    current = await sql.fetch_one(f'SELECT "version" FROM "{table._meta.tablename}" WHERE "id" = {{}}', row_id)
     if current is None:
         raise NotFound(f"{what}不存在")
     raise Conflict(
@@ -131,19 +149,24 @@ def lead_scope(unit_id: int | None):
     )
 
 
-async def item_for_write(actor: Actor, item_id: int, *columns) -> dict:
+ITEM_FOR_LEAD_SQL = (
+    "SELECT * FROM work_item WHERE id = {} AND kind = 'item' "
+    "AND (lead_unit = {} OR id IN (SELECT item FROM item_unit WHERE unit = {}))"
+)
+
+
+async def item_for_write(actor: Actor, item_id: int) -> dict:
     """Read an item the actor may change, in one query that carries the unit check.
 
     Admins may change any item; leads only items of their unit (lead or cooperating);
     supervisors change supervision data, not unit data, through their own services.
     """
-    cols = columns or WorkItem.all_columns()
-    query = WorkItem.select(*cols).where((WorkItem.id == item_id) & (WorkItem.kind == "item"))
     if actor.is_lead:
-        query = query.where(lead_scope(actor.unit_id))
-    elif not actor.is_admin:
+        row = await sql.fetch_one(ITEM_FOR_LEAD_SQL, item_id, actor.unit_id, actor.unit_id)
+    elif actor.is_admin:
+        row = await sql.fetch_one("SELECT * FROM work_item WHERE id = {} AND kind = 'item'", item_id)
+    else:
         raise Forbidden("督查室不直接修改单位填报的数据")
-    row = await query.first()
     if row is None:
         if await WorkItem.exists().where((WorkItem.id == item_id) & (WorkItem.kind == "item")):
             raise Forbidden("只能修改本单位牵头或配合的事项")

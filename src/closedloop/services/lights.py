@@ -1,15 +1,28 @@
-"""Recompute and store goal and item lights (亮灯) and item completion as of a date."""
+"""Recompute and store goal and item lights (亮灯) and item completion as of a date.
+
+Two paths, one set of rules:
+
+- ``refresh_items`` — after a write to an item's records: reads that item's goals with two
+  fixed statements and applies ``domain.lights`` in Python, the rules' reference
+  implementation.
+- ``refresh_all`` — the scan over every item: set-based SQL (one UPDATE of goal lights, one of
+  item lights and completion) that writes only rows whose value changes. The SQL restates the
+  domain rules for goals on the linear 序时 trajectory; goals with milestones (piecewise
+  trajectories) are few and are computed in Python. ``tests/integration/test_light_parity.py``
+  holds the SQL to the domain functions on both engines.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-from piccolo.query.functions.aggregate import Max
-
-from closedloop.db.tables import Goal, Plan, ProgressReport, WorkItem
-from closedloop.domain.lights import GoalState, Thresholds, goal_light, item_light
-from closedloop.domain.trajectory import Milestone, clamp01, completion
+from closedloop.db import sql
+from closedloop.domain.lights import GoalState, Light, Thresholds, goal_light, item_light
+from closedloop.domain.trajectory import Milestone, clamp01, completion, completion_percent
 from closedloop.settings import get_settings
 
 DONE_STAGES = ("close", "review", "archived")
@@ -29,6 +42,11 @@ def plan_start(plan: dict) -> dt.date:
 
 
 def _milestones(raw) -> tuple[Milestone, ...]:
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return ()
     out = []
     for m in raw or []:
         try:
@@ -38,68 +56,85 @@ def _milestones(raw) -> tuple[Milestone, ...]:
     return tuple(out)
 
 
-async def refresh(as_of: dt.date, item_ids: list[int] | None = None) -> int:
-    """Recompute lights for the given items (all open items when None); returns items changed.
+def _date(value) -> dt.date | None:
+    """SQLite hands back computed dates (MAX over a column) as text."""
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
 
-    One query per table reads what is needed; only rows whose light or completion changed
-    are written.
-    """
+
+@dataclass
+class Refreshed:
+    items_changed: int = 0
+    goal_lights: dict[int, str | None] = field(default_factory=dict)  # goals whose light changed
+
+
+async def refresh(as_of: dt.date, item_ids: list[int] | None = None) -> int:
+    """Recompute lights for the given items (every item when None); returns items changed."""
+    if item_ids is None:
+        return await refresh_all(as_of)
+    return (await refresh_items(as_of, item_ids)).items_changed
+
+
+# ---------------------------------------------------------------------------
+# A few items, after a write: the domain functions in Python
+
+
+@lru_cache(maxsize=64)
+def _in_list(n: int) -> str:
+    return ", ".join(["{}"] * n)
+
+
+ITEMS_WITH_GOALS = (
+    "SELECT w.id, w.plan, w.deadline, w.stage, w.light, w.completion, w.last_report_on, "
+    "p.year, p.issued_on, p.created_at, g.id AS goal_id, g.comparator AS goal_comparator, "
+    "g.baseline AS goal_baseline, g.target AS goal_target, g.deadline AS goal_deadline, "
+    "g.milestones AS goal_milestones, g.actual AS goal_actual, g.actual_on AS goal_actual_on, g.light AS goal_light "
+    "FROM work_item w JOIN plan p ON p.id = w.plan LEFT JOIN goal g ON g.item = w.id "
+    "WHERE w.kind = 'item' AND w.id IN ({ids}) ORDER BY w.id, g.id"
+)
+GOAL_KEYS = ("id", "comparator", "baseline", "target", "deadline", "milestones", "actual", "actual_on", "light")
+
+
+def goal_state(g: dict, start: dt.date, last_report_on: dt.date | None) -> GoalState:
+    actual_on = _date(g["actual_on"])
+    return GoalState(
+        comparator=g["comparator"],
+        baseline=g["baseline"],
+        target=g["target"],
+        deadline=_date(g["deadline"]),
+        actual=g["actual"],
+        start=start,
+        milestones=_milestones(g["milestones"]),
+        last_report_on=max(filter(None, [last_report_on, actual_on]), default=None),
+        reached_on=actual_on,
+    )
+
+
+async def refresh_items(as_of: dt.date, item_ids: list[int]) -> Refreshed:
+    """Recompute the lights of these items and their goals; write only what changed."""
+    out = Refreshed()
+    ids = sorted(set(item_ids))
+    if not ids:
+        return out
     t = thresholds()
-    items_q = WorkItem.select(
-        WorkItem.id, WorkItem.plan, WorkItem.deadline, WorkItem.stage, WorkItem.light, WorkItem.completion
-    ).where(WorkItem.kind == "item")
-    if item_ids is not None:
-        if not item_ids:
-            return 0
-        items_q = items_q.where(WorkItem.id.is_in(item_ids))
-    items = await items_q
-    if not items:
-        return 0
-    ids = [i["id"] for i in items]
-    # only the plans of these items: this runs on every write to an item's records
-    plans = {
-        p["id"]: p
-        for p in await Plan.select(Plan.id, Plan.year, Plan.issued_on, Plan.created_at).where(
-            Plan.id.is_in(sorted({i["plan"] for i in items}))
-        )
-    }
+    # one statement: the items with their plan's start and their goals
+    items: dict[int, dict] = {}
     goals_by_item: dict[int, list[dict]] = defaultdict(list)
-    goal_q = Goal.select().where(Goal.item.is_not_null())
-    if item_ids is not None:
-        goal_q = goal_q.where(Goal.item.is_in(ids))
-    for g in await goal_q:
-        goals_by_item[g["item"]].append(g)
-    last_report: dict[int, dt.date] = {}
-    report_q = ProgressReport.select(ProgressReport.item, Max(ProgressReport.reported_on).as_alias("last")).group_by(ProgressReport.item)
-    if item_ids is not None:
-        report_q = report_q.where(ProgressReport.item.is_in(ids))
-    report_rows = await report_q
-    for r in report_rows:
-        last = r["last"]
-        if isinstance(last, str):
-            last = dt.date.fromisoformat(last)
-        last_report[r["item"]] = last
-    changed = 0
+    for r in await sql.fetch(ITEMS_WITH_GOALS.format(ids=_in_list(len(ids))), *ids):
+        items.setdefault(r["id"], r)
+        if r["goal_id"] is not None:
+            goals_by_item[r["id"]].append({k: r[f"goal_{k}"] for k in GOAL_KEYS})
     goal_changes: dict[str | None, list[int]] = defaultdict(list)
     item_changes: dict[tuple[str | None, int | None], list[int]] = defaultdict(list)
-    for item in items:
-        start = plan_start(plans[item["plan"]])
-        done = item["stage"] in DONE_STAGES
-        lights = []
+    for item in items.values():
+        start = plan_start(item)
+        lights: list[Light | None] = []
         completions = []
         for g in goals_by_item.get(item["id"], []):
-            state = GoalState(
-                comparator=g["comparator"],
-                baseline=g["baseline"],
-                target=g["target"],
-                deadline=g["deadline"],
-                actual=g["actual"],
-                start=start,
-                milestones=_milestones(g["milestones"]),
-                last_report_on=max(filter(None, [last_report.get(item["id"]), g["actual_on"]]), default=None),
-                reached_on=g["actual_on"],
-            )
-            light = goal_light(state, as_of, t)
+            light = goal_light(goal_state(g, start, _date(item["last_report_on"])), as_of, t)
             lights.append(light)
             c = completion(g["actual"], g["baseline"], g["target"], g["comparator"])
             if c is not None:
@@ -107,22 +142,185 @@ async def refresh(as_of: dt.date, item_ids: list[int] | None = None) -> int:
             value = light.value if light else None
             if value != g["light"]:
                 goal_changes[value].append(g["id"])
-        light = item_light(lights, deadline=item["deadline"], done=done, as_of=as_of, t=t)
+                out.goal_lights[g["id"]] = value
+        done = item["stage"] in DONE_STAGES
+        light = item_light(lights, deadline=_date(item["deadline"]), done=done, as_of=as_of, t=t)
         value = light.value if light else None
-        pct = round(100 * sum(completions) / len(completions)) if completions else None
+        pct = completion_percent(completions)
         if value != item["light"] or pct != item["completion"]:
             item_changes[(value, pct)].append(item["id"])
-            changed += 1
-    # one UPDATE per distinct new value, in chunks: a scan of every item stays a handful of statements
-    for value, ids_ in goal_changes.items():
-        for chunk in _chunks(ids_):
-            await Goal.update({Goal.light: value}).where(Goal.id.is_in(chunk))
-    for (value, pct), ids_ in item_changes.items():
-        for chunk in _chunks(ids_):
-            await WorkItem.update({WorkItem.light: value, WorkItem.completion: pct}).where(WorkItem.id.is_in(chunk))
-    return changed
+            out.items_changed += 1
+    for value, gids in goal_changes.items():
+        await sql.execute(f"UPDATE goal SET light = {{}} WHERE id IN ({_in_list(len(gids))})", value, *gids)
+    for (value, pct), iids in item_changes.items():
+        await sql.execute(f"UPDATE work_item SET light = {{}}, completion = {{}} WHERE id IN ({_in_list(len(iids))})", value, pct, *iids)
+    return out
 
 
-def _chunks(ids: list[int], size: int = 5000):
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
+# ---------------------------------------------------------------------------
+# Every item: set-based SQL
+
+_DIALECTS = {
+    "postgres": {
+        "day": "CAST({} AS DATE)",
+        "num": "CAST({} AS DOUBLE PRECISION)",
+        "days": "({a} - {b})",
+        "start": "COALESCE(make_date(p.year, 1, 1), p.issued_on, CAST((p.created_at AT TIME ZONE 'UTC') AS DATE))",
+        "max": "GREATEST",
+        "min": "LEAST",
+        "round6": "ROUND(CAST({x} AS NUMERIC), 6)",
+        "floor_int": "CAST(FLOOR({x}) AS INTEGER)",
+        "differs": "IS DISTINCT FROM",
+        "linear": "(g.milestones IS NULL OR CAST(g.milestones AS TEXT) IN ('[]', 'null'))",
+    },
+    "sqlite": {
+        "day": "{}",
+        "num": "{}",
+        "days": "(julianday({a}) - julianday({b}))",
+        "start": "COALESCE(CASE WHEN p.year IS NOT NULL THEN printf('%04d-01-01', p.year) END, p.issued_on, date(p.created_at))",
+        "max": "MAX",
+        "min": "MIN",
+        "round6": "ROUND({x}, 6)",
+        "floor_int": "CAST({x} AS INTEGER)",  # the values are never negative
+        "differs": "IS NOT",
+        "linear": "(g.milestones IS NULL OR g.milestones IN ('[]', 'null'))",
+    },
+}
+
+
+def _dialect() -> dict:
+    return _DIALECTS["postgres" if sql.is_postgres() else "sqlite"]
+
+
+def _reached(actual: str, comparator: str, target: str) -> str:
+    return (
+        f"({actual} IS NOT NULL AND {target} IS NOT NULL AND ("
+        f"({comparator} = '>=' AND {actual} >= {target}) OR ({comparator} = '>' AND {actual} > {target}) OR "
+        f"({comparator} = '<=' AND {actual} <= {target}) OR ({comparator} = '<' AND {actual} < {target}) OR "
+        f"({comparator} = '=' AND ABS({actual} - {target}) < 1e-9)))"
+    )
+
+
+def _completion(actual: str) -> str:
+    """domain.trajectory.completion for a non-null ``actual``."""
+    base = "COALESCE(g.baseline, 0.0)"
+    holds = _reached(actual, "COALESCE(g.comparator, '>=')", "g.target")
+    zero_gap = f"CASE WHEN {holds} THEN 1.0 ELSE 0.0 END"
+    return f"(CASE WHEN ABS(g.target - {base}) < 1e-12 THEN {zero_gap} ELSE ({actual} - {base}) / (g.target - {base}) END)"
+
+
+@lru_cache(maxsize=4)
+def goal_lights_sql(dialect: str) -> str:
+    """Every linear goal's light as of a day; parameters: day, red, yellow, due-soon days,
+    stale days, ahead points."""
+    d = _DIALECTS[dialect]
+    days = lambda a, b: d["days"].format(a=a, b=b)  # noqa: E731
+    base = "COALESCE(g.baseline, 0.0)"
+    start = d["start"]
+    # domain.trajectory.expected_completion without milestones
+    expected = (
+        f"CASE WHEN ABS(g.target - {base}) < 1e-12 THEN (CASE WHEN k.day >= g.deadline THEN 1.0 ELSE 0.0 END) "
+        f"WHEN k.day <= {start} THEN 0.0 WHEN k.day >= g.deadline THEN 1.0 "
+        f"ELSE {d['max']}(0.0, {d['min']}(1.0, ({base} + (g.target - {base}) * {days('k.day', start)} / {days('g.deadline', start)} - {base}) / (g.target - {base}))) END"
+    )
+    done = _completion(f"COALESCE(g.actual, {base})")
+    behind = d["round6"].format(x=f"(({expected}) - {d['min']}({done}, 1.0)) * 100.0")
+    stale_since = (
+        "CASE WHEN w.last_report_on IS NULL THEN g.actual_on WHEN g.actual_on IS NULL THEN w.last_report_on "
+        "WHEN w.last_report_on > g.actual_on THEN w.last_report_on ELSE g.actual_on END"
+    )
+    return f"""
+SELECT q.id AS id, CASE
+  WHEN q.target IS NULL OR q.deadline IS NULL THEN NULL
+  WHEN q.reached = 1 THEN CASE WHEN COALESCE(q.actual_on, q.day) <= q.deadline THEN 'blue' ELSE 'green' END
+  WHEN q.day > q.deadline THEN 'red'
+  WHEN q.behind > q.red THEN 'red'
+  WHEN q.behind >= q.yellow THEN 'yellow'
+  WHEN {days('q.deadline', 'q.day')} <= q.due THEN 'yellow'
+  WHEN {days('q.day', 'COALESCE(q.stale_since, q.start)')} > q.stale THEN 'yellow'
+  WHEN -q.behind >= q.ahead THEN 'blue'
+  ELSE 'green' END AS light
+FROM (
+  SELECT g.id, g.target, g.deadline, g.actual_on, k.day, k.red, k.yellow, k.due, k.stale, k.ahead,
+         {start} AS start, {stale_since} AS stale_since,
+         CASE WHEN {_reached('g.actual', 'g.comparator', 'g.target')} THEN 1 ELSE 0 END AS reached,
+         CASE WHEN g.target IS NULL OR g.deadline IS NULL THEN NULL ELSE {behind} END AS behind
+  FROM goal g
+  JOIN work_item w ON w.id = g.item
+  JOIN plan p ON p.id = w.plan
+  CROSS JOIN (SELECT {d['day']} AS day, {d['num']} AS red, {d['num']} AS yellow, {d['num']} AS due,
+                     {d['num']} AS stale, {d['num']} AS ahead) k
+  WHERE w.kind = 'item' AND {d['linear']}
+) q"""
+
+
+@lru_cache(maxsize=4)
+def item_lights_sql(dialect: str) -> str:
+    """Every item's light and completion from its goals' stored lights; parameters: day,
+    due-soon days."""
+    d = _DIALECTS[dialect]
+    days = lambda a, b: d["days"].format(a=a, b=b)  # noqa: E731
+    clamped = f"{d['max']}(0.0, {d['min']}(1.0, {_completion('g.actual')}))"
+    own = (
+        f"CASE WHEN w.deadline IS NULL THEN -1 WHEN k.day > w.deadline THEN 3 "
+        f"WHEN {days('w.deadline', 'k.day')} <= k.due THEN 2 WHEN COALESCE(a.lit, 0) = 0 THEN 1 ELSE -1 END"
+    )
+    done = ", ".join(f"'{s}'" for s in DONE_STAGES)
+    return f"""
+SELECT w.id AS id,
+  CASE WHEN w.stage IN ({done}) THEN CASE WHEN COALESCE(a.nonblue, 0) = 0 THEN 'blue' ELSE 'green' END
+  ELSE CASE {d['max']}(COALESCE(a.sev, -1), {own})
+       WHEN 0 THEN 'blue' WHEN 1 THEN 'green' WHEN 2 THEN 'yellow' WHEN 3 THEN 'red' END END AS light,
+  CASE WHEN a.done IS NULL THEN NULL ELSE {d['floor_int'].format(x='100.0 * a.done + 0.5')} END AS completion
+FROM work_item w
+CROSS JOIN (SELECT {d['day']} AS day, {d['num']} AS due) k
+LEFT JOIN (
+  SELECT g.item AS item,
+         MAX(CASE g.light WHEN 'blue' THEN 0 WHEN 'green' THEN 1 WHEN 'yellow' THEN 2 WHEN 'red' THEN 3 END) AS sev,
+         COUNT(g.light) AS lit,
+         SUM(CASE WHEN g.light IS NOT NULL AND g.light <> 'blue' THEN 1 ELSE 0 END) AS nonblue,
+         AVG(CASE WHEN g.actual IS NULL OR g.target IS NULL THEN NULL ELSE {clamped} END) AS done
+  FROM goal g WHERE g.item IS NOT NULL GROUP BY g.item
+) a ON a.item = w.id
+WHERE w.kind = 'item'"""
+
+
+async def refresh_all(as_of: dt.date) -> int:
+    """The scan's refresh of every item: returns the number of items whose light or
+    completion changed."""
+    t = thresholds()
+    name = "postgres" if sql.is_postgres() else "sqlite"
+    d = _DIALECTS[name]
+    await sql.execute(
+        f"UPDATE goal SET light = c.light FROM ({goal_lights_sql(name)}) c "
+        f"WHERE goal.id = c.id AND goal.light {d['differs']} c.light",
+        as_of, float(t.red_points), float(t.yellow_points), float(t.due_soon_days), float(t.stale_days), float(t.ahead_points),
+    )
+    await _refresh_piecewise_goals(as_of, t, d)
+    changed = await sql.fetch(
+        f"UPDATE work_item SET light = c.light, completion = c.completion FROM ({item_lights_sql(name)}) c "
+        f"WHERE work_item.id = c.id AND (work_item.light {d['differs']} c.light OR work_item.completion {d['differs']} c.completion) "
+        "RETURNING work_item.id",
+        as_of, float(t.due_soon_days),
+    )
+    return len(changed)
+
+
+async def _refresh_piecewise_goals(as_of: dt.date, t: Thresholds, d: dict) -> None:
+    """Goals with milestones follow a piecewise trajectory: computed by the domain in Python."""
+    rows = await sql.fetch(
+        "SELECT g.id, g.item, g.comparator, g.baseline, g.target, g.deadline, g.milestones, g.actual, g.actual_on, "
+        "g.light, w.last_report_on, p.year, p.issued_on, p.created_at "
+        "FROM goal g JOIN work_item w ON w.id = g.item JOIN plan p ON p.id = w.plan "
+        f"WHERE w.kind = 'item' AND NOT {d['linear']}"
+    )
+    changes: dict[str | None, list[int]] = defaultdict(list)
+    for g in rows:
+        light = goal_light(goal_state(g, plan_start(g), _date(g["last_report_on"])), as_of, t)
+        value = light.value if light else None
+        if value != g["light"]:
+            changes[value].append(g["id"])
+    for value, gids in changes.items():
+        for i in range(0, len(gids), 5000):
+            chunk = gids[i : i + 5000]
+            await sql.execute(f"UPDATE goal SET light = {{}} WHERE id IN ({_in_list(len(chunk))})", value, *chunk)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Goal, ProgressReport, ProgressValue, Project
 from closedloop.domain.errors import Forbidden, Invalid, Problem as Issue
@@ -72,10 +73,15 @@ async def create_report(
                 ProgressReport(item=item_id, period=period, reported_on=reported_on, narrative=narrative.strip(), reporter=actor.id, created_at=now)
             ).returning(*ProgressReport.all_columns())
         )[0]
-        values = [ProgressValue(report=report["id"], goal=g, value=v) for g, v in goal_values]
-        values += [ProgressValue(report=report["id"], project=p, value=float(v)) for p, v in project_values]
+        values = [ProgressValue(report=report["id"], goal=g, value=v, reported_on=reported_on) for g, v in goal_values]
+        values += [ProgressValue(report=report["id"], project=p, value=float(v), reported_on=reported_on) for p, v in project_values]
         if values:
             await ProgressValue.insert(*values)
+        # a back-dated report does not move the latest report date backwards
+        await sql.execute(
+            "UPDATE work_item SET last_report_on = {} WHERE id = {} AND (last_report_on IS NULL OR last_report_on < {})",
+            reported_on, item_id, reported_on,
+        )
         for gid, value in goal_values:
             await Goal.update(
                 {Goal.actual: value, Goal.actual_on: reported_on, Goal.version: Goal.version + 1, Goal.updated_at: now}

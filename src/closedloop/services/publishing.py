@@ -138,9 +138,9 @@ g AS (
          -- else the latest reported value by then (only for goals changed since), else the baseline
          COALESCE(
            CASE WHEN gl.actual_on <= (SELECT day FROM cut) THEN gl.actual END,
-           (SELECT v.value FROM progress_value v JOIN progress_report r ON r.id = v.report
-             WHERE v.goal = gl.id AND r.reported_on <= (SELECT day FROM cut)
-             ORDER BY r.reported_on DESC, r.id DESC LIMIT 1),
+           (SELECT v.value FROM progress_value v
+             WHERE v.goal = gl.id AND v.reported_on <= (SELECT day FROM cut)
+             ORDER BY v.reported_on DESC, v.report DESC LIMIT 1),
            COALESCE(gl.baseline, 0)) AS actual,
          {days("(SELECT day FROM cut)", start)} AS elapsed,
          {days('gl.deadline', start)} AS span

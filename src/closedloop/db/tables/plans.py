@@ -45,6 +45,8 @@ class WorkItem(Table, tablename="work_item"):
     stage = Varchar(length=16, null=False, default="drill")
     light = Varchar(length=8, null=True, default=None)
     completion = Integer(null=True, default=None)  # percent, from goals
+    # the latest 进度填报 date (kept by the progress service): the scan's staleness rule reads it
+    last_report_on = Date(null=True, default=None)
     review = Text(null=True, default=None)  # 复盘 record
     archived_at = Timestamptz(null=True, default=None)
     closed = Boolean(null=False, default=False)

@@ -38,6 +38,9 @@ class ProgressValue(Table, tablename="progress_value"):
     goal = ForeignKey(references=Goal, null=True, default=None, on_delete=OnDelete.restrict, index=True)
     project = ForeignKey(references=Project, null=True, default=None, on_delete=OnDelete.restrict)
     value = DoublePrecision(null=False)
+    # the report's date, copied (reports are immutable): the 晾晒 finds a goal's value as of a
+    # cut-off with one step of the (goal, reported_on) index instead of joining every report
+    reported_on = Date(null=True, default=None)
 
 
 class SupervisionAction(Table, tablename="supervision_action"):
