@@ -1,7 +1,7 @@
 """Denormalised dates for the set-based scan and the 晾晒 as-of lookup.
 
 work_item.last_report_on: the latest progress report of the item (the staleness rule of the
-lights). progress_value.reported_on: its report's date, with a (goal, reported_on, report)
+lights). progress_value.reported_on: its report's date, with a (goal, reported_on, report, value)
 index so that "a goal's latest value as of a cut-off" is one index step. The next migration
 fills them from the existing reports (a manager runs its raw steps before its add_column steps).
 """
