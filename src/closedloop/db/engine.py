@@ -38,11 +38,18 @@ def make_engine(url: str) -> Engine:
     raise ValueError(f"CLOSEDLOOP_DATABASE_URL: unsupported scheme in {url!r}")
 
 
-def get_engine() -> Engine:
-    """The engine every table uses (resolved through piccolo_conf)."""
-    from closedloop.db.piccolo_conf import DB
+_conf = None
 
-    return DB
+
+def get_engine() -> Engine:
+    """The engine every table uses (resolved through piccolo_conf, which tests and the
+    benchmarks may point at another database, so it is read on every call)."""
+    global _conf
+    if _conf is None:  # imported lazily: piccolo_conf imports this module
+        from closedloop.db import piccolo_conf
+
+        _conf = piccolo_conf
+    return _conf.DB
 
 
 @contextlib.asynccontextmanager

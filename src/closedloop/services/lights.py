@@ -291,14 +291,17 @@ async def refresh_all(as_of: dt.date) -> int:
     t = thresholds()
     name = "postgres" if sql.is_postgres() else "sqlite"
     d = _DIALECTS[name]
+    # materialised: inlined, the light expression was evaluated twice per row (once for the
+    # comparison, once for the SET), a second of the city-scale scan
     await sql.execute(
-        f"UPDATE goal SET light = c.light FROM ({goal_lights_sql(name)}) c "
-        f"WHERE goal.id = c.id AND goal.light {d['differs']} c.light",
+        f"WITH c AS MATERIALIZED ({goal_lights_sql(name)}) "
+        f"UPDATE goal SET light = c.light FROM c WHERE goal.id = c.id AND goal.light {d['differs']} c.light",
         as_of, float(t.red_points), float(t.yellow_points), float(t.due_soon_days), float(t.stale_days), float(t.ahead_points),
     )
     await _refresh_piecewise_goals(as_of, t, d)
     changed = await sql.fetch(
-        f"UPDATE work_item SET light = c.light, completion = c.completion FROM ({item_lights_sql(name)}) c "
+        f"WITH c AS MATERIALIZED ({item_lights_sql(name)}) "
+        "UPDATE work_item SET light = c.light, completion = c.completion FROM c "
         f"WHERE work_item.id = c.id AND (work_item.light {d['differs']} c.light OR work_item.completion {d['differs']} c.completion) "
         "RETURNING work_item.id",
         as_of, float(t.due_soon_days),
