@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import html
 import json
+import re
 from dataclasses import asdict
 from zoneinfo import ZoneInfo
 
@@ -260,7 +261,10 @@ def render_markdown(title: str, cadence: str, period: str, cutoff: dt.datetime, 
     lines.append(f"发布周期：{CADENCE_NAMES.get(cadence, cadence)}（{period}）")
     if corrects:
         lines += ["", f"> 本期为更正版，更正第 {corrects['edition']} 版（哈希 {corrects['content_hash'][:12]}…）。更正原因：{_cell(reason or '')}"]
-    lines += ["", "| 排名 | 单位 | 得分 | 目标任务进度 | 解决问题 | 实际成效 | 扣分 | 排名变化 | 亮灯 |", "|---:|---|---:|---:|---:|---:|---:|:---:|:---:|"]
+    if rows:
+        lines += ["", "| 排名 | 单位 | 得分 | 目标任务进度 | 解决问题 | 实际成效 | 扣分 | 排名变化 | 亮灯 |", "|---:|---|---:|---:|---:|---:|---:|:---:|:---:|"]
+    else:
+        lines += ["", "本期没有参与排名的单位（尚无分配了牵头单位的事项）。"]
     for r in rows:
         change = r["rank_change"]
         arrow = "—" if change is None else ("↑" + str(change) if change > 0 else ("↓" + str(-change) if change < 0 else "→"))
@@ -282,18 +286,63 @@ def render_markdown(title: str, cadence: str, period: str, cutoff: dt.datetime, 
 ALLOWED_TAGS = {"h1", "h2", "h3", "p", "table", "thead", "tbody", "tr", "th", "td", "blockquote", "br", "strong", "em", "ul", "ol", "li", "code"}
 
 
+_AMP = re.compile(r"&(?!(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);)", re.IGNORECASE)
+_ALIGN = {"---:": "right", ":---:": "center", ":---": "left"}
+
+
+def _text(value: str) -> str:
+    """Text content escaped as Markdown's serializer escapes it (entities kept)."""
+    return _AMP.sub("&amp;", value).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _table_html(lines: list[str]) -> str:
+    """The HTML Python-Markdown's tables extension makes of the ranking table that
+    ``render_markdown`` writes (a header, an alignment row, then rows of pre-escaped cells)."""
+
+    def cells(line: str) -> list[str]:
+        return [c.strip() for c in line.strip().strip("|").split("|")]
+
+    aligns = [_ALIGN.get(a) for a in cells(lines[1])]
+
+    def row(line: str, tag: str) -> str:
+        out = ["<tr>"]
+        for value, align in zip(cells(line), aligns):
+            attr = f' style="text-align: {align};"' if align else ""
+            out.append(f"<{tag}{attr}>{_text(value)}</{tag}>")
+        out.append("</tr>")
+        return "\n".join(out)
+
+    body = "\n".join(row(line, "td") for line in lines[2:])
+    return f"<table>\n<thead>\n{row(lines[0], 'th')}\n</thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+
+
 def render_html(body_md: str) -> str:
     """The edition's HTML from its Markdown, sanitised.
 
-    Every text ``render_markdown`` writes is escaped by ``_cell`` and uses no inline markup,
-    so Markdown's inline processor (which tried its patterns on each of the ~9,000 table
-    cells of a city-wide edition: most of a second) is switched off; entities such as
-    ``&#124;`` pass through the serializer unchanged. tests/unit/services/test_render.py
-    checks the output equals full Markdown's.
+    Python-Markdown renders the headings and paragraphs; the ranking table (a thousand rows
+    in a city-wide edition, most of a second through Markdown's tables extension) is written
+    directly, cell by cell, as that extension would write it. Every text ``render_markdown``
+    writes is escaped by ``_cell`` and uses no inline markup.
+    tests/unit/services/test_render.py checks the result equals full Markdown's.
     """
-    md = markdown.Markdown(extensions=["tables"], output_format="html")
-    md.treeprocessors.deregister("inline")
-    raw = md.convert(body_md)
+    blocks: list[tuple[bool, list[str]]] = []
+    for line in body_md.split("\n"):
+        is_table = line.startswith("|")
+        if blocks and blocks[-1][0] == is_table:
+            blocks[-1][1].append(line)
+        else:
+            blocks.append((is_table, [line]))
+    parts = []
+    for is_table, lines in blocks:
+        if is_table and len(lines) >= 2:
+            parts.append(_table_html(lines))
+        else:
+            md = markdown.Markdown(extensions=["tables"], output_format="html")
+            md.treeprocessors.deregister("inline")
+            html_part = md.convert("\n".join(lines))
+            if html_part:
+                parts.append(html_part)
+    raw = "\n".join(parts)
     return nh3.clean(raw, tags=ALLOWED_TAGS, attributes={"th": {"align", "style"}, "td": {"align", "style"}})
 
 

@@ -33,6 +33,21 @@ def _rows() -> list[dict]:
     return rows
 
 
+def _full(body: str) -> str:
+    return nh3.clean(
+        markdown.markdown(body, extensions=["tables"], output_format="html"),
+        tags=publishing.ALLOWED_TAGS, attributes={"th": {"align", "style"}, "td": {"align", "style"}},
+    )
+
+
+@pytest.mark.parametrize("count", [0, 1, 300])
+def test_fast_html_equals_full_markdown_for_any_size(count):
+    rows = [{**r, "rank": n + 1} for n, r in enumerate((_rows() * 60)[:count])]
+    weights = {"goal_progress": 60, "problems_resolved": 20, "results_verified": 20, "overdue_penalty": 2, "urge_penalty": 1}
+    body = publishing.render_markdown("晾晒", "monthly", "2024-05", dt.datetime(2024, 5, 31, 16, tzinfo=dt.timezone.utc), rows, weights, None, None)
+    assert publishing.render_html(body) == _full(body)
+
+
 @pytest.mark.parametrize("corrects", [None, {"edition": 1, "content_hash": "ab" * 32}])
 def test_fast_html_equals_full_markdown(corrects):
     weights = {"goal_progress": 60, "problems_resolved": 20, "results_verified": 20, "overdue_penalty": 2, "urge_penalty": 1}
@@ -40,10 +55,7 @@ def test_fast_html_equals_full_markdown(corrects):
         "2024年第20周工作晾晒 <i>", "weekly", "2024-W20", dt.datetime(2024, 5, 19, 16, tzinfo=dt.timezone.utc),
         _rows(), weights, corrects, "数据有误 *更正* <b>",
     )
-    full = nh3.clean(
-        markdown.markdown(body, extensions=["tables"], output_format="html"),
-        tags=publishing.ALLOWED_TAGS, attributes={"th": {"align", "style"}, "td": {"align", "style"}},
-    )
+    full = _full(body)
     fast = publishing.render_html(body)
     assert fast == full
     assert "&lt;script&gt;" in fast and "<script>" not in fast
