@@ -149,10 +149,10 @@ def lead_scope(unit_id: int | None):
     )
 
 
-ITEM_FOR_LEAD_SQL = (
-    "SELECT * FROM work_item WHERE id = {} AND kind = 'item' "
-    "AND (lead_unit = {} OR id IN (SELECT item FROM item_unit WHERE unit = {}))"
-)
+# The lead_scope() condition as SQL text for fixed statements: the item aliased ``w`` is led
+# or co-operated on by a unit (the two parameters, both the unit's id).
+LEAD_SCOPE_SQL = "(w.lead_unit = {} OR EXISTS (SELECT 1 FROM item_unit iu WHERE iu.item = w.id AND iu.unit = {}))"
+ITEM_FOR_LEAD_SQL = f"SELECT w.* FROM work_item w WHERE w.id = {{}} AND w.kind = 'item' AND {LEAD_SCOPE_SQL}"
 
 
 async def item_for_write(actor: Actor, item_id: int) -> dict:

@@ -150,11 +150,23 @@ async def refresh_items(as_of: dt.date, item_ids: list[int]) -> Refreshed:
         if value != item["light"] or pct != item["completion"]:
             item_changes[(value, pct)].append(item["id"])
             out.items_changed += 1
-    for value, gids in goal_changes.items():
-        await sql.execute(f"UPDATE goal SET light = {{}} WHERE id IN ({_in_list(len(gids))})", value, *gids)
+    await _write_goal_lights(goal_changes)
     for (value, pct), iids in item_changes.items():
-        await sql.execute(f"UPDATE work_item SET light = {{}}, completion = {{}} WHERE id IN ({_in_list(len(iids))})", value, pct, *iids)
+        for chunk in _chunks(iids):
+            await sql.execute(f"UPDATE work_item SET light = {{}}, completion = {{}} WHERE id IN ({_in_list(len(chunk))})", value, pct, *chunk)
     return out
+
+
+def _chunks(ids: list[int], size: int = 5000):
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+async def _write_goal_lights(changes: dict[str | None, list[int]]) -> None:
+    """One UPDATE per new light value (in chunks of ids)."""
+    for value, gids in changes.items():
+        for chunk in _chunks(gids):
+            await sql.execute(f"UPDATE goal SET light = {{}} WHERE id IN ({_in_list(len(chunk))})", value, *chunk)
 
 
 # ---------------------------------------------------------------------------
@@ -186,10 +198,6 @@ _DIALECTS = {
         "linear": "(g.milestones IS NULL OR g.milestones IN ('[]', 'null'))",
     },
 }
-
-
-def _dialect() -> dict:
-    return _DIALECTS["postgres" if sql.is_postgres() else "sqlite"]
 
 
 def _reached(actual: str, comparator: str, target: str) -> str:
@@ -323,7 +331,4 @@ async def _refresh_piecewise_goals(as_of: dt.date, t: Thresholds, d: dict) -> No
         value = light.value if light else None
         if value != g["light"]:
             changes[value].append(g["id"])
-    for value, gids in changes.items():
-        for i in range(0, len(gids), 5000):
-            chunk = gids[i : i + 5000]
-            await sql.execute(f"UPDATE goal SET light = {{}} WHERE id IN ({_in_list(len(chunk))})", value, *chunk)
+    await _write_goal_lights(changes)

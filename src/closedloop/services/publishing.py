@@ -23,10 +23,9 @@ from zoneinfo import ZoneInfo
 
 import markdown
 import nh3
-from piccolo.engine.postgres import PostgresEngine
 
 from closedloop.db import sql
-from closedloop.db.engine import get_engine, write_tx
+from closedloop.db.engine import write_tx
 from closedloop.db.tables import JobRun, Publication, PublicationRow, Unit
 from closedloop.domain.errors import Forbidden, Invalid, NotFound, Problem as Issue
 from closedloop.domain.lights import LIGHT_NAMES, Light
@@ -104,7 +103,7 @@ def latest_due_period(cadence: str, now: dt.datetime) -> str:
 
 
 def _dialect() -> dict[str, str]:
-    if isinstance(get_engine(), PostgresEngine):
+    if sql.is_postgres():
         return {
             "days": "(({a})::date - ({b})::date)::float",
             "least": "LEAST",
@@ -212,7 +211,7 @@ async def compute_metrics(cutoff: dt.datetime, since: dt.datetime) -> list[UnitM
     day = cutoff.astimezone(tz()).date()
     cut_utc = cutoff.astimezone(dt.timezone.utc)
     since_utc = since.astimezone(dt.timezone.utc)
-    is_pg = isinstance(get_engine(), PostgresEngine)
+    is_pg = sql.is_postgres()
     # SQLite keeps timestamps as ISO text; PostgreSQL wants real values
     ts = (lambda v: v) if is_pg else (lambda v: v.isoformat(" "))  # noqa: E731  (as sqlite3 stores them)
     dd = (lambda v: v) if is_pg else (lambda v: v.isoformat())  # noqa: E731
@@ -395,7 +394,7 @@ def _hash_payload(pub: dict, rows: list[dict]) -> dict:
 async def _lock_chain() -> None:
     """Serialise publishers so the hash chain has no forks (SQLite: the IMMEDIATE write
     transaction already does)."""
-    if isinstance(get_engine(), PostgresEngine):
+    if sql.is_postgres():
         await Publication.raw("SELECT pg_advisory_xact_lock(20240403)")
 
 

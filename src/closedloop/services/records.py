@@ -28,7 +28,7 @@ from closedloop.db.tables import (
 )
 from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Problem as Issue
 from closedloop.services import lights
-from closedloop.services.common import Actor, Clock, audit, item_exists, item_for_write, versioned_update
+from closedloop.services.common import LEAD_SCOPE_SQL, Actor, Clock, audit, item_exists, item_for_write, versioned_update
 from closedloop.settings import get_settings
 
 
@@ -180,7 +180,7 @@ async def _read_for_write(kind: Kind, actor: Actor, record_id: int) -> tuple[dic
         raise Forbidden("督查室不直接修改单位填报的数据")
     row = await sql.fetch_one(
         f'SELECT r.*, w.lead_unit AS "_item_lead_unit", w.plan AS "_item_plan", '
-        f"(w.lead_unit = {{}} OR EXISTS (SELECT 1 FROM item_unit iu WHERE iu.item = w.id AND iu.unit = {{}})) AS \"_in_scope\" "
+        f'{LEAD_SCOPE_SQL} AS "_in_scope" '
         f'FROM "{kind.table._meta.tablename}" r JOIN work_item w ON w.id = r.item AND w.kind = \'item\' WHERE r.id = {{}}',
         actor.unit_id, actor.unit_id, record_id,
     )
@@ -213,11 +213,11 @@ async def update_record(kind: Kind, actor: Actor, record_id: int, version: int, 
             kind.table,
             await versioned_update(kind.table, record_id, version, {getattr(kind.table, k): v for k, v in own.items()}, kind.name),
         )
-        await _set_links(kind, record_id, link_values)
+        written = await _set_links(kind, record_id, link_values)
         refreshed = await lights.refresh_items(today, [before["item"]])
         if kind is GOAL and record_id in refreshed.goal_lights:
             row["light"] = refreshed.goal_lights[record_id]
-        fresh = {**row, **(await links_of(kind, [record_id]))[record_id]} if kind.links else row
+        fresh = {**row, **{key: before[key] for key, *_ in kind.links}, **written}
         await audit(actor, "update", kind.entity, record_id, item_id=before["item"], before=before, after=fresh)
         return fresh
 
