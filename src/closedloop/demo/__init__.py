@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from closedloop.domain import periods
 from closedloop.db.tables import (
     Evidence,
     Goal,
@@ -275,8 +276,7 @@ async def _user(admin: Actor, username: str, role: str, unit_id: int | None, pas
 
 
 def _period(day: dt.date) -> str:
-    y, w, _ = day.isocalendar()
-    return f"{y}-W{w:02d}"
+    return periods.containing("weekly", day).key
 
 
 PROBLEMS = [

@@ -7,16 +7,14 @@ a report that fails halfway leaves nothing changed. Reports are never updated af
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Goal, ProgressReport, ProgressValue, Project
+from closedloop.domain import periods
 from closedloop.domain.errors import Forbidden, Invalid, Problem as Issue
 from closedloop.services import lights
 from closedloop.services.common import Actor, Clock, audit, item_exists, item_for_write
-
-PERIOD_RE = re.compile(r"^\d{4}-(W(0[1-9]|[1-4]\d|5[0-3])|(0[1-9]|1[0-2])|Q[1-4])$")
 
 
 async def create_report(
@@ -30,11 +28,13 @@ async def create_report(
     project_values: list[tuple[int, int]] = (),  # type: ignore[assignment]
 ) -> dict:
     problems: list[Issue] = []
-    if not PERIOD_RE.match(period or ""):
-        problems.append(Issue("invalid", "填报周期格式应为 2024-W15、2024-05 或 2024-Q2", "period"))
+    today = Clock.today()
+    try:
+        period = periods.parse(period, today=today).key  # stored in the key form whatever was typed
+    except periods.PeriodError as e:
+        problems.append(Issue("invalid", str(e), "period"))
     if not (narrative or "").strip():
         problems.append(Issue("required", "进展情况不能为空", "narrative"))
-    today = Clock.today()
     reported_on = reported_on or today
     if reported_on > today:
         problems.append(Issue("future", "填报日期不能晚于今天", "reported_on"))

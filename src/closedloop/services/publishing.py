@@ -28,55 +28,44 @@ from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import JobRun, Publication, PublicationRow, Unit
 from closedloop.domain.errors import Forbidden, Invalid, NotFound, Problem as Issue
+from closedloop.domain import periods
 from closedloop.domain.lights import LIGHT_NAMES, Light
+from closedloop.domain.periods import CADENCE_NAMES, CADENCES
 from closedloop.domain.scoring import UnitMetrics, score_units
 from closedloop.services.common import Actor, Clock, audit, local_zone
 from closedloop.settings import get_settings
 
-CADENCES = ("weekly", "monthly", "quarterly")
-CADENCE_NAMES = {"weekly": "周", "monthly": "月", "quarterly": "季度"}
 PUBLISH_HOUR = 9
 MAX_CATCH_UP = 60
 
 
 # ---------------------------------------------------------------------------
-# Periods
+# Periods (what a period is lives in domain/periods.py; the cut-off is this module's rule)
 
 
 def tz() -> ZoneInfo:
     return local_zone()
 
 
+def _period(cadence: str, period: str) -> periods.Period:
+    if cadence not in CADENCES:
+        raise Invalid("发布周期无效", [Issue("invalid", "cadence 必须是 weekly、monthly 或 quarterly", "cadence")])
+    try:
+        return periods.parse_key(cadence, period)
+    except periods.PeriodError as e:
+        raise Invalid("周期格式无效", [Issue("invalid", str(e), "period")]) from None
+
+
 def period_start(cadence: str, period: str) -> dt.date:
     """The first day of a period (its cut-off day)."""
-    try:
-        if cadence == "weekly":
-            year, week = period.split("-W")
-            return dt.date.fromisocalendar(int(year), int(week), 1)
-        if cadence == "monthly":
-            year, month = period.split("-")
-            return dt.date(int(year), int(month), 1)
-        if cadence == "quarterly":
-            year, q = period.split("-Q")
-            return dt.date(int(year), 3 * (int(q) - 1) + 1, 1)
-    except ValueError:
-        pass
-    raise Invalid(
-        "周期格式无效",
-        [Issue("invalid", "周期应为 2024-W15（周）、2024-05（月）或 2024-Q2（季度），并与 cadence 一致", "period")],
-    )
+    return _period(cadence, period).start
 
 
 def period_of(cadence: str, day: dt.date) -> str:
     """The period whose cut-off is the latest on or before ``day``."""
-    if cadence == "weekly":
-        y, w, _ = day.isocalendar()
-        return f"{y}-W{w:02d}"
-    if cadence == "monthly":
-        return f"{day.year}-{day.month:02d}"
-    if cadence == "quarterly":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    raise Invalid("发布周期无效", [Issue("invalid", "cadence 必须是 weekly、monthly 或 quarterly", "cadence")])
+    if cadence not in CADENCES:
+        raise Invalid("发布周期无效", [Issue("invalid", "cadence 必须是 weekly、monthly 或 quarterly", "cadence")])
+    return periods.containing(cadence, day).key
 
 
 def cutoff_of(cadence: str, period: str) -> dt.datetime:
@@ -85,8 +74,7 @@ def cutoff_of(cadence: str, period: str) -> dt.datetime:
 
 
 def previous_period(cadence: str, period: str) -> str:
-    start = period_start(cadence, period)
-    return period_of(cadence, start - dt.timedelta(days=1))
+    return _period(cadence, period).previous().key
 
 
 def latest_due_period(cadence: str, now: dt.datetime) -> str:
@@ -475,14 +463,7 @@ async def publish(cadence: str, period: str, *, actor: Actor | None = None, corr
 
 
 def period_title(cadence: str, period: str) -> str:
-    if cadence == "weekly":
-        y, w = period.split("-W")
-        return f"{y}年第{int(w)}周"
-    if cadence == "monthly":
-        y, m = period.split("-")
-        return f"{y}年{int(m)}月"
-    y, q = period.split("-Q")
-    return f"{y}年第{q}季度"
+    return _period(cadence, period).title
 
 
 async def publish_due(cadence: str, *, limit: int = MAX_CATCH_UP) -> list[dict]:
