@@ -83,6 +83,14 @@ class AuthTokenFactory(PiccoloFactory):
     expires_at = factory.LazyFunction(lambda: dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
 
 
+class LoginThrottleFactory(PiccoloFactory):
+    class Meta:
+        model = t.LoginThrottle
+
+    key = factory.Sequence(lambda n: f"pair:user{n}|127.0.0.1")
+    failures = 1
+
+
 class WorkdayOverrideFactory(PiccoloFactory):
     class Meta:
         model = t.WorkdayOverride

@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from closedloop import __version__
@@ -30,6 +31,7 @@ from closedloop.api.publications import PublicationController
 from closedloop.api.records import GoalController, ProblemController, ProjectController, ResultController
 from closedloop.api.security import PUBLIC_OPT, auth_middleware, current_actor, refuse_nul_characters
 from closedloop.api.supervision import InboxController, SupervisionController
+from closedloop.hardening import harden
 from closedloop.settings import get_settings
 from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
 from closedloop.web.public import ExportController, PublicController, PublicPlanController
@@ -103,6 +105,7 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             AdminPages,
             index,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt={PUBLIC_OPT: True}, include_in_schema=False),
+            *_swagger_files(),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key or _process_secret(),
@@ -127,8 +130,35 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
                 security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
             ),
             security=[{"BearerToken": []}],
+            # Swagger UI only (the other schema UIs are off), from files the app serves itself
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    js_url=f"{SWAGGER_STATIC}/swagger-ui-bundle.js",
+                    css_url=f"{SWAGGER_STATIC}/swagger-ui.css",
+                    standalone_preset_js_url=f"{SWAGGER_STATIC}/swagger-ui-standalone-preset.js",
+                    favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_STATIC}/favicon-32x32.png' sizes='32x32' />",
+                )
+            ],
         ),
         debug=False,
     )
     add_error_responses(app)
+    app.asgi_handler = harden(app.asgi_handler)
     return app
+
+
+SWAGGER_STATIC = "/static/swagger"
+
+
+def _swagger_files() -> list:
+    """Swagger UI's own files (swagger-ui-bundle), so the API page works offline and loads
+    no script from another origin."""
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:  # pragma: no cover - a dependency; without it the page lacks its UI
+        return []
+    return [
+        create_static_files_router(
+            path=SWAGGER_STATIC, directories=[Path(str(swagger_ui_path))], opt={PUBLIC_OPT: True}, include_in_schema=False, name="swagger-static"
+        )
+    ]

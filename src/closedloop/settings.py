@@ -26,6 +26,10 @@ class Settings(msgspec.Struct, frozen=True):
     token_ttl_hours: int = 12
     login_max_failures: int = 5
     login_lock_seconds: int = 300
+    login_client_max_failures: int = 50
+    login_window_seconds: int = 3600
+    # peers whose X-Forwarded-For is believed (addresses or networks, e.g. 127.0.0.1, 10.0.0.0/8)
+    trusted_proxies: tuple[str, ...] = ()
     upload_max_bytes: int = 10 * 1024 * 1024
     upload_types: tuple[str, ...] = (
         "application/pdf",
@@ -69,6 +73,8 @@ def read_settings() -> Settings:
         ("TOKEN_TTL_HOURS", "token_ttl_hours"),
         ("LOGIN_MAX_FAILURES", "login_max_failures"),
         ("LOGIN_LOCK_SECONDS", "login_lock_seconds"),
+        ("LOGIN_CLIENT_MAX_FAILURES", "login_client_max_failures"),
+        ("LOGIN_WINDOW_SECONDS", "login_window_seconds"),
         ("UPLOAD_MAX_BYTES", "upload_max_bytes"),
     ):
         if (v := _env(name)) is not None:
@@ -77,6 +83,13 @@ def read_settings() -> Settings:
         kw["secret_key"] = v
     if (v := _env("SECURE_COOKIES")) is not None:
         kw["secure_cookies"] = _flag(v)
+    if (v := _env("TRUSTED_PROXIES")) is not None:
+        import ipaddress
+
+        nets = tuple(n.strip() for n in v.split(",") if n.strip())
+        for n in nets:
+            ipaddress.ip_network(n, strict=False)  # a typo fails at start-up, not on a request
+        kw["trusted_proxies"] = nets
     if (v := _env("CADENCES")) is not None:
         kw["cadences"] = tuple(c.strip() for c in v.split(",") if c.strip())
     if (v := _env("WEIGHTS")) is not None:

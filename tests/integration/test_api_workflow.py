@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from closedloop.db.tables import Goal, Plan, StageTransition, SupervisionAction, WorkItem
-from closedloop.services.auth import FAILURES
 from tests.factories import PASSWORD, ProjectFactory, WorkItemFactory
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "banan-2024-plan.txt"
@@ -125,7 +124,6 @@ async def test_extension_must_be_filed_before_deadline_and_keeps_original(client
 
 
 async def test_login_logout_and_rate_limit(client, world):
-    FAILURES.events.clear()
     ok = await client.post("/api/v1/auth/login", json={"username": "lead_a", "password": PASSWORD})
     assert ok.status_code == 200
     token = ok.json()["token"]
@@ -139,7 +137,6 @@ async def test_login_logout_and_rate_limit(client, world):
         assert bad.status_code == 401 and bad.json()["error"]["message"] == "用户名或密码错误"
     locked = await client.post("/api/v1/auth/login", json={"username": "lead_b", "password": PASSWORD})
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
-    FAILURES.events.clear()
 
 
 async def test_expired_token_is_refused(client, world):

@@ -6,13 +6,9 @@ from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 
 from closedloop.api.schemas import LoginIn, LoginOut, Message, UserRead, read
-from closedloop.api.security import CurrentActor, PUBLIC_OPT, bearer_token
+from closedloop.api.security import CurrentActor, PUBLIC_OPT, bearer_token, client_address
 from closedloop.services import auth as auth_service
 from closedloop.settings import get_settings
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 class AuthController(Controller):

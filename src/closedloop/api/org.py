@@ -14,9 +14,12 @@ class UnitController(Controller):
     path = "/api/v1/units"
     tags = ["单位与用户"]
 
-    @get("/", guards=[any_role], summary="单位列表")
-    async def list_units(self) -> list[UnitRead]:
-        return read_all(UnitRead, await org.list_units())
+    @get("/", guards=[any_role], summary="单位列表（机器人地址仅管理员可见）")
+    async def list_units(self, actor: CurrentActor) -> list[UnitRead]:
+        units = await org.list_units()
+        if not actor.is_admin:  # a webhook URL carries the robot's token
+            units = [{**u, "webhook_url": None} for u in units]
+        return read_all(UnitRead, units)
 
     @post("/", guards=[admin_only], summary="新增单位")
     async def create_unit(self, actor: CurrentActor, data: JSONBody[UnitCreate]) -> UnitRead:

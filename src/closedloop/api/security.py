@@ -17,6 +17,7 @@ from closedloop.domain.errors import Invalid, Problem, Unauthorized
 from closedloop.api.schemas import MAX_ID
 from closedloop.services import auth as auth_service
 from closedloop.services.common import Actor
+from closedloop.settings import get_settings
 
 SESSION_COOKIE = "closedloop_session"
 PUBLIC_OPT = "public"
@@ -27,6 +28,32 @@ def bearer_token(connection: ASGIConnection) -> str | None:
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
     return None
+
+
+def _trusted(address: str) -> bool:
+    import ipaddress
+
+    nets = get_settings().trusted_proxies
+    if not nets:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n, strict=False) for n in nets)
+
+
+def client_address(connection: ASGIConnection) -> str:
+    """The client's address: the peer, or — only when the peer is a configured trusted proxy
+    (``CLOSEDLOOP_TRUSTED_PROXIES``) — the nearest untrusted address in X-Forwarded-For."""
+    peer = connection.client.host if connection.client else "unknown"
+    if not _trusted(peer):
+        return peer
+    forwarded = [a.strip() for a in connection.headers.get("x-forwarded-for", "").split(",") if a.strip()]
+    for address in reversed(forwarded):
+        if not _trusted(address):
+            return address[:64]
+    return peer
 
 
 def is_api(path: str) -> bool:
@@ -59,6 +86,10 @@ auth_middleware = DefineMiddleware(
 
 def _role_guard(*roles: str):
     def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        # Litestar answers OPTIONS itself without authenticating, but still runs controller
+        # guards; there is no user to check and nothing to protect in an Allow header.
+        if connection.scope.get("method") == "OPTIONS":
+            return
         actor = connection.user
         if not isinstance(actor, Actor):
             raise NotAuthorizedException("请先登录")

@@ -108,6 +108,8 @@ def containing(cadence: str, day: dt.date) -> Period:
 
 
 def _checked(cadence: str, year: int, number: int) -> Period:
+    if not 1900 < year < 3000:
+        raise PeriodError("年份无效")
     if cadence == "weekly":
         weeks = dt.date(year, 12, 28).isocalendar()[1]  # 28 December is always in the last ISO week
         if not 1 <= number <= weeks:
@@ -116,8 +118,6 @@ def _checked(cadence: str, year: int, number: int) -> Period:
         raise PeriodError("月份应在 1 到 12 之间")
     elif cadence == "quarterly" and not 1 <= number <= 4:
         raise PeriodError("季度应在 1 到 4 之间")
-    if not 1900 < year < 3000:
-        raise PeriodError("年份无效")
     return Period(cadence, year, number)
 
 

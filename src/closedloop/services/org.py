@@ -5,6 +5,7 @@ from __future__ import annotations
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Unit, User
 from closedloop.domain.errors import Conflict, Invalid, NotFound, Problem as Issue
+from closedloop.services import auth
 from closedloop.services.common import ROLES, Actor, audit, versioned_update
 from closedloop.services.passwords import hash_password
 
@@ -94,5 +95,11 @@ async def update_user(actor: Actor, user_id: int, version: int, values: dict) ->
             raise Invalid("单位不存在", [Issue("not_found", "单位不存在", "unit_id")])
         await versioned_update(User, user_id, version, {getattr(User, k): v for k, v in values.items()}, "用户")
         row = await User.select(*USER_COLUMNS).where(User.id == user_id).first()
-        await audit(actor, "update", "user", user_id, before=before, after=row)
+        assert row is not None
+        # a new password, role, unit or a (re-)enabling or disabling ends every old session:
+        # an old token must not carry powers the account no longer has, nor revive with it
+        revoked = 0
+        if "password_hash" in values or any(values.get(k, before[k]) != before[k] for k in ("role", "unit", "active") if k in values):
+            revoked = await auth.revoke_user_sessions(user_id)
+        await audit(actor, "update", "user", user_id, before=before, after={**row, "sessions_revoked": revoked})
     return row  # type: ignore[return-value]

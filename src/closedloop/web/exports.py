@@ -59,8 +59,9 @@ def _num(v: float | None) -> str:
 
 
 def _safe_cell(v):
-    """Text that a spreadsheet would run as a formula is kept as text."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
+    """Text that a spreadsheet would run as a formula is kept as text (a leading tab or
+    carriage return is stripped by some spreadsheets before they look for the formula)."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + v
     return v
 

@@ -15,7 +15,7 @@ from litestar.datastructures import Cookie, UploadFile
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from closedloop.api.security import IdPath, SESSION_COOKIE
+from closedloop.api.security import IdPath, SESSION_COOKIE, client_address
 from closedloop.domain.errors import DomainError, Forbidden, Invalid
 from closedloop.domain.lights import LIGHT_NAMES, Light
 from closedloop.domain.stages import STAGE_NAMES, STAGE_ORDER, Stage
@@ -117,7 +117,7 @@ class AuthPages(Controller):
         if not password:
             errors["password"] = "请输入密码"
         if not errors:
-            client = request.client.host if request.client else "unknown"
+            client = client_address(request)
             try:
                 token, user = await auth_service.login(username, password, client, kind="web")
             except DomainError as exc:

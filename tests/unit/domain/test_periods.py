@@ -40,7 +40,7 @@ def test_people_forms_parse_to_the_key(text, key):
     assert periods.parse(text, today=dt.date(2026, 11, 28)).key == key
 
 
-@pytest.mark.parametrize("text", ["", "2026-W54", "2026-W00", "2025-W53", "2026-13", "2026-Q5", "2026年13月", "上周", "2026W48"])
+@pytest.mark.parametrize("text", ["", "2026-W54", "2026-W00", "2025-W53", "2026-13", "2026-Q5", "2026年13月", "上周", "2026W48", "0000-W01", "0000-01", "9999-Q1"])
 def test_what_is_no_period_is_refused_with_a_message(text):
     with pytest.raises(PeriodError) as e:
         periods.parse(text)

@@ -1,6 +1,6 @@
 """Piccolo tables, one module per area. ``ALL_TABLES`` is the registry order."""
 
-from closedloop.db.tables.org import AuthToken, Unit, User, WorkdayOverride
+from closedloop.db.tables.org import AuthToken, LoginThrottle, Unit, User, WorkdayOverride
 from closedloop.db.tables.plans import ItemUnit, Plan, WorkItem
 from closedloop.db.tables.publishing import JobRun, Publication, PublicationRow
 from closedloop.db.tables.records import (
@@ -29,6 +29,7 @@ ALL_TABLES = (
     User,
     AuthToken,
     WorkdayOverride,
+    LoginThrottle,
     Plan,
     WorkItem,
     ItemUnit,

@@ -52,3 +52,16 @@ class WorkdayOverride(Table, tablename="workday_override"):
     day = Date(unique=True, null=False)
     is_workday = Boolean(null=False)
     note = Varchar(length=100, null=False, default="")
+
+
+class LoginThrottle(Table, tablename="login_throttle"):
+    """Failed logins, counted in the database so that every worker sees the same counts.
+
+    ``key`` is ``pair:<username>|<client>`` (one person guessing one account from one address)
+    or ``client:<address>`` (one address guessing many accounts).
+    """
+
+    key = Varchar(length=300, unique=True, null=False)
+    failures = Integer(null=False, default=0)
+    first_at = Timestamptz(default=TimestamptzNow())
+    blocked_until = Timestamptz(null=True, default=None)

@@ -1,0 +1,85 @@
+"""HTTP hardening around the whole application: security headers and HEAD.
+
+Installed by ``create_app`` around Litestar's ASGI handler (outside routing, so that it also
+covers 404/405 answers, static files and the schema pages):
+
+- every response carries a Content-Security-Policy that allows only the site's own scripts,
+  styles and images (no inline script, no other origin; ``frame-ancestors 'none'``),
+  ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin`` and
+  ``X-Frame-Options: DENY`` (for browsers that predate frame-ancestors);
+- responses to signed-in requests (a session cookie or a bearer token), the API and exports
+  are ``Cache-Control: no-store``, so a shared or back-button cache never shows them to
+  someone else;
+- HEAD is answered as GET without the body (Litestar routes only the methods a handler
+  declares, and every page and endpoint declares GET only).
+
+The Swagger UI page (``/schema/swagger``) is the one exception to the script rule: Litestar
+writes its start-up script inline. Its files are served by the app itself (swagger-ui-bundle),
+so even there no script from another origin runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'; frame-ancestors 'none'"
+)
+CSP_SWAGGER = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
+STATIC_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+def _signed_in(scope: dict) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            return True
+        if name == b"cookie" and b"closedloop_session=" in value:
+            return True
+    return False
+
+
+def _private(scope: dict) -> bool:
+    path: str = scope.get("path", "")
+    return path.startswith("/api/") or path.endswith("/export") or "/export" in path or _signed_in(scope)
+
+
+def harden(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap an ASGI handler with the headers and HEAD handling described above."""
+
+    async def app(scope: dict, receive: Callable, send: Callable) -> None:
+        if scope.get("type") != "http":
+            await handler(scope, receive, send)
+            return
+        head = scope.get("method") == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+        path: str = scope.get("path", "")
+        csp = CSP_SWAGGER if path.startswith("/schema") else CSP
+        private = _private(scope)
+
+        async def send_wrapper(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in {b"x-content-type-options", b"referrer-policy", b"x-frame-options", b"content-security-policy"}]
+                headers += STATIC_HEADERS
+                headers.append((b"content-security-policy", csp.encode()))
+                if private:
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and head:
+                if message.get("more_body"):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await handler(scope, receive, send_wrapper)
+
+    return app
