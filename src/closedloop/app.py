@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
 import logging
+import os
 import secrets
 from pathlib import Path
 
@@ -69,16 +70,23 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
 
         await prepare_engine()
         scheduler = None
+        lock = None
         if start_scheduler:
-            from closedloop.scheduler.runner import build_scheduler
+            from closedloop.scheduler.runner import build_scheduler, scheduler_lock
 
-            scheduler = build_scheduler()
-            scheduler.start()
+            # with several workers on this host only the first to take the lock schedules
+            lock = scheduler_lock(settings.database_url)
+            if lock is not None:
+                scheduler = build_scheduler()
+                scheduler.start()
+                log.info("scheduler started in process %s", os.getpid())
         try:
             yield
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+            if lock is not None:
+                lock.close()
             await close_engine()
 
     app = Litestar(

@@ -136,10 +136,17 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import socket
+
     import uvicorn
 
     from closedloop.db.migrate import migrate
+    from closedloop.settings import get_settings
 
+    workers = max(1, args.workers)
+    if workers > 1 and not get_settings().secret_key:
+        # each worker would draw its own CSRF secret: a form served by one would fail on another
+        return _fail("多个工作进程需要共同的密钥：请设置 CLOSEDLOOP_SECRET_KEY（例如 openssl rand -hex 32 的输出）后再启动")
     applied = asyncio.run(migrate())
     if applied:
         print(f"已应用 {len(applied)} 个迁移")
@@ -150,11 +157,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host_for_url = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
         base = f"http://{host_for_url}:{args.port}"
         print(info.banner(base), flush=True)
-    from closedloop.app import create_app
-
-    uvicorn.run(
-        create_app(), host=args.host, port=args.port, log_level="info", proxy_headers=False, access_log=not args.no_access_log
+    config = uvicorn.Config(
+        "closedloop.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,  # the app reads X-Forwarded-For itself, from trusted proxies only
+        access_log=not args.no_access_log,
     )
+    server = uvicorn.Server(config)
+    if workers == 1:
+        server.run()
+        return 0 if server.started else 1
+    from uvicorn.supervisors import Multiprocess
+
+    sock = config.bind_socket()
+    # accepted sockets inherit the option on Linux: without it small answers wait on Nagle's
+    # algorithm against the client's delayed ACK (tens of milliseconds per request)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
     return 0
 
 
@@ -214,9 +237,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_scheduler(args: argparse.Namespace) -> int:
     import logging
 
-    from closedloop.scheduler.runner import build_scheduler
+    from closedloop.scheduler.runner import build_scheduler, scheduler_lock
+    from closedloop.settings import get_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    lock = scheduler_lock(get_settings().database_url)
+    if lock is None:
+        return _fail("本机已有进程在运行该数据库的调度器（web 工作进程或另一个 closedloop scheduler）；如需独立调度器，请以 CLOSEDLOOP_SCHEDULER=off 启动 web 服务")
 
     async def run():
         from closedloop.db.engine import close_engine, prepare_engine
@@ -252,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--demo", action="store_true", help="load the demo data set first")
     s.add_argument("--no-access-log", action="store_true", help="no per-request log lines (when a proxy in front logs them)")
+    s.add_argument("--workers", type=int, default=1, help="worker processes on one port (the scheduler runs in one of them)")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("import", help="import a plan (工作要点) from a UTF-8 text or Markdown file")

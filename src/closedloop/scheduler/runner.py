@@ -10,7 +10,12 @@ coalesce and have a generous misfire grace time, so a late wake-up runs once.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import hashlib
 import logging
+import os
+import tempfile
+from typing import IO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -50,6 +55,22 @@ async def webhook_job() -> None:
         await webhooks.deliver_pending()
     except Exception:
         log.exception("webhook delivery failed")
+
+
+def scheduler_lock(database_url: str) -> IO | None:
+    """An exclusive lock on this host for the scheduler of one database, or None when another
+    process (a web worker or ``closedloop scheduler``) holds it. Released when the returned
+    file is closed or the process ends. Across hosts the claims in the database still make
+    every run happen once; the lock only spares N workers from scanning N times."""
+    name = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    path = os.path.join(tempfile.gettempdir(), f"closedloop-scheduler-{name}.lock")
+    f = open(path, "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return None
+    return f
 
 
 def build_scheduler() -> AsyncIOScheduler:
