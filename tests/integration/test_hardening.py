@@ -231,3 +231,14 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_kept_as_text():
     lines = out.splitlines()
     assert lines[1:3] == ["'=1+1", "'\t=cmd"]
     assert "正常" in out and "'正常" not in out
+
+
+async def test_a_page_form_posted_from_another_site_is_refused(client, world):
+    for headers in ({"Origin": "https://evil.example"}, {"Referer": "https://evil.example/page"}, {"Origin": "null"}):
+        r = await client.post("/login", data={"username": "lead_a", "password": "x"}, headers=headers)
+        assert r.status_code == 403 and "请求来源不是本站" in r.text, headers
+    same = await client.post("/login", data={"username": "lead_a", "password": "x"}, headers={"Origin": "http://testserver"})
+    assert "请求来源不是本站" not in same.text
+    # the API takes bearer tokens, not cookies: an Origin does not matter there
+    api = await client.get("/api/v1/auth/me", headers={**world.headers["lead_a"], "Origin": "https://evil.example"})
+    assert api.status_code == 200
