@@ -83,7 +83,7 @@ async def bench_publish_and_scan(url: str, peak_only: bool = False) -> dict:
 
     get_settings(reload=True)
     import closedloop.db.piccolo_conf as conf
-    from closedloop.db.engine import make_engine
+    from closedloop.db.engine_factory import make_engine
 
     conf.DB = make_engine(url)  # a fresh engine per database (the benchmark uses two)
     for t in __import__("closedloop.db.tables", fromlist=["ALL_TABLES"]).ALL_TABLES:

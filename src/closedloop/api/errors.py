@@ -12,28 +12,9 @@ import re
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from closedloop.domain.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    GateNotMet,
-    Invalid,
-    NotFound,
-    TooManyAttempts,
-    Unauthorized,
-)
+from closedloop.domain.errors import DomainError
 
 log = logging.getLogger("closedloop.api")
-
-STATUS = {
-    NotFound: (404, "not_found"),
-    Forbidden: (403, "forbidden"),
-    Unauthorized: (401, "unauthorized"),
-    GateNotMet: (409, "gate_not_met"),
-    Conflict: (409, "conflict"),
-    Invalid: (422, "invalid"),
-    TooManyAttempts: (429, "too_many_attempts"),
-}
 
 HTTP_MESSAGES = {
     400: "请求格式错误",
@@ -122,16 +103,12 @@ def _page(request: Request, status: int, message: str) -> Response:
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Response:
-    status, code = next((v for k, v in STATUS.items() if isinstance(exc, k)), (400, "error"))
     if _is_page(request):
-        return _page(request, status, exc.message)
+        return _page(request, exc.status, exc.message)
     problems = [{"code": p.code, "field": p.field, "message": p.message} for p in exc.problems]
-    headers = {}
-    if isinstance(exc, TooManyAttempts):
-        headers["Retry-After"] = str(exc.retry_after)
-    if isinstance(exc, Unauthorized):
-        headers["WWW-Authenticate"] = "Bearer"
-    return Response(_body(status, code, exc.message, problems), status_code=status, headers=headers, media_type=MediaType.JSON)
+    return Response(
+        _body(exc.status, exc.code, exc.message, problems), status_code=exc.status, headers=exc.headers(), media_type=MediaType.JSON
+    )
 
 
 def validation_handler(_: Request, exc: ValidationException) -> Response:

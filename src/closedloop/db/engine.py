@@ -9,47 +9,19 @@ from __future__ import annotations
 
 import contextlib
 from typing import AsyncIterator
-from urllib.parse import urlparse
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-SQLITE_BUSY_TIMEOUT_S = 30.0
-
-
-def sqlite_path(url: str) -> str:
-    """``sqlite:///relative.db`` → ``relative.db``; ``sqlite:////abs/x.db`` → ``/abs/x.db``."""
-    rest = url.split("://", 1)[1]
-    return rest[1:] if rest.startswith("/") else rest
-
-
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite://"):
-        path = sqlite_path(url)
-        if not path or path == ":memory:":
-            raise ValueError("CLOSEDLOOP_DATABASE_URL: SQLite needs a file path, :memory: is not supported")
-        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
-    if url.startswith(("postgresql://", "postgres://")):
-        parsed = urlparse(url)
-        if not parsed.path.strip("/"):
-            raise ValueError("CLOSEDLOOP_DATABASE_URL: PostgreSQL URL needs a database name")
-        return PostgresEngine(config={"dsn": url})
-    raise ValueError(f"CLOSEDLOOP_DATABASE_URL: unsupported scheme in {url!r}")
-
-
-_conf = None
+from closedloop.db import piccolo_conf
+from closedloop.db.engine_factory import SQLITE_BUSY_TIMEOUT_S, make_engine, sqlite_path  # noqa: F401  (re-exported)
 
 
 def get_engine() -> Engine:
-    """The engine every table uses (resolved through piccolo_conf, which tests and the
-    benchmarks may point at another database, so it is read on every call)."""
-    global _conf
-    if _conf is None:  # imported lazily: piccolo_conf imports this module
-        from closedloop.db import piccolo_conf
-
-        _conf = piccolo_conf
-    return _conf.DB
+    """The engine every table uses (read from piccolo_conf on every call: the benchmarks
+    point it at another database)."""
+    return piccolo_conf.DB
 
 
 @contextlib.asynccontextmanager

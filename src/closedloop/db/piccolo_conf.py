@@ -6,7 +6,7 @@ The ``closedloop`` command points ``PICCOLO_CONF`` here; the repository's top-le
 
 from piccolo.conf.apps import AppRegistry
 
-from closedloop.db.engine import make_engine
+from closedloop.db.engine_factory import make_engine
 from closedloop.settings import get_settings
 
 DB = make_engine(get_settings().database_url)
