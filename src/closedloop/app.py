@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 
 from litestar import Litestar, get
-from litestar.config.csrf import CSRFConfig
+from litestar.middleware.base import DefineMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -34,6 +34,7 @@ from closedloop.api.security import PUBLIC_OPT, auth_middleware, current_actor, 
 from closedloop.api.supervision import InboxController, SupervisionController
 from closedloop.hardening import harden
 from closedloop.settings import get_settings
+from closedloop.web.csrf import SessionCSRFMiddleware
 from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
 from closedloop.web.public import ExportController, PublicController, PublicPlanController
 
@@ -115,17 +116,11 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt={PUBLIC_OPT: True}, include_in_schema=False),
             *_swagger_files(),
         ],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key or _process_secret(),
-            cookie_httponly=False,  # the token is also rendered into forms; the session cookie is HttpOnly
-            cookie_samesite="lax",
-            cookie_secure=settings.secure_cookies,
-            exclude=["^/api/", "^/schema"],
-        ),
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         dependencies={"actor": Provide(current_actor, sync_to_thread=False)},
         before_request=refuse_nul_characters,
-        middleware=[auth_middleware],
+        # page forms: CSRF tokens bound to the page session (web/csrf.py); the API is exempt
+        middleware=[auth_middleware, DefineMiddleware(SessionCSRFMiddleware, secret=settings.secret_key or _process_secret())],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         request_max_body_size=settings.upload_max_bytes + 1024 * 1024,

@@ -46,6 +46,15 @@ class Settings(msgspec.Struct, frozen=True):
     secure_cookies: bool = False
 
     @property
+    def session_cookie(self) -> str:
+        """The page session cookie; ``__Host-`` (this host only, HTTPS, path /) when secure."""
+        return "__Host-closedloop_session" if self.secure_cookies else "closedloop_session"
+
+    @property
+    def csrf_cookie(self) -> str:
+        return "__Host-closedloop_csrf" if self.secure_cookies else "closedloop_csrf"
+
+    @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgres://", "postgresql://"))
 

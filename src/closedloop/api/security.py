@@ -19,7 +19,7 @@ from closedloop.services import auth as auth_service
 from closedloop.services.common import Actor
 from closedloop.settings import get_settings
 
-SESSION_COOKIE = "closedloop_session"
+SESSION_COOKIE = "closedloop_session"  # the plain-HTTP name; use get_settings().session_cookie
 PUBLIC_OPT = "public"
 
 
@@ -69,7 +69,7 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
         if is_api(connection.url.path):
             token = bearer_token(connection)
         else:
-            token = connection.cookies.get(SESSION_COOKIE)
+            token = connection.cookies.get(get_settings().session_cookie)
         if not token:
             raise NotAuthorizedException("请先登录")
         try:

@@ -15,7 +15,7 @@ from litestar.datastructures import Cookie, UploadFile
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from closedloop.api.security import IdPath, SESSION_COOKIE, client_address
+from closedloop.api.security import IdPath, client_address
 from closedloop.domain.errors import DomainError, Forbidden, Invalid
 from closedloop.domain.lights import LIGHT_NAMES, Light
 from closedloop.domain.stages import STAGE_NAMES, STAGE_ORDER, Stage
@@ -129,7 +129,7 @@ class AuthPages(Controller):
                     path=target,
                     cookies=[
                         Cookie(
-                            key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", secure=s.secure_cookies,
+                            key=s.session_cookie, value=token, httponly=True, samesite="lax", secure=s.secure_cookies,
                             max_age=s.token_ttl_hours * 3600, path="/",
                         )
                     ],
@@ -138,11 +138,11 @@ class AuthPages(Controller):
 
     @post("/logout")
     async def logout(self, request: Request) -> Response:
-        token = request.cookies.get(SESSION_COOKIE)
+        token = request.cookies.get(get_settings().session_cookie)
         if token:
             await auth_service.logout(token)
         response = Redirect(path="/login?reason=" + quote("已退出登录"))
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(get_settings().session_cookie, path="/")
         return response
 
 
