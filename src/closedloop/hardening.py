@@ -10,6 +10,7 @@ covers 404/405 answers, static files and the schema pages):
 - responses to signed-in requests (a session cookie or a bearer token), the API and exports
   are ``Cache-Control: no-store``, so a shared or back-button cache never shows them to
   someone else;
+- OPTIONS lists every method of the path in Allow (see `_allowed_methods`);
 - HEAD is answered as GET without the body (Litestar routes only the methods a handler
   declares, and every page and endpoint declares GET only);
 - a page form may only be posted from the site itself: when the browser says where an unsafe
@@ -86,6 +87,27 @@ def _foreign(scope: dict) -> bool:
     return parts.netloc.lower() != host or parts.scheme not in ("http", "https")
 
 
+def _allowed_methods(scope: dict) -> str | None:
+    """The methods the path really answers. Litestar's automatic OPTIONS handler can list only
+    the methods of the first handler registered on a path (its Allow header then misses e.g.
+    PATCH); the routing trie knows them all."""
+    app = scope.get("app")
+    router = getattr(app, "asgi_router", None)
+    if router is None:
+        return None
+    try:
+        router._handle_routing(scope.get("path", ""), "X-ALLOW-PROBE")  # no handler has this method
+    except Exception as exc:  # MethodNotAllowedException carries the path's methods
+        allow = (getattr(exc, "headers", None) or {}).get("allow")
+        if not allow:
+            return None
+        methods = {m.strip().upper() for m in allow.split(",") if m.strip()}
+        if "GET" in methods:
+            methods.add("HEAD")  # answered here, as GET without a body
+        return ", ".join(sorted(methods | {"OPTIONS"}))
+    return None
+
+
 def harden(handler: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap an ASGI handler with the headers and HEAD handling described above."""
 
@@ -94,6 +116,7 @@ def harden(handler: Callable[..., Any]) -> Callable[..., Any]:
             await handler(scope, receive, send)
             return
         head = scope.get("method") == "HEAD"
+        options = scope.get("method") == "OPTIONS"
         if _foreign(scope):
             await send({"type": "http.response.start", "status": 403, "headers": [
                 (b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(FOREIGN_PAGE)).encode()),
@@ -111,6 +134,10 @@ def harden(handler: Callable[..., Any]) -> Callable[..., Any]:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in {b"x-content-type-options", b"referrer-policy", b"x-frame-options", b"content-security-policy"}]
                 headers += STATIC_HEADERS
+                if options and message.get("status") == 204:
+                    allow = _allowed_methods(scope)
+                    if allow:
+                        headers = [(k, v) for k, v in headers if k.lower() != b"allow"] + [(b"allow", allow.encode())]
                 headers.append((b"content-security-policy", csp.encode()))
                 if private:
                     headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]

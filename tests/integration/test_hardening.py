@@ -242,3 +242,13 @@ async def test_a_page_form_posted_from_another_site_is_refused(client, world):
     # the API takes bearer tokens, not cookies: an Origin does not matter there
     api = await client.get("/api/v1/auth/me", headers={**world.headers["lead_a"], "Origin": "https://evil.example"})
     assert api.status_code == 200
+
+
+async def test_options_lists_every_method_of_the_path(client, world):
+    for path, methods in _routes(client.app):
+        r = await client.options(_concrete(path), headers=world.headers["admin"])
+        if r.status_code != 204:
+            continue
+        allow = {m.strip() for m in r.headers["allow"].split(",")}
+        expected = set(methods) | {"OPTIONS"} | ({"HEAD"} if "GET" in methods else set())
+        assert allow == expected, path

@@ -87,3 +87,28 @@ def test_api_conforms(api_schema, api_tokens, role):
     checked, failures = run_operations(api_schema, api_tokens[role])
     assert checked >= 40
     assert failures == [], "\n".join(failures)
+
+
+ALL_PHASES = os.environ.get("CLOSEDLOOP_SCHEMATHESIS_PHASES") == "all"
+
+
+@pytest.mark.skipif(not ALL_PHASES, reason="all phases run once per CI (CLOSEDLOOP_SCHEMATHESIS_PHASES=all), not on every engine")
+@pytest.mark.parametrize("role", ["admin", "supervisor", "lead"])
+def test_every_phase_as_each_role(server, api_tokens, role, tmp_path):
+    """Schemathesis's own runner with all its phases — examples, coverage (including methods the
+    schema does not list), fuzzing and stateful sequences — as each role; the logout operation
+    is excluded so that the token lives through the run. No server error, no schema mismatch."""
+    import subprocess
+    import sys
+
+    token = api_tokens[role]["Authorization"]
+    report = tmp_path / "schemathesis.txt"
+    cmd = [
+        sys.executable, "-m", "schemathesis.cli", "run", f"{server}/schema/openapi.json",
+        "-H", f"Authorization: {token}", "--exclude-path", "/api/v1/auth/logout",
+        "--phases", "examples,coverage,fuzzing,stateful", "-n", os.environ.get("CLOSEDLOOP_SCHEMATHESIS_EXAMPLES", "6"),
+        "--checks", "all", "--exclude-checks", "positive_data_acceptance", "--seed", "20261128",
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    report.write_text(out.stdout + out.stderr)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-6000:]
