@@ -6,9 +6,13 @@ import pytest_asyncio
 
 from closedloop.db.tables import AuditEvent
 from tests.factories import (
+    EvidenceFactory,
     ExtensionRequestFactory,
+    GoalChangeRequestFactory,
     GoalFactory,
+    ProblemFactory,
     PublicationFactory,
+    ResultFactory,
     SupervisionActionFactory,
     WorkItemFactory,
 )
@@ -24,6 +28,15 @@ async def matrix_world(world):
     world.action = await SupervisionActionFactory.create(item=world.item_a, unit=world.unit_a.id)
     world.publication = await PublicationFactory.create(period="2024-W20")
     world.item_close = await WorkItemFactory.create(plan=world.plan, code="三是", lead_unit=world.unit_a, stage="close")
+    # 销号 needs every goal's result verified with evidence
+    close_goal = await GoalFactory.create(plan=world.plan, item=world.item_close.id)
+    close_result = await ResultFactory.create(item=world.item_close, goal=close_goal.id, verified_by=world.users["supervisor"].id)
+    await EvidenceFactory.create(result=close_result)
+    world.change_request = await GoalChangeRequestFactory.create(goal=world.goal_b, item=world.item_b)
+    world.problem_resolved = await ProblemFactory.create(item=world.item_a, unit=world.unit_a.id, status="resolved", resolution="已协调")
+    world.problem_verified = await ProblemFactory.create(item=world.item_a, unit=world.unit_a.id, status="verified", resolution="已协调")
+    world.result_verified = await ResultFactory.create(item=world.item_a, goal=world.goal_a.id, verified_by=world.users["supervisor"].id)
+    world.evidence_a = await EvidenceFactory.create(result=await ResultFactory.create(item=world.item_a, goal=world.goal_a.id))
     return world
 
 
