@@ -62,7 +62,7 @@ class WorkItem(Table, tablename="work_item", schema=None):
     )
 
 
-ID = "2026-11-28T15:52:54:066871"
+ID = "2026-11-28T16:20:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "report ledger columns, problem.resolved_on, goal_change_request"
 

@@ -17,7 +17,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 from piccolo.querystring import QueryString
 
-ID = "2026-11-28T15:52:55:000000"
+ID = "2026-11-28T16:20:01:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "backfill the report ledger; ledger indexes"
 
