@@ -8,7 +8,7 @@ a lead of an unrelated unit; ``lead_coop`` a lead of a cooperating unit on the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 ACTORS = ("admin", "supervisor", "lead_own", "lead_other", "lead_coop")
 
@@ -120,3 +120,68 @@ OPS: list[Op] = [
 
 # Writes every logged-in user may do to their own session or inbox; not unit data.
 SELF_SERVICE = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/inbox/{notification_id:int}/read")}
+
+
+@dataclass(frozen=True)
+class PageOp:
+    """A page form that writes: posted with the session cookie and the CSRF token of ``page``;
+    ``changed`` tells whether the write happened (pages answer with a redirect or a page either
+    way, so the effect is what is checked)."""
+
+    name: str
+    route: str
+    page: Callable[[Any], str]
+    url: Callable[[Any], str]
+    form: Callable[[Any], dict]
+    changed: Callable[[Any], Awaitable[bool]]
+    allowed: tuple[str, ...]
+
+
+async def _goal_changed_to(w: Any, field: str, value: Any) -> bool:
+    from closedloop.db.tables import Goal
+
+    return (await Goal.select(getattr(Goal, field)).where(Goal.id == w.goal_a.id).first())[field] == value
+
+
+async def _change_requested(w: Any) -> bool:
+    from closedloop.db.tables import GoalChangeRequest
+
+    return await GoalChangeRequest.exists().where(GoalChangeRequest.goal == w.goal_a.id)
+
+
+async def _change_decided(w: Any) -> bool:
+    from closedloop.db.tables import GoalChangeRequest
+
+    row = await GoalChangeRequest.select(GoalChangeRequest.status).where(GoalChangeRequest.id == w.change_request.id).first()
+    return row["status"] == "approved"
+
+
+async def _reported(w: Any) -> bool:
+    from closedloop.db.tables import ProgressReport
+
+    return await ProgressReport.exists().where(ProgressReport.item == w.item_a.id)
+
+
+async def _resolved(w: Any) -> bool:
+    from closedloop.db.tables import Problem
+
+    return (await Problem.select(Problem.status).where(Problem.id == w.problem_a.id).first())["status"] == "resolved"
+
+
+ITEM_PAGE = lambda w: f"/items/{w.item_a.id}"  # noqa: E731
+
+PAGE_OPS: list[PageOp] = [
+    PageOp("page: correct goal actual", "/items/{item_id:int}/goals/{goal_id:int}", ITEM_PAGE,
+           lambda w: f"/items/{w.item_a.id}/goals/{w.goal_a.id}", lambda w: {"version": "1", "actual": "310"},
+           lambda w: _goal_changed_to(w, "actual", 310.0), ("admin",)),
+    PageOp("page: progress report", "/items/{item_id:int}/report", ITEM_PAGE, lambda w: f"/items/{w.item_a.id}/report",
+           lambda w: {"period": "2024-W23", "narrative": "进展", f"goal_{w.goal_a.id}": "305"}, _reported, ("admin", "lead_own")),
+    PageOp("page: resolve problem", "/items/{item_id:int}/problems/{problem_id:int}/resolve", ITEM_PAGE,
+           lambda w: f"/items/{w.item_a.id}/problems/{w.problem_a.id}/resolve", lambda w: {"version": "1", "resolution": "已协调"},
+           _resolved, ("admin", "lead_own")),
+    PageOp("page: request goal change", "/items/{item_id:int}/goal-change", ITEM_PAGE, lambda w: f"/items/{w.item_a.id}/goal-change",
+           lambda w: {"goal_id": str(w.goal_a.id), "target": "318", "reason": "企业外迁"}, _change_requested, ("admin", "lead_own")),
+    PageOp("page: decide goal change", "/change-requests/{request_id:int}/decide", ITEM_PAGE,
+           lambda w: f"/change-requests/{w.change_request.id}/decide", lambda w: {"version": "1", "approve": "1"},
+           _change_decided, ("admin", "supervisor")),
+]

@@ -21,7 +21,8 @@ from closedloop.domain.lights import LIGHT_NAMES, Light
 from closedloop.domain.stages import STAGE_NAMES, STAGE_ORDER, Stage
 from closedloop.services import auth as auth_service
 from closedloop.services import items as items_service
-from closedloop.services import goal_changes, notify, org, plans, progress, publishing, records, supervision, values
+from closedloop.services import goal_changes, notify, org, plans, progress, publishing, records, supervision
+from closedloop.services import values as ledger_values
 from closedloop.services.common import Actor, Clock
 from closedloop.services.items import ItemFilter
 from closedloop.services.records import GOAL, PROBLEM, PROJECT, RESULT
@@ -392,7 +393,7 @@ async def render_item(request: Request, item_id: int, *, form_name: str = "", va
         extensions=await supervision.extensions(item_id),
         transitions=await items_service.transitions(item_id),
         change_requests=await goal_changes.list_for_item(item_id),
-        goal_values=await values.history_of_item(item_id),
+        goal_values=await ledger_values.history_of_item(item_id),
         targets_frozen=records.targets_frozen(item["stage"]),
         goal_names={g["id"]: g["subject"] for g in goals},
         stage_list=[(s.value, STAGE_NAMES[s], i < stage_index, i == stage_index) for i, s in enumerate(STAGE_ORDER)],
