@@ -192,7 +192,7 @@ async def record_admin_value(actor: Actor, goal: dict, value: float, *, on: dt.d
         current = (await values.values_as_of([goal["id"]], now)).get(goal["id"])
         if current is not None:
             row = await sql.fetch_one("SELECT r.period, r.period_end FROM progress_value v JOIN progress_report r ON r.id = v.report WHERE v.id = {}", current["entry"])
-            key, end = row["period"], values._date(row["period_end"])  # type: ignore[index]
+            key, end = row["period"], values.as_date(row["period_end"])  # type: ignore[index]
         else:
             p = periods.containing("weekly", today)
             key, end = p.key, p.end

@@ -64,7 +64,7 @@ def _as_of_rows_sql(n: int) -> str:
     )
 
 
-def _date(value) -> dt.date | None:
+def as_date(value) -> dt.date | None:
     if isinstance(value, str):
         return dt.date.fromisoformat(value[:10])
     if isinstance(value, dt.datetime):
@@ -117,8 +117,8 @@ async def refresh_actuals(goal_ids: list[int], *, bump: bool = True) -> list[Cha
     for r in await sql.fetch(_as_of_rows_sql(len(ids)), now, *ids):
         if r["entry"] is None:
             continue  # no ledger value yet: an actual from before the ledger stays as it was
-        on = stands_for(_date(r["period_end"]), _instant(r["recorded_at"]))  # type: ignore[arg-type]
-        if r["actual"] == r["value"] and _date(r["actual_on"]) == on:
+        on = stands_for(as_date(r["period_end"]), _instant(r["recorded_at"]))  # type: ignore[arg-type]
+        if r["actual"] == r["value"] and as_date(r["actual_on"]) == on:
             continue
         await sql.execute(
             'UPDATE goal SET actual = {}, actual_on = {}, "version" = "version" + {}, updated_at = {} WHERE id = {}',
@@ -143,7 +143,7 @@ async def history(goal_id: int) -> list[dict]:
     rows = await sql.fetch(HISTORY_SQL, goal_id)
     entries = []
     for r in rows:
-        r["period_end"] = _date(r["period_end"])
+        r["period_end"] = as_date(r["period_end"])
         r["recorded_at"] = _instant(r["recorded_at"])
         r["late"] = bool(r["late"])
         r["recorded_by_name"] = r["recorded_by_name"] or r.pop("username", None) or "系统"
