@@ -15,7 +15,9 @@ The rules that keep the numbers honest (issue 13):
 - Once an item has left 细算, a lead cannot change a goal's baseline, target, comparator,
   deadline, measure unit or milestones, nor delete a goal: that is a 目标调整申请
   (``services/goal_changes.py``). Admins correct directly, audited. Plan-level goals (the plan's
-  工作目标) are changed by admins only.
+  工作目标) are changed by admins only. Before that (下钻, 细算) the unit is still setting its goals,
+  deadline included; afterwards a goal's deadline moves only by an approved 延期 (for goals that
+  shared the item's deadline) or an approved 目标调整申请.
 - A problem is created ``open``; ``resolved`` needs a resolution text and date, set by the
   owning unit; ``verified`` is the supervision office's (``verify_problem``).
 - A verified result (and a verified problem) is locked for leads — no edit, no delete, no
