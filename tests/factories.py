@@ -238,6 +238,9 @@ class ProgressValueFactory(PiccoloFactory):
     report = factory.SubFactory(ProgressReportFactory)
     reported_on = dt.date(2024, 5, 17)  # the report factory's date
     value = 10.0
+    # the ledger keys (services/values.py): the report's period end and filing instant
+    period_end = dt.date(2024, 5, 19)
+    recorded_at = factory.LazyFunction(lambda: dt.datetime(2024, 5, 17, 2, 0, tzinfo=dt.timezone.utc))
 
 
 class SupervisionActionFactory(PiccoloFactory):
@@ -257,6 +260,17 @@ class ExtensionRequestFactory(PiccoloFactory):
     reason = "客观原因"
     old_deadline = dt.date(2024, 12, 31)
     new_deadline = dt.date(2025, 3, 31)
+
+
+class GoalChangeRequestFactory(PiccoloFactory):
+    class Meta:
+        model = t.GoalChangeRequest
+
+    goal = factory.SubFactory(GoalFactory)
+    item = factory.SubFactory(WorkItemFactory)
+    reason = "客观情况变化"
+    changes = factory.LazyFunction(lambda: {"target": 90.0})
+    original = factory.LazyFunction(lambda: {"target": 100.0})
 
 
 class StageTransitionFactory(PiccoloFactory):

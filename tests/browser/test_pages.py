@@ -33,7 +33,7 @@ async def login(page, base, username, password=PASSWORD):
     await page.click("button[type=submit]")
 
 
-async def test_lead_updates_a_goal_and_sees_its_light_change(clean_db, server, new_page):
+async def test_lead_reports_a_goal_value_and_sees_its_light_change(clean_db, server, new_page):
     w = await seed_world()
     page = await new_page()
     await login(page, server, "kjj")
@@ -44,11 +44,14 @@ async def test_lead_updates_a_goal_and_sees_its_light_change(clean_db, server, n
     await page.click("text=培育高新技术企业")
     goal_row = page.locator(f"#goal-{w['goal'].id}")
     assert "红灯" in await goal_row.locator(".goal-light").inner_text()
-    await goal_row.locator("input[name=actual]").fill("100")
-    await goal_row.locator("button").click()
+    assert await goal_row.locator("input[name=actual]").count() == 0, "a lead's actuals come from reports"
+    await page.fill(f"#report input[name=goal_{w['goal'].id}]", "100")
+    await page.fill("#report textarea[name=narrative]", "新认定高企 100 家")
+    await page.click("#report button[type=submit]")
     await page.wait_for_load_state()
-    assert "目标实际值已更新" in await page.locator(".flash").inner_text()
+    assert "进度已报送" in await page.locator(".flash").inner_text()
     assert "蓝灯" in await page.locator(f"#goal-{w['goal'].id} .goal-light").inner_text()
+    assert "实际值台账（1 条）" in await page.locator("#goals").inner_text()
     assert (await Goal.select(Goal.actual).where(Goal.id == w["goal"].id).first())["actual"] == 100
     await shot(page, "lead-item")
 
@@ -58,14 +61,14 @@ async def test_bad_value_shows_the_error_by_the_field_and_keeps_the_input(clean_
     page = await new_page()
     await login(page, server, "kjj")
     await page.goto(f"{server}/items/{w['item'].id}")
-    row = page.locator(f"#goal-{w['goal'].id}")
-    await row.locator("input[name=actual]").fill("三十家")
-    await row.locator("button").click()
+    await page.fill(f"#report input[name=goal_{w['goal'].id}]", "三十家")
+    await page.fill("#report textarea[name=narrative]", "本周进展")
+    await page.click("#report button[type=submit]")
     await page.wait_for_load_state()
-    error = page.locator(f"#goal-{w['goal'].id} .error[data-field=actual]")
+    error = page.locator(f"#report .error[data-field=goal_{w['goal'].id}]")
     assert await error.inner_text() == "请输入数字"
-    assert await page.locator(f"#goal-{w['goal'].id} input[name=actual]").input_value() == "三十家"
-    # the report form keeps every field too
+    assert await page.locator(f"#report input[name=goal_{w['goal'].id}]").input_value() == "三十家"
+    # the report form keeps every field
     await page.fill("#report textarea[name=narrative]", "")
     await page.fill(f"#report input[name=goal_{w['goal'].id}]", "abc")
     await page.click("#report button[type=submit]")

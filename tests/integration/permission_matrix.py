@@ -8,7 +8,7 @@ a lead of an unrelated unit; ``lead_coop`` a lead of a cooperating unit on the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 ACTORS = ("admin", "supervisor", "lead_own", "lead_other", "lead_coop")
 
@@ -38,13 +38,27 @@ OPS: list[Op] = [
     Op("create goal", "POST", "/api/v1/items/{item_id:int}/goals", lambda w: f"/api/v1/items/{w.item_a.id}/goals",
        lambda w: {"subject": "专利授权", "target": 10}, allow(*UNIT_DATA, "lead_coop", ok=201)),
     Op("update goal", "PATCH", "/api/v1/goals/{goal_id:int}", lambda w: f"/api/v1/goals/{w.goal_a.id}",
-       lambda w: {"version": 1, "actual": 310}, allow(*UNIT_DATA)),
+       lambda w: {"version": 1, "subject": "高新技术企业（家）"}, allow(*UNIT_DATA)),
+    # a goal's actual comes from reports; only an admin corrects it directly
+    Op("correct goal actual", "PATCH", "/api/v1/goals/{goal_id:int}", lambda w: f"/api/v1/goals/{w.goal_a.id}",
+       lambda w: {"version": 1, "actual": 310}, allow("admin")),
+    Op("request goal change", "POST", "/api/v1/goals/{goal_id:int}/change-requests",
+       lambda w: f"/api/v1/goals/{w.goal_a.id}/change-requests",
+       lambda w: {"changes": {"target": 320}, "reason": "企业外迁，目标调整"}, allow(*UNIT_DATA, ok=201)),
+    Op("decide goal change", "POST", "/api/v1/change-requests/{request_id:int}/decision",
+       lambda w: f"/api/v1/change-requests/{w.change_request.id}/decision", lambda w: {"version": 1, "approve": True},
+       allow(*SUPERVISION)),
     Op("delete goal", "DELETE", "/api/v1/goals/{goal_id:int}", lambda w: f"/api/v1/goals/{w.goal_spare.id}?version=1",
        None, allow(*UNIT_DATA, ok=204)),
     Op("create problem", "POST", "/api/v1/items/{item_id:int}/problems", lambda w: f"/api/v1/items/{w.item_a.id}/problems",
        lambda w: {"description": "用地指标不足"}, allow(*UNIT_DATA, "lead_coop", ok=201)),
     Op("update problem", "PATCH", "/api/v1/problems/{problem_id:int}", lambda w: f"/api/v1/problems/{w.problem_a.id}",
        lambda w: {"version": 1, "status": "resolved", "resolution": "已协调"}, allow(*UNIT_DATA)),
+    Op("verify problem", "POST", "/api/v1/problems/{problem_id:int}/verify",
+       lambda w: f"/api/v1/problems/{w.problem_resolved.id}/verify", lambda w: {"version": 1}, allow(*SUPERVISION)),
+    Op("reopen problem", "POST", "/api/v1/problems/{problem_id:int}/reopen",
+       lambda w: f"/api/v1/problems/{w.problem_verified.id}/reopen", lambda w: {"version": 1, "reason": "核销依据不足"},
+       allow(*SUPERVISION)),
     Op("delete problem", "DELETE", "/api/v1/problems/{problem_id:int}", lambda w: f"/api/v1/problems/{w.problem_a.id}?version=1",
        None, allow(*UNIT_DATA, ok=204)),
     Op("create project", "POST", "/api/v1/items/{item_id:int}/projects", lambda w: f"/api/v1/items/{w.item_a.id}/projects",
@@ -61,6 +75,11 @@ OPS: list[Op] = [
        None, allow(*UNIT_DATA, ok=204)),
     Op("verify result", "POST", "/api/v1/results/{result_id:int}/verify", lambda w: f"/api/v1/results/{w.result_a.id}/verify",
        lambda w: {"version": 1}, allow(*SUPERVISION)),
+    Op("reopen result", "POST", "/api/v1/results/{result_id:int}/reopen",
+       lambda w: f"/api/v1/results/{w.result_verified.id}/reopen", lambda w: {"version": 1, "reason": "数值需更正"},
+       allow(*SUPERVISION)),
+    Op("delete evidence", "DELETE", "/api/v1/evidence/{evidence_id:int}", lambda w: f"/api/v1/evidence/{w.evidence_a.id}",
+       None, allow(*UNIT_DATA, ok=204)),
     Op("add evidence link", "POST", "/api/v1/results/{result_id:int}/evidence/link",
        lambda w: f"/api/v1/results/{w.result_a.id}/evidence/link", lambda w: {"url": "https://example.org/a"},
        allow(*UNIT_DATA, ok=201)),
@@ -101,3 +120,68 @@ OPS: list[Op] = [
 
 # Writes every logged-in user may do to their own session or inbox; not unit data.
 SELF_SERVICE = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/inbox/{notification_id:int}/read")}
+
+
+@dataclass(frozen=True)
+class PageOp:
+    """A page form that writes: posted with the session cookie and the CSRF token of ``page``;
+    ``changed`` tells whether the write happened (pages answer with a redirect or a page either
+    way, so the effect is what is checked)."""
+
+    name: str
+    route: str
+    page: Callable[[Any], str]
+    url: Callable[[Any], str]
+    form: Callable[[Any], dict]
+    changed: Callable[[Any], Awaitable[bool]]
+    allowed: tuple[str, ...]
+
+
+async def _goal_changed_to(w: Any, field: str, value: Any) -> bool:
+    from closedloop.db.tables import Goal
+
+    return (await Goal.select(getattr(Goal, field)).where(Goal.id == w.goal_a.id).first())[field] == value
+
+
+async def _change_requested(w: Any) -> bool:
+    from closedloop.db.tables import GoalChangeRequest
+
+    return await GoalChangeRequest.exists().where(GoalChangeRequest.goal == w.goal_a.id)
+
+
+async def _change_decided(w: Any) -> bool:
+    from closedloop.db.tables import GoalChangeRequest
+
+    row = await GoalChangeRequest.select(GoalChangeRequest.status).where(GoalChangeRequest.id == w.change_request.id).first()
+    return row["status"] == "approved"
+
+
+async def _reported(w: Any) -> bool:
+    from closedloop.db.tables import ProgressReport
+
+    return await ProgressReport.exists().where(ProgressReport.item == w.item_a.id)
+
+
+async def _resolved(w: Any) -> bool:
+    from closedloop.db.tables import Problem
+
+    return (await Problem.select(Problem.status).where(Problem.id == w.problem_a.id).first())["status"] == "resolved"
+
+
+ITEM_PAGE = lambda w: f"/items/{w.item_a.id}"  # noqa: E731
+
+PAGE_OPS: list[PageOp] = [
+    PageOp("page: correct goal actual", "/items/{item_id:int}/goals/{goal_id:int}", ITEM_PAGE,
+           lambda w: f"/items/{w.item_a.id}/goals/{w.goal_a.id}", lambda w: {"version": "1", "actual": "310"},
+           lambda w: _goal_changed_to(w, "actual", 310.0), ("admin",)),
+    PageOp("page: progress report", "/items/{item_id:int}/report", ITEM_PAGE, lambda w: f"/items/{w.item_a.id}/report",
+           lambda w: {"period": "2024-W23", "narrative": "进展", f"goal_{w.goal_a.id}": "305"}, _reported, ("admin", "lead_own")),
+    PageOp("page: resolve problem", "/items/{item_id:int}/problems/{problem_id:int}/resolve", ITEM_PAGE,
+           lambda w: f"/items/{w.item_a.id}/problems/{w.problem_a.id}/resolve", lambda w: {"version": "1", "resolution": "已协调"},
+           _resolved, ("admin", "lead_own")),
+    PageOp("page: request goal change", "/items/{item_id:int}/goal-change", ITEM_PAGE, lambda w: f"/items/{w.item_a.id}/goal-change",
+           lambda w: {"goal_id": str(w.goal_a.id), "target": "318", "reason": "企业外迁"}, _change_requested, ("admin", "lead_own")),
+    PageOp("page: decide goal change", "/change-requests/{request_id:int}/decide", ITEM_PAGE,
+           lambda w: f"/change-requests/{w.change_request.id}/decide", lambda w: {"version": "1", "approve": "1"},
+           _change_decided, ("admin", "supervisor")),
+]

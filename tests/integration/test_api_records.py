@@ -7,24 +7,30 @@ from closedloop.db.tables import Goal, ProgressReport, Project
 from tests.integration.conftest import token_for
 
 
-async def test_lead_updates_goal_and_sees_light_and_history(client, world):
-    h = world.headers["lead_a"]
+async def test_admin_corrects_an_actual_and_sees_light_and_history(client, world):
+    h = world.headers["admin"]
     r = await client.patch(f"/api/v1/goals/{world.goal_a.id}", json={"version": 1, "actual": 320}, headers=h)
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["actual"] == 320 and body["version"] == 2 and body["light"] in ("blue", "green")
     assert body["actual_on"] == "2024-06-03"
+    assert (await client.get(f"/api/v1/goals/{world.goal_a.id}", headers=h)).json()["version"] == 2
     item = (await client.get(f"/api/v1/items/{world.item_a.id}", headers=h)).json()
     assert item["light"] is not None and item["completion"] == 67
     history = (await client.get(f"/api/v1/items/{world.item_a.id}/history", headers=h)).json()
     last = history[-1]
-    assert last["action"] == "update" and last["entity"] == "goal"
+    assert last["action"] == "correct" and last["entity"] == "goal"
     assert last["before"]["actual"] is None and last["after"]["actual"] == 320
-    assert last["actor_name"] == world.users["lead_a"].display_name
+    assert last["actor_name"] == world.users["admin"].display_name
+    # the correction is a dated value of the ledger: who, when, which period
+    ledger = (await client.get(f"/api/v1/goals/{world.goal_a.id}/values", headers=h)).json()
+    assert [(v["value"], v["kind"], v["period"], v["recorded_by_name"], v["current"]) for v in ledger] == [
+        (320.0, "admin", "2024-W23", world.users["admin"].display_name, True)
+    ]
 
 
 async def test_stale_version_gets_409_and_nothing_is_overwritten(client, world):
-    h = world.headers["lead_a"]
+    h = world.headers["admin"]
     first = await client.patch(f"/api/v1/goals/{world.goal_a.id}", json={"version": 1, "actual": 310}, headers=h)
     second = await client.patch(f"/api/v1/goals/{world.goal_a.id}", json={"version": 1, "actual": 999}, headers=h)
     assert first.status_code == 200 and second.status_code == 409
@@ -34,8 +40,8 @@ async def test_stale_version_gets_409_and_nothing_is_overwritten(client, world):
 
 
 async def test_two_clients_same_version_at_once_one_wins(client, world):
-    h1 = world.headers["lead_a"]
-    h2 = await token_for(world.users["lead_a"])
+    h1 = world.headers["admin"]
+    h2 = await token_for(world.users["admin"])
     results = await asyncio.gather(
         client.patch(f"/api/v1/goals/{world.goal_a.id}", json={"version": 1, "actual": 111}, headers=h1),
         client.patch(f"/api/v1/goals/{world.goal_a.id}", json={"version": 1, "actual": 222}, headers=h2),

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from closedloop.db.tables import Goal, Plan, StageTransition, SupervisionAction, WorkItem
-from tests.factories import PASSWORD, ProjectFactory, WorkItemFactory
+from tests.factories import EvidenceFactory, GoalFactory, PASSWORD, ProjectFactory, ResultFactory, WorkItemFactory
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "banan-2024-plan.txt"
 
@@ -59,6 +59,9 @@ async def test_execute_gate_lists_unfinished_work(client, world):
 
 async def test_closure_approve_and_reject(client, world):
     item = await WorkItemFactory.create(plan=world.plan, code="五是", lead_unit=world.unit_a, stage="close")
+    goal = await GoalFactory.create(plan=world.plan, item=item.id)
+    result = await ResultFactory.create(item=item, goal=goal.id, verified_by=world.users["supervisor"].id)
+    await EvidenceFactory.create(result=result)
     sup = world.headers["supervisor"]
     rejected = await client.post(f"/api/v1/items/{item.id}/closure", json={"approve": False}, headers=sup)
     assert rejected.status_code == 422 and rejected.json()["error"]["problems"][0]["field"] == "reason"

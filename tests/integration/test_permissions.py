@@ -6,13 +6,17 @@ import pytest_asyncio
 
 from closedloop.db.tables import AuditEvent
 from tests.factories import (
+    EvidenceFactory,
     ExtensionRequestFactory,
+    GoalChangeRequestFactory,
     GoalFactory,
+    ProblemFactory,
     PublicationFactory,
+    ResultFactory,
     SupervisionActionFactory,
     WorkItemFactory,
 )
-from tests.integration.permission_matrix import ACTORS, OPS, SELF_SERVICE
+from tests.integration.permission_matrix import ACTORS, OPS, PAGE_OPS, SELF_SERVICE
 
 ACTOR_USER = {"admin": "admin", "supervisor": "supervisor", "lead_own": "lead_a", "lead_other": "lead_c", "lead_coop": "lead_b"}
 
@@ -24,6 +28,15 @@ async def matrix_world(world):
     world.action = await SupervisionActionFactory.create(item=world.item_a, unit=world.unit_a.id)
     world.publication = await PublicationFactory.create(period="2024-W20")
     world.item_close = await WorkItemFactory.create(plan=world.plan, code="三是", lead_unit=world.unit_a, stage="close")
+    # 销号 needs every goal's result verified with evidence
+    close_goal = await GoalFactory.create(plan=world.plan, item=world.item_close.id)
+    close_result = await ResultFactory.create(item=world.item_close, goal=close_goal.id, verified_by=world.users["supervisor"].id)
+    await EvidenceFactory.create(result=close_result)
+    world.change_request = await GoalChangeRequestFactory.create(goal=world.goal_b, item=world.item_b)
+    world.problem_resolved = await ProblemFactory.create(item=world.item_a, unit=world.unit_a.id, status="resolved", resolution="已协调")
+    world.problem_verified = await ProblemFactory.create(item=world.item_a, unit=world.unit_a.id, status="verified", resolution="已协调")
+    world.result_verified = await ResultFactory.create(item=world.item_a, goal=world.goal_a.id, verified_by=world.users["supervisor"].id)
+    world.evidence_a = await EvidenceFactory.create(result=await ResultFactory.create(item=world.item_a, goal=world.goal_a.id))
     return world
 
 
@@ -52,3 +65,31 @@ async def test_every_write_route_has_a_matrix_row(client):
                 if (method, route.path.rstrip("/")) not in covered:
                     missing.append(f"{method} {route.path}")
     assert missing == []
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("op", PAGE_OPS, ids=lambda o: o.name)
+async def test_page_form_permission_matrix(client, matrix_world, op, actor):
+    """The same rules through the page forms: the write happens for exactly the allowed actors,
+    and a refused one leaves no audit trace."""
+    import re
+
+    w = matrix_world
+    client.cookies.clear()
+    client.cookies.set("closedloop_session", w.headers[ACTOR_USER[actor]]["Authorization"].split(" ", 1)[1])
+    page = await client.get(op.page(w))
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert token, f"no form on {op.page(w)} for {actor}"
+    audit_before = await AuditEvent.count()
+    r = await client.post(op.url(w), data={**op.form(w), "_csrf_token": token.group(1)}, headers={"Origin": "http://testserver"})
+    assert r.status_code < 500, r.text
+    assert await op.changed(w) == (actor in op.allowed), f"{op.name} as {actor}: {r.status_code}"
+    if actor not in op.allowed:
+        assert await AuditEvent.count() == audit_before
+
+
+def test_every_page_op_names_a_registered_route():
+    from closedloop.app import create_app
+
+    paths = {r.path for r in create_app().routes}
+    assert [op.route for op in PAGE_OPS if op.route not in paths] == []

@@ -127,7 +127,7 @@ async def test_rank_change_and_catch_up_each_as_of_its_cutoff(clean_db, clock):
     clock.fixed = at(dt.date(2024, 6, 4))
     await publishing.publish("weekly", "2024-W23")
     # 丙 reports a big jump on 6 June; the service is down until 19 June
-    report = await ProgressReportFactory.create(item=units[2][1], reported_on=dt.date(2024, 6, 6))
+    report = await ProgressReportFactory.create(item=units[2][1], period="2024-W23", reported_on=dt.date(2024, 6, 6))  # one report per item and period
     await ProgressValueFactory.create(report=report, goal=units[2][2].id, value=95.0)
     clock.fixed = at(dt.date(2024, 6, 19))
     done = await publishing.publish_due("weekly")

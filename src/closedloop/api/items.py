@@ -83,14 +83,17 @@ class ItemController(Controller):
     async def list_reports(self, item_id: IdPath) -> list[ReportRead]:
         return read_all(ReportRead, await progress.list_reports(item_id))
 
-    @post("/{item_id:int}/reports", summary="进度填报：同时更新目标实际值和项目进度（原子操作）")
+    @post(
+        "/{item_id:int}/reports",
+        summary="进度填报：同时更新目标实际值和项目进度（原子操作）；同一周期再次报送为更正（须填理由），已结束的周期为补报",
+    )
     async def create_report(self, actor: CurrentActor, item_id: IdPath, data: JSONBody[ReportCreate]) -> ReportRead:
         row = await progress.create_report(
             actor,
             item_id,
             period=data.period,
             narrative=data.narrative,
-            reported_on=data.reported_on,
+            reason=data.reason,
             goal_values=[(g.goal_id, g.value) for g in data.goals],
             project_values=[(p.project_id, p.progress) for p in data.projects],
         )

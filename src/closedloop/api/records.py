@@ -13,15 +13,19 @@ from litestar.params import Body, JSONBody, QueryParameter
 from closedloop.api.schemas import (
     EvidenceLinkIn,
     EvidenceRead,
+    GoalChangeIn,
+    GoalChangeRead,
     GoalCreate,
     GoalRead,
     GoalUpdate,
+    GoalValueRead,
     ProblemCreate,
     ProblemRead,
     ProblemUpdate,
     ProjectCreate,
     ProjectRead,
     ProjectUpdate,
+    ReopenIn,
     ResultCreate,
     ResultRead,
     ResultUpdate,
@@ -31,9 +35,9 @@ from closedloop.api.schemas import (
     read_all,
 )
 from closedloop.api.schemas import MAX_ID
-from closedloop.api.security import CurrentActor, IdPath, any_role
+from closedloop.api.security import CurrentActor, IdPath, any_role, supervisor_or_admin
 from closedloop.domain.errors import Invalid, Problem
-from closedloop.services import records
+from closedloop.services import goal_changes, records, values
 from closedloop.services.records import GOAL, PROBLEM, PROJECT, RESULT
 
 VersionQ = Annotated[int, QueryParameter(ge=1, le=MAX_ID, description="当前版本号")]
@@ -56,9 +60,29 @@ class GoalController(Controller):
     async def get_goal(self, goal_id: IdPath) -> GoalRead:
         return read(GoalRead, await records.get_record(GOAL, goal_id))
 
-    @patch("/goals/{goal_id:int}", summary="修改目标（带版本号）")
+    @patch(
+        "/goals/{goal_id:int}",
+        summary="修改目标（带版本号）：细算后基期值、目标值等由目标调整申请修改；实际值来自进度填报，管理员可直接更正",
+    )
     async def update_goal(self, actor: CurrentActor, goal_id: IdPath, data: JSONBody[GoalUpdate]) -> GoalRead:
         return read(GoalRead, await records.update_record(GOAL, actor, goal_id, data.version, changes(data)))
+
+    @get("/goals/{goal_id:int}/values", summary="目标实际值台账：每一次填报、更正、补报和管理员更正（谁、何时、哪个周期、数值）")
+    async def goal_values(self, goal_id: IdPath) -> list[GoalValueRead]:
+        await records.get_record(GOAL, goal_id)
+        return read_all(GoalValueRead, await values.history(goal_id))
+
+    @get("/goals/{goal_id:int}/change-requests", summary="目标的调整申请")
+    async def goal_change_requests(self, goal_id: IdPath) -> list[GoalChangeRead]:
+        return read_all(GoalChangeRead, await goal_changes.list_for_goal(goal_id))
+
+    @post("/goals/{goal_id:int}/change-requests", summary="提出目标调整申请（细算后修改基期值、目标值、比较符、时限、计量单位或序时节点）")
+    async def request_goal_change(self, actor: CurrentActor, goal_id: IdPath, data: JSONBody[GoalChangeIn]) -> GoalChangeRead:
+        return read(GoalChangeRead, await goal_changes.request_change(actor, goal_id, changes(data.changes, drop=()), data.reason))
+
+    @get("/items/{item_id:int}/change-requests", summary="事项的目标调整申请")
+    async def item_change_requests(self, item_id: IdPath) -> list[GoalChangeRead]:
+        return read_all(GoalChangeRead, await goal_changes.list_for_item(item_id))
 
     @delete("/goals/{goal_id:int}", status_code=204, summary="删除目标（带版本号）")
     async def delete_goal(self, actor: CurrentActor, goal_id: IdPath, version: VersionQ) -> None:
@@ -89,6 +113,14 @@ class ProblemController(Controller):
     @delete("/problems/{problem_id:int}", status_code=204, summary="删除问题（带版本号）")
     async def delete_problem(self, actor: CurrentActor, problem_id: IdPath, version: VersionQ) -> None:
         await records.delete_record(PROBLEM, actor, problem_id, version)
+
+    @post("/problems/{problem_id:int}/verify", guards=[supervisor_or_admin], status_code=200, summary="督查室核销已解决的问题")
+    async def verify_problem(self, actor: CurrentActor, problem_id: IdPath, data: JSONBody[VersionIn]) -> ProblemRead:
+        return read(ProblemRead, await records.verify_problem(actor, problem_id, data.version))
+
+    @post("/problems/{problem_id:int}/reopen", guards=[supervisor_or_admin], status_code=200, summary="督查室重新打开已核销的问题（退回已解决，单位可更正）")
+    async def reopen_problem(self, actor: CurrentActor, problem_id: IdPath, data: JSONBody[ReopenIn]) -> ProblemRead:
+        return read(ProblemRead, await records.reopen_problem(actor, problem_id, data.version, data.reason))
 
 
 class ProjectController(Controller):
@@ -145,6 +177,14 @@ class ResultController(Controller):
     @post("/results/{result_id:int}/verify", status_code=200, summary="督查室核验成效")
     async def verify_result(self, actor: CurrentActor, result_id: IdPath, data: JSONBody[VersionIn]) -> ResultRead:
         return read(ResultRead, await records.verify_result(actor, result_id, data.version))
+
+    @post("/results/{result_id:int}/reopen", guards=[supervisor_or_admin], status_code=200, summary="督查室重新打开已核验的成效（单位可更正，之后需再次核验）")
+    async def reopen_result(self, actor: CurrentActor, result_id: IdPath, data: JSONBody[ReopenIn]) -> ResultRead:
+        return read(ResultRead, await records.reopen_result(actor, result_id, data.version, data.reason))
+
+    @delete("/evidence/{evidence_id:int}", status_code=204, summary="删除佐证（成效核验前，由负责单位）")
+    async def delete_evidence(self, actor: CurrentActor, evidence_id: IdPath) -> None:
+        await records.delete_evidence(actor, evidence_id)
 
     @get("/results/{result_id:int}/evidence", summary="成效的佐证列表")
     async def list_evidence(self, result_id: IdPath) -> list[EvidenceRead]:

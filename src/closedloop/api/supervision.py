@@ -13,6 +13,7 @@ from closedloop.api.schemas import (
     DecisionIn,
     ExtensionIn,
     ExtensionRead,
+    GoalChangeRead,
     Message,
     NotificationRead,
     OrderIn,
@@ -27,7 +28,7 @@ from closedloop.api.schemas import (
 )
 from closedloop.api.schemas import MAX_ID
 from closedloop.api.security import CurrentActor, IdPath, any_role, supervisor_or_admin
-from closedloop.services import notify, supervision
+from closedloop.services import goal_changes, notify, supervision
 
 
 class SupervisionController(Controller):
@@ -78,7 +79,11 @@ class SupervisionController(Controller):
     async def decide(self, actor: CurrentActor, request_id: IdPath, data: JSONBody[DecisionIn]) -> ExtensionRead:
         return read(ExtensionRead, await supervision.decide_extension(actor, request_id, data.version, data.approve, data.reason))
 
-    @post("/items/{item_id:int}/closure", guards=[supervisor_or_admin], status_code=200, summary="销号（闭环→复盘）或驳回（退回实干）")
+    @post("/change-requests/{request_id:int}/decision", guards=[supervisor_or_admin], status_code=200, summary="批准（应用新数值）或驳回目标调整申请")
+    async def decide_change(self, actor: CurrentActor, request_id: IdPath, data: JSONBody[DecisionIn]) -> GoalChangeRead:
+        return read(GoalChangeRead, await goal_changes.decide_change(actor, request_id, data.version, data.approve, data.reason))
+
+    @post("/items/{item_id:int}/closure", guards=[supervisor_or_admin], status_code=200, summary="销号（闭环→复盘）或驳回（退回实干）；每个目标须有经核验且附佐证的成效，否则 409 列出缺什么")
     async def closure(self, actor: CurrentActor, item_id: IdPath, data: JSONBody[ClosureIn]) -> TransitionOut:
         return read(TransitionOut, await supervision.verify_closure(actor, item_id, data.approve, data.reason))
 

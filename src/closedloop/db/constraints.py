@@ -14,6 +14,9 @@ UNIQUE_INDEXES: dict[str, str] = {
     "uq_project_goal": 'ON "project_goal" ("project", "goal")',
     "uq_publication_edition": 'ON "publication" ("cadence", "period", "edition")',
     "uq_publication_row_unit": 'ON "publication_row" ("publication", "unit")',
+    # one report per item and period: a 更正 names the report it corrects, so two first reports
+    # (or two corrections of one report) cannot both be written; admin corrections stand apart
+    "uq_progress_report_period": """ON "progress_report" ("item", "period", COALESCE("corrects", 0)) WHERE "kind" <> 'admin'""",
 }
 
 

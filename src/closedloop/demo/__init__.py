@@ -23,8 +23,6 @@ from closedloop.db.tables import (
     Goal,
     Plan,
     Problem,
-    ProgressReport,
-    ProgressValue,
     Project,
     Result,
     Unit,
@@ -32,7 +30,7 @@ from closedloop.db.tables import (
     WorkItem,
 )
 from closedloop.services import items as items_service
-from closedloop.services import lights, org, plans, publishing, scan, supervision
+from closedloop.services import lights, org, plans, progress, publishing, scan, supervision
 from closedloop.services.auth import actor_of
 from closedloop.services.common import Actor, Clock, local_zone
 
@@ -205,26 +203,22 @@ async def _load(today: dt.date) -> DemoInfo:
         frac_year = (day - dt.date(year, 1, 1)).days / (year_end - dt.date(year, 1, 1)).days
         for item, key, lead, goals, lead_actor, deadline in state:
             pace = PACE[lead] * (1 + rng.uniform(-0.05, 0.05))
-            report = (
-                await ProgressReport.insert(
-                    ProgressReport(item=item["id"], period=_period(day), reported_on=day, narrative=rng.choice(NARRATIVES), reporter=lead_actor.id, created_at=Clock.now())
-                ).returning(ProgressReport.id)
-            )[0]["id"]
-            await WorkItem.update({WorkItem.last_report_on: day}).where(WorkItem.id == item["id"])
+            goal_values = []
             for g in goals:
                 span = max(1, (g["deadline"] - dt.date(year, 1, 1)).days)
                 expected = min(1.0, (day - dt.date(year, 1, 1)).days / span)
                 value = round(g["baseline"] + (g["target"] - g["baseline"]) * min(1.05, expected * pace), 2)
                 if key in FINISH:
                     value = max(value, g["target"]) if week >= WEEKS - 2 else value
-                await ProgressValue.insert(ProgressValue(report=report, goal=g["id"], value=value, reported_on=day))
-                await Goal.update({Goal.actual: value, Goal.actual_on: day}).where(Goal.id == g["id"])
-            progress = 100 if key in FINISH and week >= WEEKS - 2 else min(99, int(100 * frac_year * PACE[lead]))
-            await Project.update({Project.progress: progress}).where(Project.item == item["id"])
+                goal_values.append((g["id"], value))
+            # one report per item and week, through the report ledger (it keeps goal.actual)
+            await progress.create_report(lead_actor, item["id"], period=_period(day), narrative=rng.choice(NARRATIVES), goal_values=goal_values)
+            pct = 100 if key in FINISH and week >= WEEKS - 2 else min(99, int(100 * frac_year * PACE[lead]))
+            await Project.update({Project.progress: pct}).where(Project.item == item["id"])
         # problems get solved along the way, results are reported and verified
         for item, key, lead, goals, lead_actor, deadline in state:
             if rng.random() < 0.25 or (key in FINISH and week == WEEKS - 2):
-                await Problem.update({Problem.status: "resolved", Problem.resolution: "已协调解决", Problem.resolved_at: Clock.now()}).where(
+                await Problem.update({Problem.status: "resolved", Problem.resolution: "已协调解决", Problem.resolved_on: day, Problem.resolved_at: Clock.now()}).where(
                     (Problem.item == item["id"]) & (Problem.status == "open")
                 )
             if week in (4, 8) or (key in FINISH and week == WEEKS - 2):
@@ -248,11 +242,15 @@ async def _load(today: dt.date) -> DemoInfo:
             Clock.fixed = _local(monday, 10)
             await publishing.publish_due("weekly")
 
-    # finish a couple of items: through 闭环, one struck off to 复盘
+    # finish a couple of items: through 闭环, one struck off to 复盘 (销号 needs every goal's
+    # result verified with evidence: the office verifies the rest first)
     Clock.fixed = None
     for item, key, lead, goals, lead_actor, deadline in state:
         target = FINISH.get(key)
         if target:
+            await Result.update({Result.verified_by: sup.id, Result.verified_at: Clock.now()}).where(
+                (Result.item == item["id"]) & Result.verified_by.is_null()
+            )
             await items_service.transition(lead_actor, item["id"], "close", None)
             if target == "review":
                 await supervision.verify_closure(sup, item["id"], True, "佐证齐全，同意销号")

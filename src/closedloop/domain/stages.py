@@ -54,6 +54,8 @@ class GoalFacts:
     target: float | None = None
     deadline: date | None = None
     has_result: bool = False
+    # a result verified by the supervision office, with at least one piece of evidence (佐证)
+    verified_with_evidence: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,9 +179,17 @@ def _gate_execute(f: ItemFacts) -> list[Problem]:
 
 
 def _gate_close(f: ItemFacts) -> list[Problem]:
-    if f.supervisor_verified:
-        return []
-    return [Problem("not_verified", "需督查室核验佐证后销号", None)]
+    """销号: the supervision office strikes the item off, and only when every goal has a verified
+    result with at least one piece of evidence."""
+    out = [] if f.supervisor_verified else [Problem("not_verified", "需督查室核验佐证后销号", None)]
+    if not f.goals:
+        out.append(Problem("no_goal", "事项没有目标，无法核验销号", "goals"))
+    for g in f.goals:
+        if not g.verified_with_evidence:
+            out.append(
+                Problem("goal_not_evidenced", f"目标「{_short(g.subject)}」没有经督查室核验且附佐证的成效", f"goals[{g.id}]")
+            )
+    return out
 
 
 def _gate_review(f: ItemFacts) -> list[Problem]:

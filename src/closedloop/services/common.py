@@ -155,11 +155,21 @@ LEAD_SCOPE_SQL = "(w.lead_unit = {} OR EXISTS (SELECT 1 FROM item_unit iu WHERE 
 ITEM_FOR_LEAD_SQL = f"SELECT w.* FROM work_item w WHERE w.id = {{}} AND w.kind = 'item' AND {LEAD_SCOPE_SQL}"
 
 
+ARCHIVED = "archived"
+
+
+def ensure_open(actor: Actor, item: dict) -> None:
+    """After 归档 nothing of an item changes except by an admin (whose every write is audited)."""
+    if item.get("stage") == ARCHIVED and not actor.is_admin:
+        raise Conflict("事项已归档，只有管理员可以修改", [])
+
+
 async def item_for_write(actor: Actor, item_id: int) -> dict:
     """Read an item the actor may change, in one query that carries the unit check.
 
-    Admins may change any item; leads only items of their unit (lead or cooperating);
-    supervisors change supervision data, not unit data, through their own services.
+    Admins may change any item; leads only items of their unit (lead or cooperating), and not
+    once it is archived; supervisors change supervision data, not unit data, through their own
+    services.
     """
     if actor.is_lead:
         row = await sql.fetch_one(ITEM_FOR_LEAD_SQL, item_id, actor.unit_id, actor.unit_id)
@@ -171,6 +181,7 @@ async def item_for_write(actor: Actor, item_id: int) -> dict:
         if await WorkItem.exists().where((WorkItem.id == item_id) & (WorkItem.kind == "item")):
             raise Forbidden("只能修改本单位牵头或配合的事项")
         raise NotFound("事项不存在")
+    ensure_open(actor, row)
     return row
 
 

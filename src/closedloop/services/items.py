@@ -38,7 +38,7 @@ from closedloop.services.common import (
     lead_scope,
     versioned_update,
 )
-from closedloop.services.records import goal_ids_with_results
+from closedloop.services.records import goal_ids_with_results, goal_ids_with_verified_evidence
 
 SORTS = {
     "deadline": WorkItem.deadline,
@@ -171,13 +171,14 @@ async def update_item(actor: Actor, item_id: int, version: int, values: dict) ->
 async def item_facts(item: dict, *, supervisor_verified: bool = False) -> ItemFacts:
     goals = await Goal.select().where(Goal.item == item["id"]).order_by(Goal.id)
     with_results = await goal_ids_with_results(item["id"])
+    evidenced = await goal_ids_with_verified_evidence(item["id"])
     problems = await Problem.select().where(Problem.item == item["id"]).order_by(Problem.id)
     projects = await Project.select().where(Project.item == item["id"]).order_by(Project.id)
     return ItemFacts(
         lead_unit_id=item["lead_unit"],
         responsible_person=item["responsible_person"],
         goals=tuple(
-            GoalFacts(g["id"], g["subject"], g["measure_unit"], g["comparator"], g["baseline"], g["target"], g["deadline"], g["id"] in with_results)
+            GoalFacts(g["id"], g["subject"], g["measure_unit"], g["comparator"], g["baseline"], g["target"], g["deadline"], g["id"] in with_results, g["id"] in evidenced)
             for g in goals
         ),
         problems=tuple(ProblemFacts(p["id"], p["description"], p["status"], p["unit"], p["due_on"], p["carry_reason"]) for p in problems),

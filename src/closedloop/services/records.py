@@ -3,10 +3,31 @@
 Leads change records of items their unit leads or cooperates on, and only records their
 unit answers for (a record's ``unit``, or the item's lead unit when it has none). Every
 change is versioned and audited, in one transaction.
+
+The rules that keep the numbers honest (issue 13):
+
+- Assignment: a cooperating unit's lead gives records to its own unit only (never back to the
+  lead unit by clearing ``unit``); the lead unit's lead may give a problem or a project to one of
+  the item's cooperating units; goals and results stay with the unit that answers for them.
+- A goal's ``actual`` is not typed by a lead: it comes from 进度填报 (the report ledger,
+  ``services/progress.py``). An admin may correct it directly; the correction is a dated ledger
+  entry too.
+- Once an item has left 细算, a lead cannot change a goal's baseline, target, comparator,
+  deadline, measure unit or milestones, nor delete a goal: that is a 目标调整申请
+  (``services/goal_changes.py``). Admins correct directly, audited. Plan-level goals (the plan's
+  工作目标) are changed by admins only. Before that (下钻, 细算) the unit is still setting its goals,
+  deadline included; afterwards a goal's deadline moves only by an approved 延期 (for goals that
+  shared the item's deadline) or an approved 目标调整申请.
+- A problem is created ``open``; ``resolved`` needs a resolution text and date, set by the
+  owning unit; ``verified`` is the supervision office's (``verify_problem``).
+- A verified result (and a verified problem) is locked for leads — no edit, no delete, no
+  evidence added or removed — until a supervisor reopens it (``reopen_result``/``reopen_problem``).
+- After 归档 nothing of the item changes except by an admin (``common.ensure_open``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +48,8 @@ from closedloop.db.tables import (
     Result,
 )
 from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Problem as Issue
-from closedloop.services import lights
-from closedloop.services.common import LEAD_SCOPE_SQL, Actor, Clock, audit, item_exists, item_for_write, versioned_update
+from closedloop.services import lights, progress
+from closedloop.services.common import LEAD_SCOPE_SQL, Actor, Clock, audit, ensure_open, item_exists, item_for_write, versioned_update
 from closedloop.settings import get_settings
 
 
@@ -56,6 +77,46 @@ RESULT = Kind(Result, "result", "结果")
 KINDS = {k.entity: k for k in (GOAL, PROBLEM, PROJECT, RESULT)}
 
 PROBLEM_STATES = ("open", "resolved", "verified", "carried_over")
+# what 细算 fixes: after it, a lead changes these only through a 目标调整申请
+FROZEN_FIELDS = ("baseline", "target", "comparator", "deadline", "measure_unit", "milestones")
+FIELD_NAMES = {
+    "baseline": "基期值", "target": "目标值", "comparator": "比较符", "deadline": "完成时限",
+    "measure_unit": "计量单位", "milestones": "序时节点",
+}
+OPEN_FOR_TARGETS = ("drill", "calculate")  # stages in which a goal's targets are still being set
+
+
+def targets_frozen(stage: str | None) -> bool:
+    """Whether an item in ``stage`` has left 细算 (its goals' targets are fixed)."""
+    return stage is not None and stage not in OPEN_FOR_TARGETS
+
+
+def frozen_changes(before: dict, values: dict) -> list[str]:
+    """The frozen fields that ``values`` would change on a goal ``before``."""
+    out = []
+    for name in FROZEN_FIELDS:
+        if name in values and _normal(values[name]) != _normal(before.get(name)):
+            out.append(name)
+    return out
+
+
+def _normal(v: Any) -> Any:
+    if isinstance(v, str) and v[:1] in "[{":
+        try:
+            import json
+
+            return _normal(json.loads(v))
+        except ValueError:
+            return v
+    if isinstance(v, list):
+        return [_normal(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _normal(x) for k, x in v.items()}
+    if isinstance(v, int) and not isinstance(v, bool):
+        return float(v)
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return v.isoformat()
+    return v
 
 
 async def _item_units(item: dict) -> set[int]:
@@ -71,12 +132,8 @@ async def _check_refs(kind: Kind, item: dict, values: dict, actor: Actor) -> Non
     """Every reference in ``values`` must stay inside the item (or its plan); leads may only
     give records to their own unit."""
     problems: list[Issue] = []
-    if "unit" in values and values["unit"] is not None:
-        units = await _item_units(item)
-        if values["unit"] not in units:
-            problems.append(Issue("unit_not_on_item", "责任单位必须是该事项的牵头或配合单位", "unit_id"))
-        elif actor.is_lead and values["unit"] != actor.unit_id:
-            raise Forbidden("只能将记录指定给本单位")
+    if "unit" in values:
+        await _check_assignment(kind, item, values["unit"], actor, problems)
     if kind is RESULT and values.get("goal") is not None:
         if not await Goal.exists().where((Goal.id == values["goal"]) & (Goal.item == item["id"])):
             problems.append(Issue("goal_not_on_item", "成效对应的目标必须属于同一事项", "goal_id"))
@@ -87,7 +144,7 @@ async def _check_refs(kind: Kind, item: dict, values: dict, actor: Actor) -> Non
             problems.append(Issue("plan_goal_invalid", "关联的计划目标不存在或不属于本计划", "plan_goal_id"))
     if kind is PROBLEM and "status" in values and values["status"] not in PROBLEM_STATES:
         problems.append(Issue("invalid", "状态必须是 open、resolved、verified 或 carried_over 之一", "status"))
-    if kind is PROBLEM and values.get("status") == "verified" and actor.is_lead:
+    if kind is PROBLEM and values.get("status") == "verified" and not actor.is_admin:
         raise Forbidden("问题的核销（verified）由督查室确认")
     for key, _link, _own, _other, other_table in kind.links:
         ids = values.get(key)
@@ -100,6 +157,24 @@ async def _check_refs(kind: Kind, item: dict, values: dict, actor: Actor) -> Non
                 problems.append(Issue("link_not_on_item", f"关联的记录 {missing} 不属于同一事项", key))
     if problems:
         raise Invalid(problems[0].message, problems)
+
+
+async def _check_assignment(kind: Kind, item: dict, unit: int | None, actor: Actor, problems: list[Issue]) -> None:
+    """Who may give a record to which unit (``unit`` None means the item's lead unit)."""
+    if unit is not None and unit not in await _item_units(item):
+        problems.append(Issue("unit_not_on_item", "责任单位必须是该事项的牵头或配合单位", "unit_id"))
+        return
+    if not actor.is_lead:
+        return
+    is_lead_unit = item["lead_unit"] == actor.unit_id
+    target = unit if unit is not None else item["lead_unit"]
+    if target == actor.unit_id:
+        return
+    if not is_lead_unit:
+        raise Forbidden("配合单位只能将记录指定给本单位")
+    if kind not in (PROBLEM, PROJECT):
+        raise Forbidden(f"{kind.name}由本单位负责，不能指定给其他单位")
+    # the lead unit hands a problem or a project to a cooperating unit (checked on the item above)
 
 
 def _check_owner(actor: Actor, record: dict, item: dict, kind: Kind) -> None:
@@ -153,60 +228,135 @@ async def get_record(kind: Kind, record_id: int) -> dict:
 
 async def create_record(kind: Kind, actor: Actor, item_id: int, values: dict) -> dict:
     today = Clock.today()
+    values = dict(values)
     async with write_tx():
         item = await item_for_write(actor, item_id)
+        actual = values.pop("actual", None) if kind is GOAL else None
+        values.pop("actual_on", None)
+        if actual is not None and not actor.is_admin:
+            raise Forbidden("目标实际值通过进度填报更新，不能直接填写")
+        if kind is PROBLEM and values.get("status", "open") != "open":
+            raise Invalid("问题登记时为「未解决」，解决后再标记", [Issue("must_be_open", "问题登记时状态必须为 open（未解决）", "status")])
         own, link_values = _split(kind, values)
         if actor.is_lead and own.get("unit") is None and item["lead_unit"] != actor.unit_id:
             own["unit"] = actor.unit_id  # a cooperating unit's record is its own
-        await _check_refs(kind, item, values, actor)
+        await _check_refs(kind, item, {**values, "unit": own.get("unit")}, actor)
         if kind is GOAL:
             own["plan"] = item["plan"]
         if kind is RESULT:
             own["reported_by"] = actor.id
-        if kind is PROBLEM and own.get("status") in ("resolved", "verified"):
-            own["resolved_at"] = Clock.now()
         row = (await kind.table.insert(kind.table(item=item_id, **own)).returning(*kind.table.all_columns()))[0]
         links = await _set_links(kind, row["id"], link_values)
         full = {**row, **links}
         await audit(actor, "create", kind.entity, row["id"], item_id=item_id, after=full)
+        if actual is not None:
+            await progress.record_admin_value(actor, row, actual, reason="管理员新建目标时录入实际值")
         await lights.refresh(today, [item_id])
         return await get_record(kind, row["id"])
 
 
 async def _read_for_write(kind: Kind, actor: Actor, record_id: int) -> tuple[dict, dict]:
     """The record and the fields of its item that the checks need, with the lead's unit
-    scope, in one statement (as ``item_for_write`` checks it)."""
+    scope, in one statement (as ``item_for_write`` checks it). A plan-level goal (no item) is
+    the admin's alone."""
     if not (actor.is_lead or actor.is_admin):
         raise Forbidden("督查室不直接修改单位填报的数据")
     row = await sql.fetch_one(
-        f'SELECT r.*, w.lead_unit AS "_item_lead_unit", w.plan AS "_item_plan", '
+        f'SELECT r.*, w.id AS "_item_id", w.lead_unit AS "_item_lead_unit", w.plan AS "_item_plan", w.stage AS "_item_stage", '
         f'{LEAD_SCOPE_SQL} AS "_in_scope" '
-        f'FROM "{kind.table._meta.tablename}" r JOIN work_item w ON w.id = r.item AND w.kind = \'item\' WHERE r.id = {{}}',
+        f'FROM "{kind.table._meta.tablename}" r LEFT JOIN work_item w ON w.id = r.item AND w.kind = \'item\' WHERE r.id = {{}}',
         actor.unit_id, actor.unit_id, record_id,
     )
     if row is None:
         raise NotFound(f"{kind.name}不存在")
-    item = {"id": row["item"], "lead_unit": row.pop("_item_lead_unit"), "plan": row.pop("_item_plan")}
-    if not row.pop("_in_scope") and actor.is_lead:
+    item = {"id": row.pop("_item_id"), "lead_unit": row.pop("_item_lead_unit"), "plan": row.pop("_item_plan"), "stage": row.pop("_item_stage")}
+    in_scope = row.pop("_in_scope")
+    if item["id"] is None:
+        if kind is GOAL and row.get("item") is None:
+            if not actor.is_admin:
+                raise Forbidden("计划目标（工作目标）只能由管理员修改")
+            item["plan"] = row["plan"]
+            return sql.load_json(kind.table, row), item
+        raise NotFound(f"{kind.name}不存在")
+    if not in_scope and actor.is_lead:
         raise Forbidden("只能修改本单位牵头或配合的事项")
+    ensure_open(actor, item)
     return sql.load_json(kind.table, row), item
+
+
+def _check_unlocked(kind: Kind, actor: Actor, record: dict) -> None:
+    """A verified result or problem is locked for leads until a supervisor reopens it."""
+    if actor.is_admin:
+        return
+    if kind is RESULT and record.get("verified_by") is not None:
+        raise Conflict("该成效已经督查室核验，不能修改；如需更正请联系督查室重新打开", [Issue("verified_locked", "成效已核验", None)])
+    if kind is PROBLEM and record.get("status") == "verified":
+        raise Conflict("该问题已经督查室核销，不能修改；如需更正请联系督查室重新打开", [Issue("verified_locked", "问题已核销", None)])
+
+
+def _problem_status_change(before: dict, own: dict, problems: list[Issue]) -> None:
+    """``resolved`` needs a resolution text and the day it was solved (not in the future)."""
+    status = own.get("status", before["status"])
+    if status == "resolved":
+        resolution = own.get("resolution", before.get("resolution"))
+        if not (resolution or "").strip():
+            problems.append(Issue("resolution_required", "标记为已解决须填写解决情况", "resolution"))
+        day = own.get("resolved_on", before.get("resolved_on")) or Clock.today()
+        if isinstance(day, str):
+            day = dt.date.fromisoformat(day)
+        if day > Clock.today():
+            problems.append(Issue("future", "解决日期不能晚于今天", "resolved_on"))
+        found = before.get("found_on")
+        if isinstance(found, str):
+            found = dt.date.fromisoformat(found)
+        if found and day < found:
+            problems.append(Issue("before_found", "解决日期不能早于发现日期", "resolved_on"))
+        own["resolved_on"] = day
+        if before["status"] not in ("resolved", "verified"):
+            own["resolved_at"] = Clock.now()
+    elif status == "open" and before["status"] != "open":
+        own["resolved_at"] = None
+        own["resolved_on"] = None
+    elif status == "carried_over" and not (own.get("carry_reason", before.get("carry_reason")) or "").strip():
+        problems.append(Issue("carry_reason_required", "结转须填写理由", "carry_reason"))
 
 
 async def update_record(kind: Kind, actor: Actor, record_id: int, version: int, values: dict) -> dict:
     """Change a record (every write path a lead uses daily): fixed statements, no re-read —
     the row comes back from the UPDATE and its light from the refresh."""
     today = Clock.today()
+    values = dict(values)
     async with write_tx():
         before, item = await _read_for_write(kind, actor, record_id)
         if kind.links:
             before = {**before, **(await links_of(kind, [record_id]))[record_id]}
         _check_owner(actor, before, item, kind)
+        _check_unlocked(kind, actor, before)
+        actual = actual_on = None
+        sets_actual = kind is GOAL and ("actual" in values or "actual_on" in values)
+        if sets_actual:
+            if not actor.is_admin:
+                raise Forbidden("目标实际值通过进度填报更新，不能直接修改")
+            if item["id"] is None:
+                raise Invalid("计划目标的实际值来自关联事项目标的填报", [Issue("plan_goal_actual", "计划目标的实际值来自关联事项目标的填报", "actual")])
+            actual, actual_on = values.pop("actual", None), values.pop("actual_on", None)
+            if actual is None:
+                raise Invalid("请填写更正后的实际值", [Issue("required", "请填写更正后的实际值", "actual")])
+        if kind is GOAL and actor.is_lead and targets_frozen(item["stage"]):
+            frozen = frozen_changes(before, values)
+            if frozen:
+                names = "、".join(FIELD_NAMES[f] for f in frozen)
+                raise Conflict(
+                    f"事项已过「细算」阶段，目标的{names}不能直接修改，请提交目标调整申请",
+                    [Issue("goal_frozen", f"{FIELD_NAMES[f]}已锁定，请提交目标调整申请", f) for f in frozen],
+                )
         own, link_values = _split(kind, values)
+        problems: list[Issue] = []
+        if kind is PROBLEM and ("status" in own or "resolution" in own or "resolved_on" in own):
+            _problem_status_change(before, own, problems)
+        if problems:
+            raise Invalid(problems[0].message, problems)
         await _check_refs(kind, item, values, actor)
-        if kind is PROBLEM and own.get("status") in ("resolved", "verified") and before["status"] not in ("resolved", "verified"):
-            own["resolved_at"] = Clock.now()
-        if kind is GOAL and "actual" in own and "actual_on" not in own:
-            own["actual_on"] = today
         if kind is PROJECT and "progress" in own and not 0 <= own["progress"] <= 100:
             raise Invalid("进度必须在 0 到 100 之间", [Issue("out_of_range", "进度必须在 0 到 100 之间", "progress")])
         row = sql.load_json(
@@ -214,11 +364,17 @@ async def update_record(kind: Kind, actor: Actor, record_id: int, version: int, 
             await versioned_update(kind.table, record_id, version, {getattr(kind.table, k): v for k, v in own.items()}, kind.name),
         )
         written = await _set_links(kind, record_id, link_values)
-        refreshed = await lights.refresh_items(today, [before["item"]])
-        if kind is GOAL and record_id in refreshed.goal_lights:
-            row["light"] = refreshed.goal_lights[record_id]
+        if sets_actual:
+            changed = await progress.record_admin_value(actor, row, actual, on=actual_on, reason="管理员直接更正实际值")  # type: ignore[arg-type]
+            for c in changed:
+                row["actual"], row["actual_on"] = c.after, c.actual_on
+        if item["id"] is not None:
+            refreshed = await lights.refresh_items(today, [item["id"]])
+            if kind is GOAL and record_id in refreshed.goal_lights:
+                row["light"] = refreshed.goal_lights[record_id]
         fresh = {**row, **{key: before[key] for key, *_ in kind.links}, **written}
-        await audit(actor, "update", kind.entity, record_id, item_id=before["item"], before=before, after=fresh)
+        action = "correct" if actor.is_admin and (sets_actual or (kind is GOAL and targets_frozen(item["stage"]) and frozen_changes(before, values))) else "update"
+        await audit(actor, action, kind.entity, record_id, item_id=item["id"], before=before, after=fresh)
         return fresh
 
 
@@ -230,6 +386,9 @@ async def delete_record(kind: Kind, actor: Actor, record_id: int, version: int) 
             raise NotFound(f"{kind.name}不存在")
         item = await item_for_write(actor, before["item"])
         _check_owner(actor, before, item, kind)
+        _check_unlocked(kind, actor, before)
+        if kind is GOAL and actor.is_lead and targets_frozen(item["stage"]):
+            raise Conflict("事项已过「细算」阶段，目标不能删除；如需调整请提交目标调整申请", [Issue("goal_frozen", "目标已锁定", None)])
         if before["version"] != version:
             raise Conflict(f"{kind.name}已被他人修改（当前版本 {before['version']}），请刷新后重试")
         blockers = await _delete_blockers(kind, record_id)
@@ -270,18 +429,70 @@ async def _delete_blockers(kind: Kind, record_id: int) -> str:
 # Results: verification and evidence
 
 
-async def verify_result(actor: Actor, result_id: int, version: int) -> dict:
+def _require_supervisor(actor: Actor, what: str) -> None:
     if not (actor.is_supervisor or actor.is_admin):
-        raise Forbidden("成效核验由督查室操作")
+        raise Forbidden(f"{what}由督查室操作")
+
+
+async def _for_supervision(table: type[Table], record_id: int, what: str, actor: Actor) -> dict:
+    before = await table.select().where(table.id == record_id).first()  # type: ignore[attr-defined]
+    if before is None:
+        raise NotFound(f"{what}不存在")
+    ensure_open(actor, await item_exists(before["item"]))
+    return before
+
+
+async def verify_result(actor: Actor, result_id: int, version: int) -> dict:
+    _require_supervisor(actor, "成效核验")
     async with write_tx():
-        before = await Result.select().where(Result.id == result_id).first()
-        if before is None:
-            raise NotFound("结果不存在")
+        before = await _for_supervision(Result, result_id, "结果", actor)
         row = await versioned_update(
             Result, result_id, version, {Result.verified_by: actor.id, Result.verified_at: Clock.now()}, "结果"
         )
         await audit(actor, "verify", "result", result_id, item_id=before["item"], before=before, after=row)
     return row
+
+
+async def reopen_result(actor: Actor, result_id: int, version: int, reason: str) -> dict:
+    """A supervisor reopens a verified result so that its unit can correct it; it must be
+    verified again afterwards."""
+    _require_supervisor(actor, "重新打开成效")
+    if not (reason or "").strip():
+        raise Invalid("请填写重新打开的理由", [Issue("required", "请填写重新打开的理由", "reason")])
+    async with write_tx():
+        before = await _for_supervision(Result, result_id, "结果", actor)
+        if before["verified_by"] is None:
+            raise Conflict("该成效尚未核验，无需重新打开")
+        row = await versioned_update(Result, result_id, version, {Result.verified_by: None, Result.verified_at: None}, "结果")
+        await audit(actor, "reopen", "result", result_id, item_id=before["item"], before=before, after={**row, "reason": reason.strip()})
+    return row
+
+
+async def verify_problem(actor: Actor, problem_id: int, version: int) -> dict:
+    """核销: the supervision office confirms a resolved problem."""
+    _require_supervisor(actor, "问题核销")
+    async with write_tx():
+        before = await _for_supervision(Problem, problem_id, "问题", actor)
+        if before["status"] != "resolved":
+            raise Conflict("只有已解决的问题可以核销", [Issue("not_resolved", "问题尚未解决", "status")])
+        row = await versioned_update(Problem, problem_id, version, {Problem.status: "verified"}, "问题")
+        await audit(actor, "verify", "problem", problem_id, item_id=before["item"], before=before, after=row)
+        await lights.refresh(Clock.today(), [before["item"]])
+    return {**row, **(await links_of(PROBLEM, [problem_id]))[problem_id]}
+
+
+async def reopen_problem(actor: Actor, problem_id: int, version: int, reason: str) -> dict:
+    """A supervisor reopens a verified problem: back to resolved, editable by its unit."""
+    _require_supervisor(actor, "重新打开问题")
+    if not (reason or "").strip():
+        raise Invalid("请填写重新打开的理由", [Issue("required", "请填写重新打开的理由", "reason")])
+    async with write_tx():
+        before = await _for_supervision(Problem, problem_id, "问题", actor)
+        if before["status"] != "verified":
+            raise Conflict("该问题尚未核销，无需重新打开")
+        row = await versioned_update(Problem, problem_id, version, {Problem.status: "resolved"}, "问题")
+        await audit(actor, "reopen", "problem", problem_id, item_id=before["item"], before=before, after={**row, "reason": reason.strip()})
+    return {**row, **(await links_of(PROBLEM, [problem_id]))[problem_id]}
 
 
 async def add_evidence(
@@ -329,9 +540,24 @@ async def add_evidence(
             raise NotFound("结果不存在")
         item = await item_for_write(actor, result["item"])
         _check_owner(actor, result, item, RESULT)
+        _check_unlocked(RESULT, actor, result)
         row = (await Evidence.insert(Evidence(**values)).returning(*Evidence.all_columns(exclude=[Evidence.content])))[0]
         await audit(actor, "add_evidence", "evidence", row["id"], item_id=result["item"], after=row)
     return row
+
+
+async def delete_evidence(actor: Actor, evidence_id: int) -> None:
+    """Remove a piece of evidence (the unit that answers for the result, before verification)."""
+    async with write_tx():
+        ev = await Evidence.select(*Evidence.all_columns(exclude=[Evidence.content])).where(Evidence.id == evidence_id).first()
+        if ev is None:
+            raise NotFound("佐证不存在")
+        result = await Result.select().where(Result.id == ev["result"]).first()
+        item = await item_for_write(actor, result["item"])  # type: ignore[index]
+        _check_owner(actor, result, item, RESULT)  # type: ignore[arg-type]
+        _check_unlocked(RESULT, actor, result)  # type: ignore[arg-type]
+        await Evidence.delete().where(Evidence.id == evidence_id)
+        await audit(actor, "delete_evidence", "evidence", evidence_id, item_id=result["item"], before=ev)  # type: ignore[index]
 
 
 async def list_evidence(result_id: int) -> list[dict]:
@@ -347,5 +573,16 @@ async def get_evidence_file(evidence_id: int) -> dict:
 
 async def goal_ids_with_results(item_id: int) -> set[int]:
     rows = await Result.select(Result.goal).where((Result.item == item_id) & Result.goal.is_not_null())
+    return {r["goal"] for r in rows}
+
+
+async def goal_ids_with_verified_evidence(item_id: int) -> set[int]:
+    """Goals of the item with a result verified by the supervision office that carries at least
+    one piece of evidence (what 销号 needs for every goal)."""
+    rows = await sql.fetch(
+        "SELECT DISTINCT r.goal AS goal FROM result r WHERE r.item = {} AND r.goal IS NOT NULL AND r.verified_by IS NOT NULL "
+        "AND EXISTS (SELECT 1 FROM evidence e WHERE e.result = r.id)",
+        item_id,
+    )
     return {r["goal"] for r in rows}
 

@@ -1,16 +1,24 @@
-"""督办: the overdue/red list, 催办, 督办单 and their responses, 延期 requests, 销号."""
+"""督办: the overdue/red list, 催办, 督办单 and their responses, 延期 requests, 销号.
+
+延期 (extension): filed by the lead unit before the deadline — the deadline day itself still
+counts as before (a unit may ask on the last day; from the day after, it is overdue and the
+ladder runs). Approval moves the item's deadline and the deadlines of the item's goals that shared
+the old deadline (goals with a deadline of their own keep it); the original deadline stays for
+scoring. 销号 is the 闭环 gate (``domain/stages.py``): every goal needs a verified result with
+evidence. Nothing here changes an archived item (``common.ensure_open``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from closedloop.db.engine import write_tx
-from closedloop.db.tables import ExtensionRequest, SupervisionAction, WorkItem
+from closedloop.db.tables import ExtensionRequest, Goal, GoalChangeRequest, SupervisionAction, WorkItem
 from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Problem as Issue
 from closedloop.domain.stages import Stage
 from closedloop.services import items as items_service
 from closedloop.services import lights
-from closedloop.services.common import Actor, Clock, audit, item_exists, item_for_write, versioned_update
+from closedloop.services.common import Actor, Clock, audit, ensure_open, item_exists, item_for_write, versioned_update
 from closedloop.services.notify import notify
 
 OPEN_STAGES = ["drill", "calculate", "levers", "execute"]
@@ -101,6 +109,8 @@ async def urge(actor: Actor, item_ids: list[int], message: str) -> list[dict]:
         if missing:
             raise NotFound(f"事项 {missing} 不存在")
         for item in rows:
+            ensure_open(actor, item)
+        for item in rows:
             out.append(await _record_action(actor, item, "urge", message))
     return out
 
@@ -114,6 +124,7 @@ async def order(actor: Actor, item_id: int, message: str, respond_by: dt.date) -
         raise Invalid("督办内容不能为空", [Issue("required", "督办内容不能为空", "message")])
     async with write_tx():
         item = await item_exists(item_id)
+        ensure_open(actor, item)
         return await _record_action(actor, item, "order", message.strip(), respond_by=respond_by)
 
 
@@ -148,8 +159,13 @@ async def actions(item_id: int) -> list[dict]:
     return await SupervisionAction.select().where(SupervisionAction.item == item_id).order_by(SupervisionAction.id)
 
 
+def extension_too_late(today: dt.date, deadline: dt.date) -> bool:
+    """A 延期 must be filed before the deadline; the deadline day itself still counts."""
+    return today > deadline
+
+
 async def request_extension(actor: Actor, item_id: int, new_deadline: dt.date, reason: str) -> dict:
-    """延期申请: filed before the deadline by the lead unit; one pending at a time."""
+    """延期申请: filed by the lead unit no later than the deadline day; one pending at a time."""
     if not (reason or "").strip():
         raise Invalid("请填写延期理由", [Issue("required", "请填写延期理由", "reason")])
     async with write_tx():
@@ -159,7 +175,7 @@ async def request_extension(actor: Actor, item_id: int, new_deadline: dt.date, r
         today = Clock.today()
         if item["deadline"] is None:
             raise Invalid("事项没有完成时限，无需延期", [Issue("no_deadline", "事项没有完成时限", "new_deadline")])
-        if today > item["deadline"]:
+        if extension_too_late(today, item["deadline"]):
             raise Invalid("延期申请须在完成时限之前提出", [Issue("too_late", f"完成时限 {item['deadline']} 已过，不能再申请延期", "new_deadline")])
         if new_deadline <= item["deadline"]:
             raise Invalid("新的完成时限必须晚于当前时限", [Issue("not_later", "新的完成时限必须晚于当前时限", "new_deadline")])
@@ -197,7 +213,17 @@ async def decide_extension(actor: Actor, request_id: int, version: int, approve:
             "延期申请",
         )
         item = await item_exists(req["item"])
+        ensure_open(actor, item)
         if approve:
+            moved = await Goal.update(
+                {Goal.deadline: req["new_deadline"], Goal.version: Goal.version + 1, Goal.updated_at: Clock.now()}
+            ).where((Goal.item == req["item"]) & (Goal.deadline == req["old_deadline"])).returning(Goal.id)
+            if moved:
+                await audit(
+                    actor, "extend_goal_deadlines", "item", req["item"], item_id=req["item"],
+                    before={"deadline": req["old_deadline"], "goal_ids": sorted(g["id"] for g in moved)},
+                    after={"deadline": req["new_deadline"], "extension_request": request_id},
+                )
             await WorkItem.update(
                 {
                     WorkItem.deadline: req["new_deadline"],
@@ -223,6 +249,7 @@ async def verify_closure(actor: Actor, item_id: int, approve: bool, reason: str 
     """销号: approve moves 闭环 → 复盘; reject returns the item to 实干 with a reason."""
     _require_supervisor(actor)
     item = await item_exists(item_id)
+    ensure_open(actor, item)
     if item["stage"] != Stage.CLOSE.value:
         raise Conflict("只有处于「闭环」阶段的事项可以销号或驳回")
     if approve:
@@ -230,6 +257,14 @@ async def verify_closure(actor: Actor, item_id: int, approve: bool, reason: str 
     if not (reason or "").strip():
         raise Invalid("驳回销号必须填写理由", [Issue("required", "驳回销号必须填写理由", "reason")])
     return await items_service.transition(actor, item_id, Stage.EXECUTE.value, reason)
+
+
+async def pending_change_requests() -> list[dict]:
+    """目标调整申请 waiting for a decision, with their goal and item (for the desk)."""
+    return await GoalChangeRequest.select(
+        *GoalChangeRequest.all_columns(), GoalChangeRequest.item.code.as_alias("code"), GoalChangeRequest.item.title.as_alias("title"),
+        GoalChangeRequest.goal.subject.as_alias("subject"),
+    ).where(GoalChangeRequest.status == "pending").order_by(GoalChangeRequest.id).output(load_json=True)
 
 
 async def desk_queues() -> tuple[list[dict], list[dict], list[dict]]:

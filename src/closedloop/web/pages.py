@@ -21,7 +21,8 @@ from closedloop.domain.lights import LIGHT_NAMES, Light
 from closedloop.domain.stages import STAGE_NAMES, STAGE_ORDER, Stage
 from closedloop.services import auth as auth_service
 from closedloop.services import items as items_service
-from closedloop.services import notify, org, plans, progress, publishing, records, supervision
+from closedloop.services import goal_changes, notify, org, plans, progress, publishing, records, supervision
+from closedloop.services import values as ledger_values
 from closedloop.services.common import Actor, Clock
 from closedloop.services.items import ItemFilter
 from closedloop.services.records import GOAL, PROBLEM, PROJECT, RESULT
@@ -191,6 +192,30 @@ class LeadPages(Controller):
                 errors = field_errors(exc, "actual")
         return await render_item(request, item_id, form_name=name, values=form, errors=errors)
 
+    @post("/items/{item_id:int}/goal-change")
+    async def goal_change(self, request: Request, item_id: IdPath) -> Response:
+        """目标调整申请 from the item page: the fields filled in are the values asked for."""
+        actor, form = actor_of(request), await form_of(request)
+        errors: dict[str, str] = {}
+        goal_id = number(form, "goal_id", errors, integer=True)
+        asked: dict[str, Any] = {}
+        for name in ("baseline", "target"):
+            if (form.get(name) or "").strip():
+                asked[name] = number(form, name, errors)
+        if (form.get("deadline") or "").strip():
+            asked["deadline"] = date_field(form, "deadline", errors)
+        if not errors and not asked:
+            errors["target"] = "请填写要调整的目标值、基期值或完成时限"
+        if not errors:
+            try:
+                await goal_changes.request_change(actor, int(goal_id), asked, form.get("reason") or "")  # type: ignore[arg-type]
+                return back(f"/items/{item_id}", "目标调整申请已提交，等待督查室审批")
+            except DomainError as exc:
+                errors = field_errors(exc, "reason")
+                if "changes" in errors:
+                    errors["target"] = errors.pop("changes")
+        return await render_item(request, item_id, form_name="goal-change", values=form, errors=errors)
+
     @post("/items/{item_id:int}/report")
     async def report(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await form_of(request)
@@ -214,7 +239,7 @@ class LeadPages(Controller):
             try:
                 await progress.create_report(
                     actor, item_id, period=(form.get("period") or "").strip(), narrative=form.get("narrative") or "",
-                    goal_values=goal_values, project_values=project_values,
+                    reason=form.get("reason"), goal_values=goal_values, project_values=project_values,
                 )
                 return back(f"/items/{item_id}", "进度已报送")
             except DomainError as exc:
@@ -367,6 +392,10 @@ async def render_item(request: Request, item_id: int, *, form_name: str = "", va
         actions=await supervision.actions(item_id),
         extensions=await supervision.extensions(item_id),
         transitions=await items_service.transitions(item_id),
+        change_requests=await goal_changes.list_for_item(item_id),
+        goal_values=await ledger_values.history_of_item(item_id),
+        targets_frozen=records.targets_frozen(item["stage"]),
+        goal_names={g["id"]: g["subject"] for g in goals},
         stage_list=[(s.value, STAGE_NAMES[s], i < stage_index, i == stage_index) for i, s in enumerate(STAGE_ORDER)],
         next_stage=STAGE_ORDER[stage_index + 1].value if stage_index + 1 < len(STAGE_ORDER) else None,
         units=units,
@@ -397,6 +426,7 @@ class SupervisorPages(Controller):
         pending, closing, sections = await supervision.desk_queues()
         return page(
             "desk.html", request, rows=rows, total=total, pending=pending, closing=closing, units=await org.list_units(),
+            goal_changes=await supervision.pending_change_requests(),
             sections=sections, filters={"unit_id": unit_id, "section_id": section_id, "stage": stage, "light": light},
             pubs=(await publishing.list_publications())[:12],
         )
@@ -420,6 +450,16 @@ class SupervisorPages(Controller):
         except DomainError as exc:
             return back("/desk", exc.message)
         return back("/desk", "已批准延期" if approve else "已驳回延期")
+
+    @post("/change-requests/{request_id:int}/decide")
+    async def decide_goal_change(self, request: Request, request_id: IdPath) -> Redirect:
+        actor, form = actor_of(request), await form_of(request)
+        approve = form.get("approve") == "1"
+        try:
+            await goal_changes.decide_change(actor, request_id, int(form.get("version") or 0), approve, form.get("reason"))
+        except DomainError as exc:
+            return back("/desk", exc.message)
+        return back("/desk", "已批准目标调整" if approve else "已驳回目标调整")
 
     @post("/items/{item_id:int}/closure")
     async def closure(self, request: Request, item_id: IdPath) -> Redirect:

@@ -90,8 +90,9 @@ def test_execute_gate_lists_projects_problems_and_goals_without_results():
 
 
 def test_close_needs_supervisor_and_review_needs_record():
-    assert codes(unmet_conditions(Stage.CLOSE, ItemFacts())) == ["not_verified"]
-    assert unmet_conditions(Stage.CLOSE, ItemFacts(supervisor_verified=True)) == []
+    evidenced = (GoalFacts(1, "高新技术企业", has_result=True, verified_with_evidence=True),)
+    assert codes(unmet_conditions(Stage.CLOSE, ItemFacts(goals=evidenced))) == ["not_verified"]
+    assert unmet_conditions(Stage.CLOSE, ItemFacts(supervisor_verified=True, goals=evidenced)) == []
     assert codes(unmet_conditions(Stage.REVIEW, ItemFacts(review=" "))) == ["no_review"]
     assert unmet_conditions(Stage.REVIEW, ItemFacts(review="目标完成，经验是…")) == []
 
@@ -111,7 +112,19 @@ def test_back_move_is_for_supervisors_with_a_reason():
 
 
 def test_leaving_close_is_the_supervisors_strike_off():
-    lead = check_move(Stage.CLOSE, Stage.REVIEW, ItemFacts(), is_supervisor=False, reason=None)
+    evidenced = GoalFacts(1, "高新技术企业", has_result=True, verified_with_evidence=True)
+    lead = check_move(Stage.CLOSE, Stage.REVIEW, ItemFacts(goals=(evidenced,)), is_supervisor=False, reason=None)
     assert codes(lead.problems) == ["close_needs_supervisor"]
-    sup = check_move(Stage.CLOSE, Stage.REVIEW, ItemFacts(supervisor_verified=True), is_supervisor=True, reason=None)
+    sup = check_move(Stage.CLOSE, Stage.REVIEW, ItemFacts(supervisor_verified=True, goals=(evidenced,)), is_supervisor=True, reason=None)
     assert sup.allowed
+
+
+def test_strike_off_needs_a_verified_result_with_evidence_for_every_goal():
+    ok = GoalFacts(1, "高新技术企业", has_result=True, verified_with_evidence=True)
+    bare = GoalFacts(2, "科技特派员", has_result=True, verified_with_evidence=False)
+    sup = check_move(Stage.CLOSE, Stage.REVIEW, ItemFacts(supervisor_verified=True, goals=(ok, bare)), is_supervisor=True, reason=None)
+    assert not sup.allowed
+    assert [(p.code, p.field) for p in sup.problems] == [("goal_not_evidenced", "goals[2]")]
+    assert "科技特派员" in sup.problems[0].message
+    none = check_move(Stage.CLOSE, Stage.REVIEW, ItemFacts(supervisor_verified=True), is_supervisor=True, reason=None)
+    assert codes(none.problems) == ["no_goal"]

@@ -16,6 +16,7 @@ from closedloop.db.tables.records import (
 from closedloop.db.tables.workflow import (
     AuditEvent,
     ExtensionRequest,
+    GoalChangeRequest,
     Notification,
     ProgressReport,
     ProgressValue,
@@ -45,6 +46,7 @@ ALL_TABLES = (
     ProgressValue,
     SupervisionAction,
     ExtensionRequest,
+    GoalChangeRequest,
     StageTransition,
     AuditEvent,
     Notification,

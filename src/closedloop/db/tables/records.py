@@ -51,6 +51,7 @@ class Problem(Table, tablename="problem"):
     due_on = Date(null=True, default=None)
     status = Varchar(length=16, null=False, default="open")  # open|resolved|verified|carried_over
     resolution = Text(null=True, default=None)
+    resolved_on = Date(null=True, default=None)  # the day the owning unit says it was solved
     carry_reason = Text(null=True, default=None)
     resolved_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())

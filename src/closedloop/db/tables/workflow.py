@@ -2,6 +2,7 @@
 
 from piccolo.columns import (
     JSON,
+    Boolean,
     Date,
     DoublePrecision,
     ForeignKey,
@@ -20,13 +21,25 @@ from closedloop.db.tables.records import Goal, Project
 
 
 class ProgressReport(Table, tablename="progress_report"):
-    """进度填报: immutable once written."""
+    """进度填报: immutable once written; an entry of the report ledger (services/progress.py).
+
+    ``kind``: ``report`` (the first for its item and period), ``correction`` (更正: a later
+    report for the same period, with a ``reason``, naming the one it ``corrects``) or ``admin``
+    (an admin's direct correction of a goal's actual, kept as a dated entry too).
+    ``reported_on`` is the filing day (the clock's, never typed); ``late`` marks a 补报, a report
+    for a period already over when it was filed.
+    """
 
     item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
     period = Varchar(length=20, null=False)
+    period_end = Date(null=True, default=None)  # the period's last day (null only for rows of before the ledger)
     reported_on = Date(null=False)
     narrative = Text(null=False)
     reporter = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    kind = Varchar(length=12, null=False, default="report")  # report|correction|admin
+    late = Boolean(null=False, default=False)
+    reason = Text(null=True, default=None)
+    corrects = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -41,6 +54,10 @@ class ProgressValue(Table, tablename="progress_value"):
     # the report's date, copied (reports are immutable): the 晾晒 finds a goal's value as of a
     # cut-off with one step of the (goal, reported_on) index instead of joining every report
     reported_on = Date(null=True, default=None)
+    # the goal value ledger (services/values.py): the report's period end and filing instant,
+    # copied, so that "the value as of T" is one step of the (goal, period_end, recorded_at) index
+    period_end = Date(null=True, default=None)
+    recorded_at = Timestamptz(null=True, default=None)
 
 
 class SupervisionAction(Table, tablename="supervision_action"):
@@ -70,6 +87,25 @@ class ExtensionRequest(Table, tablename="extension_request"):
     reason = Text(null=False)
     old_deadline = Date(null=False)
     new_deadline = Date(null=False)
+    status = Varchar(length=12, null=False, default="pending")  # pending|approved|rejected
+    decided_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    decided_at = Timestamptz(null=True, default=None)
+    decision_reason = Text(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(null=False, default=1)
+
+
+class GoalChangeRequest(Table, tablename="goal_change_request"):
+    """目标调整申请: a lead's request to change a frozen goal (after 细算), decided by the
+    supervision office like a 延期. ``original`` keeps the goal's values when the request was
+    filed; ``changes`` the values asked for; approval applies them."""
+
+    goal = ForeignKey(references=Goal, null=False, on_delete=OnDelete.restrict, index=True)
+    item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
+    requested_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+    reason = Text(null=False)
+    changes = JSON(null=False)
+    original = JSON(null=False)
     status = Varchar(length=12, null=False, default="pending")  # pending|approved|rejected
     decided_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
     decided_at = Timestamptz(null=True, default=None)
