@@ -1,18 +1,22 @@
 """The scan's set-based SQL lights agree with the domain rules, on both engines.
 
-The domain functions (``domain.lights``) are the rules; ``services.lights.refresh_all``
-restates them in SQL for speed. Several hundred goals with random and boundary values are lit
-both ways on several days and every goal light, item light and item completion must match.
+The domain functions (``domain.lights``, ``domain.trajectory``) are the rules;
+``services.lights.refresh_all`` restates them in SQL for speed. Several hundred goals with
+random and boundary values (every comparator and none, target equal to baseline, explicit and
+derived trajectory starts, items assigned without goals) are lit both ways on several days and
+every goal light, item light, light reason and item completion must match. Worlds come from
+seeded ``random`` and from hypothesis.
 """
 
 import datetime as dt
 import random
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from closedloop.db.tables import Goal, Plan, WorkItem
-from closedloop.domain.lights import GoalState, Light, goal_light, item_light
-from closedloop.domain.trajectory import Milestone, clamp01, completion, completion_percent
+from closedloop.db.tables import Goal, Plan, Unit, WorkItem
+from closedloop.domain.lights import GoalState, Light, goal_light, item_light_with_reason, undrilled
+from closedloop.domain.trajectory import Milestone, clamp01, completion, completion_percent, goal_start, plan_date
 from closedloop.services import lights
 from tests.factories import PlanFactory, UnitFactory
 
@@ -21,6 +25,10 @@ DAYS = [dt.date(2024, 1, 1), dt.date(2024, 1, 31), dt.date(2024, 3, 14), dt.date
 
 def _value(rng: random.Random) -> float | None:
     return rng.choice([None, 0.0, 10.0, 20.0, 30.0, 50.0, 70.0, 100.0, 120.0, round(rng.uniform(-20, 150), 3)])
+
+
+ASSIGNED = [None, dt.date(2023, 12, 1), dt.date(2024, 1, 15), dt.date(2024, 3, 1), dt.date(2024, 3, 30), dt.date(2024, 4, 8), dt.date(2024, 6, 20)]
+STARTS = [None, None, None, dt.date(2024, 2, 1), dt.date(2024, 5, 1)]
 
 
 async def _build(rng: random.Random) -> None:
@@ -38,6 +46,7 @@ async def _build(rng: random.Random) -> None:
                 plan=rng.choice(plans), kind="item", code=f"p{n}", title=f"事项{n}", lead_unit=unit.id,
                 deadline=rng.choice(deadlines), stage=rng.choice(["drill", "execute", "execute", "close", "review"]),
                 last_report_on=rng.choice([None, dt.date(2024, 1, 10), dt.date(2024, 3, 1), dt.date(2024, 6, 20)]),
+                assigned_on=rng.choice(ASSIGNED),
             )
         )
     rows = await WorkItem.insert(*items).returning(WorkItem.id, WorkItem.plan)
@@ -45,7 +54,7 @@ async def _build(rng: random.Random) -> None:
     for r in rows:
         for k in range(rng.choice([0, 1, 1, 2, 3])):
             baseline = rng.choice([None, 0.0, 10.0, 50.0, 100.0])
-            target = rng.choice([None, 0.0, 50.0, 100.0, 100.0, 200.0])
+            target = rng.choice([None, 0.0, 50.0, 100.0, 100.0, 200.0, baseline])
             deadline = rng.choice(deadlines + [dt.date(2024, 4, 10)])
             milestones = None
             if rng.random() < 0.1 and deadline:
@@ -55,19 +64,17 @@ async def _build(rng: random.Random) -> None:
             goals.append(
                 Goal(
                     plan=r["plan"], item=r["id"], subject=f"指标{r['id']}-{k}", comparator=rng.choice([">=", ">=", ">", "<=", "<", "=", None]),
-                    baseline=baseline, target=target, deadline=deadline, milestones=milestones, actual=_value(rng),
+                    baseline=baseline, target=target, deadline=deadline, milestones=milestones, actual=rng.choice([_value(rng), target]),
+                    start=rng.choice(STARTS),
                     actual_on=rng.choice([None, dt.date(2024, 1, 20), dt.date(2024, 3, 14), dt.date(2024, 5, 5), dt.date(2025, 1, 5)]),
                 )
             )
     await Goal.insert(*goals)
 
 
-def _start(plan: dict) -> dt.date:
-    if plan["year"]:
-        return dt.date(plan["year"], 1, 1)
-    if plan["issued_on"]:
-        return plan["issued_on"]
-    return plan["created_at"].date()
+def _start(plan: dict, item: dict, goal: dict) -> dt.date:
+    day = plan_date(plan["issued_on"], plan["year"], plan["created_at"].astimezone(dt.timezone.utc).date())
+    return goal_start(goal["start"], day, item["assigned_on"])
 
 
 def _state(g: dict, start: dt.date, last_report_on: dt.date | None) -> GoalState:
@@ -78,10 +85,7 @@ def _state(g: dict, start: dt.date, last_report_on: dt.date | None) -> GoalState
     )
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-async def test_sql_lights_equal_the_domain_rules(clean_db, seed):
-    rng = random.Random(seed)
-    await _build(rng)
+async def _check_against_domain(days: list[dt.date]) -> set:
     plans = {p["id"]: p for p in await Plan.select()}
     items = await WorkItem.select().where(WorkItem.kind == "item")
     goals = await Goal.select().output(load_json=True)
@@ -89,25 +93,89 @@ async def test_sql_lights_equal_the_domain_rules(clean_db, seed):
     for g in goals:
         by_item.setdefault(g["item"], []).append(g)
     seen = set()
-    for day in DAYS:
+    for day in days:
         changed = await lights.refresh_all(day)
         assert changed >= 0
         stored_goals = {g["id"]: g["light"] for g in await Goal.select(Goal.id, Goal.light)}
-        stored_items = {w["id"]: (w["light"], w["completion"]) for w in await WorkItem.select(WorkItem.id, WorkItem.light, WorkItem.completion)}
+        stored_items = {
+            w["id"]: (w["light"], w["light_reason"], w["completion"])
+            for w in await WorkItem.select(WorkItem.id, WorkItem.light, WorkItem.light_reason, WorkItem.completion)
+        }
         for item in items:
-            start = _start(plans[item["plan"]])
             goal_lights, completions = [], []
             for g in by_item.get(item["id"], []):
-                expected = goal_light(_state(g, start, item["last_report_on"]), day)
+                expected = goal_light(_state(g, _start(plans[item["plan"]], item, g), item["last_report_on"]), day)
                 goal_lights.append(expected)
                 assert stored_goals[g["id"]] == (expected.value if expected else None), (day, g)
                 seen.add(expected)
                 c = completion(g["actual"], g["baseline"], g["target"], g["comparator"])
                 if c is not None:
                     completions.append(clamp01(c))
-            light = item_light(goal_lights, deadline=item["deadline"], done=item["stage"] in lights.DONE_STAGES, as_of=day)
-            assert stored_items[item["id"]] == (light.value if light else None, completion_percent(completions)), (day, item)
-    assert seen == {None, *Light}  # every light, and none, occurred
+            lit = item_light_with_reason(
+                goal_lights, deadline=item["deadline"], done=item["stage"] in lights.DONE_STAGES, as_of=day,
+                is_undrilled=undrilled(item["id"] in by_item, item["assigned_on"], day),
+            )
+            seen.add(lit.reason)
+            assert stored_items[item["id"]] == (lit.light.value if lit.light else None, lit.reason, completion_percent(completions)), (day, item)
+    return seen
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+async def test_sql_lights_equal_the_domain_rules(clean_db, seed):
+    await _build(random.Random(seed))
+    seen = await _check_against_domain(DAYS)
+    assert {None, *Light, "未下钻"} <= seen  # every light, none, and the 未下钻 reason occurred
+
+
+_number = st.one_of(st.none(), st.sampled_from([0.0, 10.0, 50.0, 100.0, 200.0]), st.floats(-50, 250, allow_nan=False).map(lambda x: round(x, 2)))
+_day = st.dates(dt.date(2023, 12, 1), dt.date(2025, 1, 31))
+_goal = st.fixed_dictionaries({
+    "comparator": st.sampled_from([">=", ">", "<=", "<", "=", None]),
+    "baseline": _number, "target": _number, "actual": _number, "equal": st.booleans(),
+    "deadline": st.one_of(st.none(), _day), "start": st.one_of(st.none(), _day), "actual_on": st.one_of(st.none(), _day),
+    "milestones": st.sampled_from([None, [], [{"on": "2024-03-01", "value": 40.0}]]),
+})
+_item = st.fixed_dictionaries({
+    "deadline": st.one_of(st.none(), _day), "assigned_on": st.one_of(st.none(), _day), "last_report_on": st.one_of(st.none(), _day),
+    "stage": st.sampled_from(["drill", "execute", "close"]), "goals": st.lists(_goal, max_size=3),
+})
+_world = st.fixed_dictionaries({
+    "issued_on": st.one_of(st.none(), _day), "year": st.sampled_from([None, 2024]), "items": st.lists(_item, min_size=1, max_size=25),
+    "days": st.lists(_day, min_size=1, max_size=3),
+})
+
+
+def _worlds(n: int) -> list[dict]:
+    """Worlds drawn by hypothesis (collected first: the database work runs in the test's loop)."""
+    out: list[dict] = []
+
+    @settings(max_examples=n, database=None, derandomize=True, deadline=None)
+    @given(_world)
+    def collect(world):
+        out.append(world)
+
+    collect()
+    return out
+
+
+async def test_sql_lights_equal_the_domain_rules_on_generated_worlds(clean_db):
+    for world in _worlds(25):
+        for table in (Goal, WorkItem, Plan, Unit):
+            await table.delete(force=True)
+        unit = await UnitFactory.create()
+        plan = await PlanFactory.create(year=world["year"], issued_on=world["issued_on"])
+        for n, spec in enumerate(world["items"]):
+            item = (await WorkItem.insert(WorkItem(
+                plan=plan.id, kind="item", code=f"h{n}", title=f"事项{n}", lead_unit=unit.id, deadline=spec["deadline"],
+                stage=spec["stage"], last_report_on=spec["last_report_on"], assigned_on=spec["assigned_on"],
+            )).returning(WorkItem.id))[0]["id"]
+            for k, g in enumerate(spec["goals"]):
+                target = g["baseline"] if g["equal"] else g["target"]
+                await Goal.insert(Goal(
+                    plan=plan.id, item=item, subject=f"指标{k}", comparator=g["comparator"], baseline=g["baseline"], target=target,
+                    deadline=g["deadline"], start=g["start"], milestones=g["milestones"], actual=g["actual"], actual_on=g["actual_on"],
+                ))
+        await _check_against_domain(sorted(world["days"]))
 
 
 async def test_second_refresh_changes_nothing(clean_db):

@@ -1,17 +1,25 @@
 """亮灯: blue (ahead), green (normal), yellow (warning), red (lagging/overdue).
 
 Rules of DOMAIN.md with thresholds from settings. "Points" are percentage points of
-completion: actual completion minus the trajectory's expected completion, × 100.
-Precedence: a reached target is blue; then red; then yellow; then blue for ahead; then green.
+completion: the trajectory's expected completion minus the actual completion, × 100
+(``behind_points``; negative when ahead).
+
+- A goal: a reached target is blue; then red; then yellow; then blue for ahead; then green.
+- An item: its worst goal light, and red/yellow from its own deadline; an item with no goal
+  N working days after it was assigned is yellow, 未下钻 (``undrilled``).
+- A unit in a 晾晒 edition: the same thresholds applied to the mean points its goals are
+  behind their trajectories as of the cut-off; red with any overdue item; yellow with an
+  undrilled item (``unit_light``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from closedloop.domain.trajectory import Milestone, completion, expected_completion, reached
+from closedloop.domain.workdays import add_workdays
 
 
 class Light(StrEnum):
@@ -32,6 +40,14 @@ class Thresholds:
     red_points: float = 30.0
     due_soon_days: int = 3
     stale_days: int = 30
+    # an item without a goal this many working days after assignment is yellow (未下钻)
+    drill_workdays: int = 10
+
+
+UNDRILLED = "未下钻"
+REASONS = {
+    "undrilled": UNDRILLED,
+}
 
 
 @dataclass(frozen=True)
@@ -67,7 +83,7 @@ def goal_light(g: GoalState, as_of: date, t: Thresholds = Thresholds()) -> Light
     """The goal's light on ``as_of``; None while it lacks a target or deadline."""
     if g.target is None or g.deadline is None:
         return None
-    if reached(g.actual, g.comparator, g.target):
+    if reached(g.actual, g.comparator, g.target, g.baseline):
         on = g.reached_on or as_of
         return Light.BLUE if on <= g.deadline else Light.GREEN
     if as_of > g.deadline:
@@ -88,6 +104,32 @@ def goal_light(g: GoalState, as_of: date, t: Thresholds = Thresholds()) -> Light
     return Light.GREEN
 
 
+def undrilled(has_goals: bool, assigned_on: date | None, as_of: date, t: Thresholds = Thresholds(), overrides=None) -> bool:
+    """未下钻: assigned to a lead unit, and still without a goal ``drill_workdays`` working days later."""
+    if has_goals or assigned_on is None:
+        return False
+    return add_workdays(assigned_on, t.drill_workdays, overrides) <= as_of
+
+
+def last_undrilled_assignment(as_of: date, t: Thresholds = Thresholds(), overrides=None) -> date:
+    """The latest assignment day that is undrilled on ``as_of`` when still without a goal
+    (``undrilled`` holds exactly for assignment days on or before it): the scan's SQL takes it
+    as a parameter instead of counting working days itself."""
+    day = add_workdays(as_of, -t.drill_workdays, overrides)
+    # add_workdays(day, n) may land before as_of when as_of is a rest day: move to the last fit
+    while add_workdays(day + timedelta(days=1), t.drill_workdays, overrides) <= as_of:
+        day += timedelta(days=1)
+    while add_workdays(day, t.drill_workdays, overrides) > as_of:
+        day -= timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class ItemLight:
+    light: Light | None
+    reason: str | None = None
+
+
 def item_light(
     goal_lights: list[Light | None],
     *,
@@ -95,11 +137,28 @@ def item_light(
     done: bool,
     as_of: date,
     t: Thresholds = Thresholds(),
+    is_undrilled: bool = False,
 ) -> Light | None:
     """An item shows its worst goal light, and red/yellow from its own deadline."""
+    return item_light_with_reason(goal_lights, deadline=deadline, done=done, as_of=as_of, t=t, is_undrilled=is_undrilled).light
+
+
+def item_light_with_reason(
+    goal_lights: list[Light | None],
+    *,
+    deadline: date | None,
+    done: bool,
+    as_of: date,
+    t: Thresholds = Thresholds(),
+    is_undrilled: bool = False,
+) -> ItemLight:
+    """The item's light and, when it comes from the item rather than its goals, why."""
     if done:
-        return Light.BLUE if not goal_lights or all(x in (Light.BLUE, None) for x in goal_lights) else Light.GREEN
+        return ItemLight(Light.BLUE if not goal_lights or all(x in (Light.BLUE, None) for x in goal_lights) else Light.GREEN)
     lights = [x for x in goal_lights if x is not None]
+    reason = None
+    if is_undrilled:
+        lights.append(Light.YELLOW)
     if deadline is not None:
         if as_of > deadline:
             lights.append(Light.RED)
@@ -108,5 +167,22 @@ def item_light(
         elif not lights:
             lights.append(Light.GREEN)
     if not lights:
-        return None
-    return max(lights, key=lambda x: SEVERITY[x])
+        return ItemLight(None)
+    worst = max(lights, key=lambda x: SEVERITY[x])
+    if is_undrilled and worst is Light.YELLOW:
+        reason = UNDRILLED
+    return ItemLight(worst, reason)
+
+
+def unit_light(behind: float | None, overdue_items: int, undrilled_items: int = 0, t: Thresholds = Thresholds()) -> Light:
+    """A unit's light in an edition: the goal thresholds on the mean points its goals are
+    behind (``behind``; None without goals counts as on the trajectory), red with an overdue
+    item, at least yellow with an undrilled item."""
+    points = behind if behind is not None else 0.0
+    if overdue_items or points > t.red_points:
+        return Light.RED
+    if points >= t.yellow_points or undrilled_items:
+        return Light.YELLOW
+    if -points >= t.ahead_points:
+        return Light.BLUE
+    return Light.GREEN

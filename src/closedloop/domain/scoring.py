@@ -1,8 +1,10 @@
 """The 晾晒 score and ranking.
 
 For each unit, as of a cut-off:
-  goal_progress     mean over its goals of min(completion / expected completion, 1), in [0, 1]
-                    (a goal whose trajectory expects nothing yet counts 1 if not behind);
+  goal_progress     mean over its goals of 1 − (points behind the trajectory) / 100, each in
+                    [0, 1] (a goal on or ahead of its trajectory counts 1); the points are
+                    ``domain.lights.behind_points``, the same figure the lights use, so
+                    milestones (序时 monthly targets) drive the score as they drive the light;
   problems_resolved count of problems resolved or verified by the cut-off;
   results_verified  count of results verified by the cut-off.
 score = w_goal × goal_progress
@@ -36,6 +38,10 @@ class UnitMetrics:
     results_verified: int
     overdue_items: int
     urges: int
+    # mean points behind the trajectory over the unit's goals (None: no goals), for the light
+    behind_points: float | None = None
+    extensions: int = 0  # 延期次数 approved by the cut-off (published, not scored)
+    undrilled_items: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,12 +52,19 @@ class ScoredUnit:
     rank: int
 
 
-def goal_progress_ratio(completion: float | None, expected: float) -> float:
-    """min(completion / expected, 1) clamped to [0, 1]; a goal not yet expected to move is 1."""
-    done = max(0.0, min(1.0, completion or 0.0))
-    if expected <= 1e-9:
-        return 1.0
-    return max(0.0, min(1.0, done / expected))
+def goal_progress_of(behind: float) -> float:
+    """One goal's share of the goal-progress metric: 1 on or ahead of its trajectory, 0 when
+    a whole trajectory (100 points) behind."""
+    return max(0.0, min(1.0, 1.0 - behind / 100.0))
+
+
+def unit_goal_figures(behinds: list[float]) -> tuple[float, float | None]:
+    """(goal_progress, mean points behind) of a unit from its goals' points behind. A unit
+    without goals earns no goal progress (nothing is measured yet) and has no points behind
+    (its light comes from its items: overdue, 未下钻)."""
+    if not behinds:
+        return 0.0, None
+    return sum(goal_progress_of(b) for b in behinds) / len(behinds), sum(behinds) / len(behinds)
 
 
 def score_units(units: list[UnitMetrics], w: Weights) -> list[ScoredUnit]:

@@ -1,8 +1,16 @@
-"""Completion and the 序时 trajectory of a goal.
+"""Completion, the start date and the 序时 trajectory of a goal: the one definition.
 
 completion = (actual − baseline) / (target − baseline). For ≤ and < goals the target lies
-below the baseline, so the same formula measures progress downwards. A goal whose target
-equals its baseline (zero gap) is complete exactly when the comparator holds.
+below the baseline, so the same formula measures progress downwards. An ``=`` goal is
+complete at the target and loses completion on either side of it. A goal whose target equals
+its baseline (zero gap) is complete exactly when the comparator holds. A goal without a
+comparator is read as ``>=`` when its target is at or above its baseline, else ``<=``.
+A missing baseline counts as 0.
+
+The trajectory starts at the goal's start date (``goal_start``): an explicit start on the
+goal, else the later of the plan's issue date and the day the item was assigned to its lead
+unit. The SQL in ``services/lights.py`` restates these rules and is held to them by
+``tests/integration/test_light_parity.py``.
 """
 
 from __future__ import annotations
@@ -18,10 +26,42 @@ class Milestone:
     value: float
 
 
-def reached(actual: float | None, comparator: str | None, target: float | None) -> bool:
-    """Whether ``actual`` satisfies ``comparator target``."""
-    if actual is None or target is None or comparator is None:
+COMPARATORS = (">=", ">", "<=", "<", "=")
+
+
+def effective_comparator(comparator: str | None, baseline: float | None, target: float | None) -> str:
+    """The comparator a goal is judged by: its own, else the direction from baseline to target."""
+    if comparator in COMPARATORS:
+        return comparator  # type: ignore[return-value]
+    base = baseline if baseline is not None else 0.0
+    return "<=" if target is not None and target < base else ">="
+
+
+def goal_start(explicit: date | None, plan_date: date, assigned_on: date | None) -> date:
+    """Where a goal's trajectory starts: its explicit start, else the later of the plan's
+    issue date and the day its item was assigned to the lead unit."""
+    if explicit is not None:
+        return explicit
+    if assigned_on is not None and assigned_on > plan_date:
+        return assigned_on
+    return plan_date
+
+
+def plan_date(issued_on: date | None, year: int | None, created_on: date) -> date:
+    """A plan's own date: its issue date, else 1 January of its year, else the day it was imported."""
+    if issued_on is not None:
+        return issued_on
+    if year:
+        return date(year, 1, 1)
+    return created_on
+
+
+def reached(actual: float | None, comparator: str | None, target: float | None, baseline: float | None = None) -> bool:
+    """Whether ``actual`` satisfies the goal's comparator against ``target`` (a missing
+    comparator follows the direction from ``baseline`` to ``target``)."""
+    if actual is None or target is None:
         return False
+    comparator = effective_comparator(comparator, baseline, target)
     return {
         ">=": actual >= target,
         ">": actual > target,
@@ -32,7 +72,7 @@ def reached(actual: float | None, comparator: str | None, target: float | None) 
 
 
 def completion(
-    actual: float | None, baseline: float | None, target: float | None, comparator: str | None = ">="
+    actual: float | None, baseline: float | None, target: float | None, comparator: str | None = None
 ) -> float | None:
     """Fraction of the gap closed, unclamped (None when it cannot be computed)."""
     if actual is None or target is None:
@@ -40,7 +80,10 @@ def completion(
     base = baseline if baseline is not None else 0.0
     gap = target - base
     if abs(gap) < 1e-12:
-        return 1.0 if reached(actual, comparator or ">=", target) else 0.0
+        return 1.0 if reached(actual, comparator, target, baseline) else 0.0
+    if effective_comparator(comparator, baseline, target) == "=":
+        # on the target is complete; overshooting is as far off as falling short
+        return 1.0 - abs(actual - target) / abs(gap)
     return (actual - base) / gap
 
 

@@ -155,6 +155,9 @@ async def update_item(actor: Actor, item_id: int, version: int, values: dict) ->
         if "deadline" in values and (before["original_deadline"] is None or before["extension_count"] == 0):
             # the admin re-plans the deadline; only an approved 延期 keeps the original apart
             values["original_deadline"] = values["deadline"]
+        if "lead_unit" in values and values["lead_unit"] != before["lead_unit"]:
+            # the trajectory and the 未下钻 clock start when a unit is given the item
+            values["assigned_on"] = Clock.today() if values["lead_unit"] is not None else None
         row = await versioned_update(WorkItem, item_id, version, {getattr(WorkItem, k): v for k, v in values.items()}, "事项")
         if coop is not None:
             lead = row["lead_unit"]

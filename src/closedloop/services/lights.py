@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from closedloop.db import sql
-from closedloop.domain.lights import GoalState, Light, Thresholds, goal_light, item_light
-from closedloop.domain.trajectory import Milestone, clamp01, completion, completion_percent
+from closedloop.domain.lights import UNDRILLED, GoalState, Light, Thresholds, goal_light, item_light_with_reason, last_undrilled_assignment
+from closedloop.domain.trajectory import Milestone, clamp01, completion, completion_percent, goal_start, plan_date
 from closedloop.settings import get_settings
 
 DONE_STAGES = ("close", "review", "archived")
@@ -32,13 +32,28 @@ def thresholds() -> Thresholds:
     return get_settings().lights
 
 
-def plan_start(plan: dict) -> dt.date:
-    """Where the 序时 trajectory starts: 1 January of the plan year, else its issue date."""
-    if plan.get("year"):
-        return dt.date(plan["year"], 1, 1)
-    if plan.get("issued_on"):
-        return plan["issued_on"]
-    return plan["created_at"].date()
+def plan_day(plan: dict) -> dt.date:
+    """The plan's own date (``domain.trajectory.plan_date``) from a row with its columns."""
+    created = plan["created_at"]
+    if isinstance(created, str):
+        created = dt.datetime.fromisoformat(created)
+    return plan_date(_date(plan.get("issued_on")), plan.get("year"), created.astimezone(dt.timezone.utc).date())
+
+
+def start_of(row: dict) -> dt.date:
+    """A goal's trajectory start from a row with the plan's columns, the item's assigned_on
+    and the goal's own ``start`` (as ``goal_start``)."""
+    return goal_start(_date(row.get("goal_start")), plan_day(row), _date(row.get("assigned_on")))
+
+
+async def workday_overrides() -> dict[dt.date, bool]:
+    """The admin-entered holidays and make-up days."""
+    return {_date(r["day"]): bool(r["is_workday"]) for r in await sql.fetch("SELECT day, is_workday FROM workday_override")}
+
+
+async def drill_threshold(as_of: dt.date, t: Thresholds) -> dt.date:
+    """Items assigned on or before this day and still without a goal are 未下钻 on ``as_of``."""
+    return last_undrilled_assignment(as_of, t, await workday_overrides())
 
 
 def _milestones(raw) -> tuple[Milestone, ...]:
@@ -88,14 +103,14 @@ def _in_list(n: int) -> str:
 
 
 ITEMS_WITH_GOALS = (
-    "SELECT w.id, w.plan, w.deadline, w.stage, w.light, w.completion, w.last_report_on, "
+    "SELECT w.id, w.plan, w.deadline, w.stage, w.light, w.light_reason, w.completion, w.last_report_on, w.assigned_on, "
     "p.year, p.issued_on, p.created_at, g.id AS goal_id, g.comparator AS goal_comparator, "
-    "g.baseline AS goal_baseline, g.target AS goal_target, g.deadline AS goal_deadline, "
+    "g.baseline AS goal_baseline, g.target AS goal_target, g.deadline AS goal_deadline, g.start AS goal_start, "
     "g.milestones AS goal_milestones, g.actual AS goal_actual, g.actual_on AS goal_actual_on, g.light AS goal_light "
     "FROM work_item w JOIN plan p ON p.id = w.plan LEFT JOIN goal g ON g.item = w.id "
     "WHERE w.kind = 'item' AND w.id IN ({ids}) ORDER BY w.id, g.id"
 )
-GOAL_KEYS = ("id", "comparator", "baseline", "target", "deadline", "milestones", "actual", "actual_on", "light")
+GOAL_KEYS = ("id", "comparator", "baseline", "target", "deadline", "start", "milestones", "actual", "actual_on", "light")
 
 
 def goal_state(g: dict, start: dt.date, last_report_on: dt.date | None) -> GoalState:
@@ -128,12 +143,13 @@ async def refresh_items(as_of: dt.date, item_ids: list[int]) -> Refreshed:
         if r["goal_id"] is not None:
             goals_by_item[r["id"]].append({k: r[f"goal_{k}"] for k in GOAL_KEYS})
     goal_changes: dict[str | None, list[int]] = defaultdict(list)
-    item_changes: dict[tuple[str | None, int | None], list[int]] = defaultdict(list)
+    item_changes: dict[tuple[str | None, str | None, int | None], list[int]] = defaultdict(list)
+    drill = await drill_threshold(as_of, t) if any(i not in goals_by_item for i in items) else None
     for item in items.values():
-        start = plan_start(item)
         lights: list[Light | None] = []
         completions = []
         for g in goals_by_item.get(item["id"], []):
+            start = start_of({**item, "goal_start": g["start"]})
             light = goal_light(goal_state(g, start, _date(item["last_report_on"])), as_of, t)
             lights.append(light)
             c = completion(g["actual"], g["baseline"], g["target"], g["comparator"])
@@ -144,16 +160,21 @@ async def refresh_items(as_of: dt.date, item_ids: list[int]) -> Refreshed:
                 goal_changes[value].append(g["id"])
                 out.goal_lights[g["id"]] = value
         done = item["stage"] in DONE_STAGES
-        light = item_light(lights, deadline=_date(item["deadline"]), done=done, as_of=as_of, t=t)
-        value = light.value if light else None
+        assigned = _date(item["assigned_on"])
+        is_undrilled = drill is not None and item["id"] not in goals_by_item and assigned is not None and assigned <= drill
+        lit = item_light_with_reason(lights, deadline=_date(item["deadline"]), done=done, as_of=as_of, t=t, is_undrilled=is_undrilled)
+        value = lit.light.value if lit.light else None
         pct = completion_percent(completions)
-        if value != item["light"] or pct != item["completion"]:
-            item_changes[(value, pct)].append(item["id"])
+        if value != item["light"] or pct != item["completion"] or lit.reason != item["light_reason"]:
+            item_changes[(value, lit.reason, pct)].append(item["id"])
             out.items_changed += 1
     await _write_goal_lights(goal_changes)
-    for (value, pct), iids in item_changes.items():
+    for (value, reason, pct), iids in item_changes.items():
         for chunk in _chunks(iids):
-            await sql.execute(f"UPDATE work_item SET light = {{}}, completion = {{}} WHERE id IN ({_in_list(len(chunk))})", value, pct, *chunk)
+            await sql.execute(
+                f"UPDATE work_item SET light = {{}}, light_reason = {{}}, completion = {{}} WHERE id IN ({_in_list(len(chunk))})",
+                value, reason, pct, *chunk,
+            )
     return out
 
 
@@ -177,7 +198,7 @@ _DIALECTS = {
         "day": "CAST({} AS DATE)",
         "num": "CAST({} AS DOUBLE PRECISION)",
         "days": "({a} - {b})",
-        "start": "COALESCE(make_date(p.year, 1, 1), p.issued_on, CAST((p.created_at AT TIME ZONE 'UTC') AS DATE))",
+        "plan_day": "COALESCE(p.issued_on, make_date(p.year, 1, 1), CAST((p.created_at AT TIME ZONE 'UTC') AS DATE))",
         "max": "GREATEST",
         "min": "LEAST",
         "round6": "ROUND(CAST({x} AS NUMERIC), 6)",
@@ -189,7 +210,7 @@ _DIALECTS = {
         "day": "{}",
         "num": "{}",
         "days": "(julianday({a}) - julianday({b}))",
-        "start": "COALESCE(CASE WHEN p.year IS NOT NULL THEN printf('%04d-01-01', p.year) END, p.issued_on, date(p.created_at))",
+        "plan_day": "COALESCE(p.issued_on, CASE WHEN p.year IS NOT NULL THEN printf('%04d-01-01', p.year) END, date(p.created_at))",
         "max": "MAX",
         "min": "MIN",
         "round6": "ROUND({x}, 6)",
@@ -200,21 +221,40 @@ _DIALECTS = {
 }
 
 
-def _reached(actual: str, comparator: str, target: str) -> str:
+def start_sql(dialect: str) -> str:
+    """domain.trajectory.goal_start over ``g`` (goal), ``w`` (item) and ``p`` (plan)."""
+    plan_day = _DIALECTS[dialect]["plan_day"]
+    return f"COALESCE(g.start, CASE WHEN w.assigned_on > {plan_day} THEN w.assigned_on ELSE {plan_day} END)"
+
+
+def comparator_sql(g: str = "g") -> str:
+    """domain.trajectory.effective_comparator."""
     return (
-        f"({actual} IS NOT NULL AND {target} IS NOT NULL AND ("
-        f"({comparator} = '>=' AND {actual} >= {target}) OR ({comparator} = '>' AND {actual} > {target}) OR "
-        f"({comparator} = '<=' AND {actual} <= {target}) OR ({comparator} = '<' AND {actual} < {target}) OR "
-        f"({comparator} = '=' AND ABS({actual} - {target}) < 1e-9)))"
+        f"(CASE WHEN {g}.comparator IN ('>=', '>', '<=', '<', '=') THEN {g}.comparator "
+        f"WHEN {g}.target < COALESCE({g}.baseline, 0.0) THEN '<=' ELSE '>=' END)"
     )
 
 
-def _completion(actual: str) -> str:
-    """domain.trajectory.completion for a non-null ``actual``."""
-    base = "COALESCE(g.baseline, 0.0)"
-    holds = _reached(actual, "COALESCE(g.comparator, '>=')", "g.target")
-    zero_gap = f"CASE WHEN {holds} THEN 1.0 ELSE 0.0 END"
-    return f"(CASE WHEN ABS(g.target - {base}) < 1e-12 THEN {zero_gap} ELSE ({actual} - {base}) / (g.target - {base}) END)"
+def reached_sql(actual: str, g: str = "g") -> str:
+    """domain.trajectory.reached: 1 = 1 when ``actual`` satisfies the goal."""
+    c, target = comparator_sql(g), f"{g}.target"
+    return (
+        f"({actual} IS NOT NULL AND {target} IS NOT NULL AND ("
+        f"({c} = '>=' AND {actual} >= {target}) OR ({c} = '>' AND {actual} > {target}) OR "
+        f"({c} = '<=' AND {actual} <= {target}) OR ({c} = '<' AND {actual} < {target}) OR "
+        f"({c} = '=' AND ABS({actual} - {target}) < 1e-9)))"
+    )
+
+
+def completion_sql(actual: str, g: str = "g") -> str:
+    """domain.trajectory.completion for a non-null ``actual`` (unclamped)."""
+    base = f"COALESCE({g}.baseline, 0.0)"
+    gap = f"({g}.target - {base})"
+    return (
+        f"(CASE WHEN ABS({gap}) < 1e-12 THEN (CASE WHEN {reached_sql(actual, g)} THEN 1.0 ELSE 0.0 END) "
+        f"WHEN {comparator_sql(g)} = '=' THEN 1.0 - ABS({actual} - {g}.target) / ABS({gap}) "
+        f"ELSE ({actual} - {base}) / {gap} END)"
+    )
 
 
 @lru_cache(maxsize=4)
@@ -224,14 +264,14 @@ def goal_lights_sql(dialect: str) -> str:
     d = _DIALECTS[dialect]
     days = lambda a, b: d["days"].format(a=a, b=b)  # noqa: E731
     base = "COALESCE(g.baseline, 0.0)"
-    start = d["start"]
+    start = start_sql(dialect)
     # domain.trajectory.expected_completion without milestones
     expected = (
         f"CASE WHEN ABS(g.target - {base}) < 1e-12 THEN (CASE WHEN k.day >= g.deadline THEN 1.0 ELSE 0.0 END) "
         f"WHEN k.day <= {start} THEN 0.0 WHEN k.day >= g.deadline THEN 1.0 "
         f"ELSE {d['max']}(0.0, {d['min']}(1.0, ({base} + (g.target - {base}) * {days('k.day', start)} / {days('g.deadline', start)} - {base}) / (g.target - {base}))) END"
     )
-    done = _completion(f"COALESCE(g.actual, {base})")
+    done = completion_sql(f"COALESCE(g.actual, {base})")
     behind = d["round6"].format(x=f"(({expected}) - {d['min']}({done}, 1.0)) * 100.0")
     stale_since = (
         "CASE WHEN w.last_report_on IS NULL THEN g.actual_on WHEN g.actual_on IS NULL THEN w.last_report_on "
@@ -251,7 +291,7 @@ SELECT q.id AS id, CASE
 FROM (
   SELECT g.id, g.target, g.deadline, g.actual_on, k.day, k.red, k.yellow, k.due, k.stale, k.ahead,
          {start} AS start, {stale_since} AS stale_since,
-         CASE WHEN {_reached('g.actual', 'g.comparator', 'g.target')} THEN 1 ELSE 0 END AS reached,
+         CASE WHEN {reached_sql('g.actual')} THEN 1 ELSE 0 END AS reached,
          CASE WHEN g.target IS NULL OR g.deadline IS NULL THEN NULL ELSE {behind} END AS behind
   FROM goal g
   JOIN work_item w ON w.id = g.item
@@ -264,24 +304,32 @@ FROM (
 
 @lru_cache(maxsize=4)
 def item_lights_sql(dialect: str) -> str:
-    """Every item's light and completion from its goals' stored lights; parameters: day,
-    due-soon days."""
+    """Every item's light, light reason and completion from its goals' stored lights;
+    parameters: day, due-soon days, the last undrilled assignment day."""
     d = _DIALECTS[dialect]
     days = lambda a, b: d["days"].format(a=a, b=b)  # noqa: E731
-    clamped = f"{d['max']}(0.0, {d['min']}(1.0, {_completion('g.actual')}))"
+    clamped = f"{d['max']}(0.0, {d['min']}(1.0, {completion_sql('g.actual')}))"
+    undrilled = "(a.item IS NULL AND w.assigned_on IS NOT NULL AND w.assigned_on <= k.drill)"
     own = (
         f"CASE WHEN w.deadline IS NULL THEN -1 WHEN k.day > w.deadline THEN 3 "
         f"WHEN {days('w.deadline', 'k.day')} <= k.due THEN 2 WHEN COALESCE(a.lit, 0) = 0 THEN 1 ELSE -1 END"
     )
+    sev = f"{d['max']}(COALESCE(a.sev, -1), {own}, CASE WHEN {undrilled} THEN 2 ELSE -1 END)"
     done = ", ".join(f"'{s}'" for s in DONE_STAGES)
     return f"""
+SELECT q.id, q.completion,
+  CASE WHEN q.done = 1 THEN CASE WHEN q.nonblue = 0 THEN 'blue' ELSE 'green' END
+  ELSE CASE q.sev WHEN 0 THEN 'blue' WHEN 1 THEN 'green' WHEN 2 THEN 'yellow' WHEN 3 THEN 'red' END END AS light,
+  CASE WHEN q.done = 0 AND q.undrilled = 1 AND q.sev = 2 THEN '{UNDRILLED}' END AS light_reason
+FROM (
 SELECT w.id AS id,
-  CASE WHEN w.stage IN ({done}) THEN CASE WHEN COALESCE(a.nonblue, 0) = 0 THEN 'blue' ELSE 'green' END
-  ELSE CASE {d['max']}(COALESCE(a.sev, -1), {own})
-       WHEN 0 THEN 'blue' WHEN 1 THEN 'green' WHEN 2 THEN 'yellow' WHEN 3 THEN 'red' END END AS light,
+  CASE WHEN w.stage IN ({done}) THEN 1 ELSE 0 END AS done,
+  COALESCE(a.nonblue, 0) AS nonblue,
+  {sev} AS sev,
+  CASE WHEN {undrilled} THEN 1 ELSE 0 END AS undrilled,
   CASE WHEN a.done IS NULL THEN NULL ELSE {d['floor_int'].format(x='100.0 * a.done + 0.5')} END AS completion
 FROM work_item w
-CROSS JOIN (SELECT {d['day']} AS day, {d['num']} AS due) k
+CROSS JOIN (SELECT {d['day']} AS day, {d['num']} AS due, {d['day']} AS drill) k
 LEFT JOIN (
   SELECT g.item AS item,
          MAX(CASE g.light WHEN 'blue' THEN 0 WHEN 'green' THEN 1 WHEN 'yellow' THEN 2 WHEN 'red' THEN 3 END) AS sev,
@@ -290,7 +338,8 @@ LEFT JOIN (
          AVG(CASE WHEN g.actual IS NULL OR g.target IS NULL THEN NULL ELSE {clamped} END) AS done
   FROM goal g WHERE g.item IS NOT NULL GROUP BY g.item
 ) a ON a.item = w.id
-WHERE w.kind = 'item'"""
+WHERE w.kind = 'item'
+) q"""
 
 
 async def refresh_all(as_of: dt.date) -> int:
@@ -309,10 +358,11 @@ async def refresh_all(as_of: dt.date) -> int:
     await _refresh_piecewise_goals(as_of, t, d)
     changed = await sql.fetch(
         f"WITH c AS MATERIALIZED ({item_lights_sql(name)}) "
-        "UPDATE work_item SET light = c.light, completion = c.completion FROM c "
-        f"WHERE work_item.id = c.id AND (work_item.light {d['differs']} c.light OR work_item.completion {d['differs']} c.completion) "
+        "UPDATE work_item SET light = c.light, light_reason = c.light_reason, completion = c.completion FROM c "
+        f"WHERE work_item.id = c.id AND (work_item.light {d['differs']} c.light OR work_item.completion {d['differs']} c.completion "
+        f"OR work_item.light_reason {d['differs']} c.light_reason) "
         "RETURNING work_item.id",
-        as_of, float(t.due_soon_days),
+        as_of, float(t.due_soon_days), await drill_threshold(as_of, t),
     )
     return len(changed)
 
@@ -320,14 +370,14 @@ async def refresh_all(as_of: dt.date) -> int:
 async def _refresh_piecewise_goals(as_of: dt.date, t: Thresholds, d: dict) -> None:
     """Goals with milestones follow a piecewise trajectory: computed by the domain in Python."""
     rows = await sql.fetch(
-        "SELECT g.id, g.item, g.comparator, g.baseline, g.target, g.deadline, g.milestones, g.actual, g.actual_on, "
-        "g.light, w.last_report_on, p.year, p.issued_on, p.created_at "
+        "SELECT g.id, g.item, g.comparator, g.baseline, g.target, g.deadline, g.start AS goal_start, g.milestones, g.actual, g.actual_on, "
+        "g.light, w.last_report_on, w.assigned_on, p.year, p.issued_on, p.created_at "
         "FROM goal g JOIN work_item w ON w.id = g.item JOIN plan p ON p.id = w.plan "
         f"WHERE w.kind = 'item' AND NOT {d['linear']}"
     )
     changes: dict[str | None, list[int]] = defaultdict(list)
     for g in rows:
-        light = goal_light(goal_state(g, plan_start(g), _date(g["last_report_on"])), as_of, t)
+        light = goal_light(goal_state(g, start_of(g), _date(g["last_report_on"])), as_of, t)
         value = light.value if light else None
         if value != g["light"]:
             changes[value].append(g["id"])

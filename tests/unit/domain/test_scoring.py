@@ -1,6 +1,6 @@
 """晾晒 scoring and ranking rules."""
 
-from closedloop.domain.scoring import UnitMetrics, Weights, goal_progress_ratio, score_units
+from closedloop.domain.scoring import UnitMetrics, Weights, goal_progress_of, score_units, unit_goal_figures
 
 
 def m(uid, name, gp, pr=0, rv=0, od=0, urg=0):
@@ -27,8 +27,11 @@ def test_ties_are_broken_by_progress_then_name():
     assert [r.metrics.unit_name for r in rows] == sorted(["丙", "乙", "甲"])
 
 
-def test_goal_progress_ratio():
-    assert goal_progress_ratio(0.25, 0.5) == 0.5
-    assert goal_progress_ratio(0.9, 0.5) == 1.0
-    assert goal_progress_ratio(None, 0.5) == 0.0
-    assert goal_progress_ratio(0.0, 0.0) == 1.0
+def test_goal_progress_is_measured_in_points_behind_the_trajectory():
+    # 3 points behind in the first weeks costs 3% of the metric, not 60% as a ratio to a
+    # tiny expected completion would
+    assert goal_progress_of(3.0) == 0.97
+    assert goal_progress_of(-12.0) == 1.0  # ahead counts as on the trajectory
+    assert goal_progress_of(150.0) == 0.0
+    assert unit_goal_figures([0.0, 20.0, -10.0]) == (0.9333333333333332, 3.3333333333333335)
+    assert unit_goal_figures([]) == (0.0, None)

@@ -41,10 +41,14 @@ class WorkItem(Table, tablename="work_item"):
     responsible_person = Varchar(length=100, null=True, default=None)
     deadline = Date(null=True, default=None)
     original_deadline = Date(null=True, default=None)
+    # the day the item was (last) assigned to its lead unit: its goals' trajectories start no
+    # earlier, the 未下钻 rule counts working days from it, and it joins the 晾晒 after it
+    assigned_on = Date(null=True, default=None)
     extension_count = Integer(null=False, default=0)
     stage = Varchar(length=16, null=False, default="drill")
     light = Varchar(length=8, null=True, default=None)
     completion = Integer(null=True, default=None)  # percent, from goals
+    light_reason = Varchar(length=20, null=True, default=None)  # e.g. 未下钻, when the item itself sets the light
     # the latest 进度填报 date (kept by the progress service): the scan's staleness rule reads it
     last_report_on = Date(null=True, default=None)
     review = Text(null=True, default=None)  # 复盘 record

@@ -30,6 +30,10 @@ class Publication(Table, tablename="publication"):
     body_html = Text(null=False)
     content_hash = Varchar(length=64, null=False)
     previous_hash = Varchar(length=64, null=True, default=None)
+    # 1: the hash covers the Markdown and the ranking; 2: also the HTML, the plan goals and
+    # each row's breakdown (editions keep the version they were published with)
+    hash_version = Integer(null=False, default=1)
+    plan_goals = JSON(null=True, default=None)  # the plan goals as of the cut-off
 
 
 class PublicationRow(Table, tablename="publication_row"):
@@ -45,6 +49,11 @@ class PublicationRow(Table, tablename="publication_row"):
     overdue_items = Integer(null=False)
     urges = Integer(null=False)
     light = Varchar(length=8, null=False)
+    extensions = Integer(null=False, default=0)  # 延期次数 approved by the cut-off
+    undrilled_items = Integer(null=False, default=0)
+    behind_points = DoublePrecision(null=True, default=None)
+    previous_score = DoublePrecision(null=True, default=None)
+    breakdown = JSON(null=True, default=None)  # points from each metric and each penalty
 
 
 class JobRun(Table, tablename="job_run"):

@@ -2,6 +2,7 @@
 
 from piccolo.columns import (
     JSON,
+    Boolean,
     Bytea,
     Date,
     DoublePrecision,
@@ -35,6 +36,11 @@ class Goal(Table, tablename="goal"):
     target = DoublePrecision(null=True, default=None)
     deadline = Date(null=True, default=None)
     milestones = JSON(null=True, default=None)  # [{"on": "YYYY-MM-DD", "value": n}]
+    # an explicit start of the trajectory; null: the later of plan issue and item assignment
+    start = Date(null=True, default=None)
+    # of the item goals linked to one plan goal, the one whose value is the plan goal's actual
+    # (none marked: the first)
+    reports_plan_goal = Boolean(null=False, default=False)
     actual = DoublePrecision(null=True, default=None)
     actual_on = Date(null=True, default=None)
     light = Varchar(length=8, null=True, default=None)
