@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -79,7 +80,7 @@ async def test_extension_before_deadline_stops_the_ladder_but_original_deadline_
     clock.fixed = at(dt.date(2024, 6, 20))
     await scan.scan()
     assert await SupervisionAction.count().where(SupervisionAction.kind == "urge") == 0
-    pub, _ = await publishing.publish("weekly", "2024-W25")
+    pub, _ = await publishing.publish("weekly", "2024-W24")
     row = await PublicationRow.select().where(PublicationRow.publication == pub["id"]).first()
     assert row["overdue_items"] == 1 and row["light"] == "red"
 
@@ -90,8 +91,9 @@ async def make_units():
     for n, (name, actual) in enumerate([("甲局", 80.0), ("乙局", 40.0), ("丙局", 10.0)]):
         unit = await UnitFactory.create(name=name)
         item = await WorkItemFactory.create(plan=plan, lead_unit=unit, code=f"{n}是")
-        goal = await GoalFactory.create(plan=plan, item=item.id, baseline=0.0, target=100.0, deadline=dt.date(2024, 12, 31))
-        report = await ProgressReportFactory.create(item=item, reported_on=dt.date(2024, 5, 31))
+        # written in May: the editions of June read them (rows are as of the cut-off)
+        goal = await GoalFactory.create(plan=plan, item=item.id, baseline=0.0, target=100.0, deadline=dt.date(2024, 12, 31), created_at=at(dt.date(2024, 5, 1)))
+        report = await ProgressReportFactory.create(item=item, reported_on=dt.date(2024, 5, 31), created_at=at(dt.date(2024, 5, 31)))
         await ProgressValueFactory.create(report=report, goal=goal.id, value=actual)
         units.append((unit, item, goal))
     return plan, units
@@ -100,16 +102,21 @@ async def make_units():
 async def test_publication_ranks_units_and_is_one_per_period(clean_db, clock):
     await make_units()
     clock.fixed = at(dt.date(2024, 6, 5))
-    pub, created = await publishing.publish("weekly", "2024-W23")
-    again, created_again = await publishing.publish("weekly", "2024-W23")
+    pub, created = await publishing.publish("weekly", "2024-W22")
+    again, created_again = await publishing.publish("weekly", "2024-W22")
     assert created and not created_again and again["id"] == pub["id"]
     rows = await PublicationRow.select().where(PublicationRow.publication == pub["id"]).order_by(PublicationRow.rank)
     assert [r["unit_name"] for r in rows] == ["甲局", "乙局", "丙局"]
     assert [r["rank"] for r in rows] == [1, 2, 3]
-    # as of 2024-06-03 09:00 the trajectory expects 154/365 of the gap
-    expected = 154 / 365
-    assert rows[1]["goal_progress"] == pytest.approx(min(1, 0.4 / expected), abs=1e-6)
-    assert rows[0]["light"] == "blue" and rows[2]["light"] == "red"
+    # as of 2024-06-03 09:00 the trajectory, from the plan's issue on 3 April to 31 December,
+    # expects 61/272 of the gap: 乙 (40%) is ahead and scores in full, 丙 (10%) is 12.4 points
+    # behind and loses 12.4% of the goal-progress metric
+    expected = 61 / 272
+    assert rows[1]["goal_progress"] == 1.0
+    assert rows[2]["goal_progress"] == pytest.approx(1 - (expected - 0.1), abs=1e-6)
+    assert rows[2]["behind_points"] == pytest.approx((expected - 0.1) * 100, abs=1e-4)
+    assert json.loads(rows[2]["breakdown"])["goal_progress"] == pytest.approx(60 * (1 - (expected - 0.1)), abs=1e-3)
+    assert [r["light"] for r in rows] == ["blue", "blue", "yellow"]
     assert "| 1 | 甲局 |" in pub["body_md"] and "<table>" in pub["body_html"]
     assert await Publication.count() == 1
 
@@ -117,7 +124,7 @@ async def test_publication_ranks_units_and_is_one_per_period(clean_db, clock):
 async def test_concurrent_publish_gives_one_edition(clean_db, clock):
     await make_units()
     clock.fixed = at(dt.date(2024, 6, 5))
-    results = await asyncio.gather(*[publishing.publish("weekly", "2024-W23") for _ in range(4)])
+    results = await asyncio.gather(*[publishing.publish("weekly", "2024-W22") for _ in range(4)])
     assert sum(1 for _, created in results if created) == 1
     assert await Publication.count() == 1
 
@@ -125,13 +132,13 @@ async def test_concurrent_publish_gives_one_edition(clean_db, clock):
 async def test_rank_change_and_catch_up_each_as_of_its_cutoff(clean_db, clock):
     _, units = await make_units()
     clock.fixed = at(dt.date(2024, 6, 4))
-    await publishing.publish("weekly", "2024-W23")
+    await publishing.publish("weekly", "2024-W22")
     # 丙 reports a big jump on 6 June; the service is down until 19 June
-    report = await ProgressReportFactory.create(item=units[2][1], period="2024-W23", reported_on=dt.date(2024, 6, 6))  # one report per item and period
+    report = await ProgressReportFactory.create(item=units[2][1], period="2024-W23", reported_on=dt.date(2024, 6, 6), created_at=at(dt.date(2024, 6, 6)))  # one report per item and period
     await ProgressValueFactory.create(report=report, goal=units[2][2].id, value=95.0)
     clock.fixed = at(dt.date(2024, 6, 19))
     done = await publishing.publish_due("weekly")
-    assert [p["period"] for p in done] == ["2024-W24", "2024-W25"]
+    assert [p["period"] for p in done] == ["2024-W23", "2024-W24"]
     assert [p["cutoff"].date() for p in done] == [dt.date(2024, 6, 10), dt.date(2024, 6, 17)]
     w24 = await PublicationRow.select().where(PublicationRow.publication == done[0]["id"]).order_by(PublicationRow.rank)
     assert w24[0]["unit_name"] == "丙局" and w24[0]["previous_rank"] == 3
@@ -141,7 +148,7 @@ async def test_rank_change_and_catch_up_each_as_of_its_cutoff(clean_db, clock):
 async def test_hash_chain_verifies_and_detects_tampering(clean_db, clock):
     await make_units()
     clock.fixed = at(dt.date(2024, 6, 19))
-    for period in ("2024-W23", "2024-W24", "2024-W25"):
+    for period in ("2024-W22", "2024-W23", "2024-W24"):
         await publishing.publish("weekly", period)
     count, breaks = await publishing.verify_chain()
     assert count == 3 and breaks == []
@@ -149,7 +156,7 @@ async def test_hash_chain_verifies_and_detects_tampering(clean_db, clock):
     assert pubs[1]["previous_hash"] == pubs[0]["content_hash"]
     await PublicationRow.update({PublicationRow.score: 99.0}).where(PublicationRow.publication == pubs[1]["id"])
     _, breaks = await publishing.verify_chain()
-    assert len(breaks) == 1 and "内容哈希不符" in breaks[0] and "2024-W24" in breaks[0]
+    assert len(breaks) == 1 and "内容哈希不符" in breaks[0] and "2024-W23" in breaks[0]
 
 
 async def test_correction_is_a_new_edition_naming_the_old(clean_db, clock):
@@ -157,7 +164,7 @@ async def test_correction_is_a_new_edition_naming_the_old(clean_db, clock):
 
     await make_units()
     clock.fixed = at(dt.date(2024, 6, 5))
-    first, _ = await publishing.publish("weekly", "2024-W23")
+    first, _ = await publishing.publish("weekly", "2024-W22")
     sup = Actor(id=None, username="sup", role="supervisor")
     fixed = await publishing.correct(sup, first["id"], "单位名称有误")
     assert fixed["edition"] == 2 and fixed["corrects"] == first["id"] and fixed["previous_hash"] == first["content_hash"]
@@ -171,7 +178,7 @@ async def test_unit_name_is_text_never_a_tag(client, clock):
     evil = await UnitFactory.create(name="<script>alert(1)</script>")
     await WorkItemFactory.create(plan=plan, lead_unit=evil)
     clock.fixed = at(dt.date(2024, 6, 5))
-    pub, _ = await publishing.publish("weekly", "2024-W23")
+    pub, _ = await publishing.publish("weekly", "2024-W22")
     assert "<script>" not in pub["body_html"] and "&lt;script&gt;alert(1)&lt;/script&gt;" in pub["body_html"]
     page = await client.get("/rankings")
     assert page.status_code == 200 and "<script>alert" not in page.text and "&lt;script&gt;alert(1)" in page.text
@@ -180,13 +187,13 @@ async def test_unit_name_is_text_never_a_tag(client, clock):
 async def test_public_pages_and_json_need_no_login(client, clock):
     await make_units()
     clock.fixed = at(dt.date(2024, 6, 5))
-    pub, _ = await publishing.publish("weekly", "2024-W23")
+    pub, _ = await publishing.publish("weekly", "2024-W22")
     r = await client.get("/rankings")
-    assert r.status_code == 200 and "甲局" in r.text and "2024年第23周工作晾晒" in r.text
-    assert (await client.get("/rankings/weekly/2024-W23")).status_code == 200
+    assert r.status_code == 200 and "甲局" in r.text and "2024年第22周工作晾晒" in r.text
+    assert (await client.get("/rankings/weekly/2024-W22")).status_code == 200
     assert (await client.get("/rankings/weekly/2030-W01")).status_code == 404
     listed = (await client.get("/api/v1/publications")).json()
-    assert listed[0]["hash"] == pub["content_hash"] and listed[0]["period"] == "2024-W23"
+    assert listed[0]["hash"] == pub["content_hash"] and listed[0]["period"] == "2024-W22"
     one = (await client.get(f"/api/v1/publications/{pub['id']}")).json()
     assert [r["unit_name"] for r in one["rows"]] == ["甲局", "乙局", "丙局"]
 
@@ -198,7 +205,7 @@ def _cli(args, env):
 async def test_two_publish_commands_at_once_make_one_edition(clean_db, database_url):
     await make_units()
     env = {**os.environ, "CLOSEDLOOP_DATABASE_URL": database_url}
-    procs = [_cli(["publish", "--cadence", "weekly", "--period", "2024-W23"], env) for _ in range(2)]
+    procs = [_cli(["publish", "--cadence", "weekly", "--period", "2024-W22"], env) for _ in range(2)]
     outs = [p.communicate(timeout=60) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
     assert await Publication.count() == 1

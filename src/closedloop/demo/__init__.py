@@ -164,6 +164,9 @@ async def _load(today: dt.date) -> DemoInfo:
     # the plan
     result = await plans.import_plan(admin, text)
     plan_id = result["plan_id"]
+    # the demo's past is simulated: rows get the simulated time, so editions read them as of
+    # their cut-offs
+    await Goal.update({Goal.created_at: Clock.now(), Goal.updated_at: Clock.now()}).where(Goal.plan == plan_id)
     sections = {r["id"]: r["code"] for r in await WorkItem.select(WorkItem.id, WorkItem.code).where((WorkItem.plan == plan_id) & (WorkItem.kind == "section"))}
     items = await WorkItem.select().where((WorkItem.plan == plan_id) & (WorkItem.kind == "item")).order_by(WorkItem.seq)
     year_end = dt.date(year, 12, 31)
@@ -181,7 +184,7 @@ async def _load(today: dt.date) -> DemoInfo:
             await Goal.update({Goal.baseline: float(BASELINES.get(g["subject"], 0))}).where(Goal.id == g["id"])
         if extra:
             subject, unit, target, base = extra
-            await Goal.insert(Goal(plan=plan_id, item=item["id"], subject=subject, measure_unit=unit, comparator=">=", baseline=float(base), target=float(target), deadline=deadline))
+            await Goal.insert(Goal(plan=plan_id, item=item["id"], subject=subject, measure_unit=unit, comparator=">=", baseline=float(base), target=float(target), deadline=deadline, created_at=Clock.now(), updated_at=Clock.now()))
         lead_actor = actor_of(lead_of_unit[lead])
         # levers: one project per item, and a problem on every other item
         await Project.insert(Project(item=item["id"], name=f"{item['title'][:24]}专项行动", unit=unit_ids[lead], start_on=start, end_on=deadline, budget=float(rng.randrange(20, 300, 10))))

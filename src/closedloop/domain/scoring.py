@@ -11,7 +11,8 @@ score = w_goal × goal_progress
       + w_problems × problems_resolved / max over units
       + w_results × results_verified / max over units
       − overdue_penalty × overdue items − urge_penalty × 催办 received.
-Rank: score descending; ties by goal_progress descending, then unit name, then unit id.
+Rank: score descending; ties by goal_progress descending, then by points behind the trajectory
+ascending (further ahead first), then unit name, then unit id.
 So ranks are always 1..n, a permutation, and equal inputs give equal order.
 """
 
@@ -67,6 +68,10 @@ def unit_goal_figures(behinds: list[float]) -> tuple[float, float | None]:
     return sum(goal_progress_of(b) for b in behinds) / len(behinds), sum(behinds) / len(behinds)
 
 
+def _behind(u: UnitMetrics) -> float:
+    return u.behind_points if u.behind_points is not None else 0.0
+
+
 def score_units(units: list[UnitMetrics], w: Weights) -> list[ScoredUnit]:
     max_p = max((u.problems_resolved for u in units), default=0)
     max_r = max((u.results_verified for u in units), default=0)
@@ -76,9 +81,10 @@ def score_units(units: list[UnitMetrics], w: Weights) -> list[ScoredUnit]:
             "goal_progress": round(w.goal_progress * max(0.0, min(1.0, u.goal_progress)), 4),
             "problems_resolved": round(w.problems_resolved * (u.problems_resolved / max_p if max_p else 0.0), 4),
             "results_verified": round(w.results_verified * (u.results_verified / max_r if max_r else 0.0), 4),
-            "overdue_penalty": round(-w.overdue_penalty * u.overdue_items, 4),
-            "urge_penalty": round(-w.urge_penalty * u.urges, 4),
+            # + 0.0: no penalty reads 0.0, not -0.0
+            "overdue_penalty": round(-w.overdue_penalty * u.overdue_items, 4) + 0.0,
+            "urge_penalty": round(-w.urge_penalty * u.urges, 4) + 0.0,
         }
         scored.append((u, round(sum(parts.values()), 2), parts))
-    scored.sort(key=lambda s: (-s[1], -s[0].goal_progress, s[0].unit_name, s[0].unit_id))
+    scored.sort(key=lambda s: (-s[1], -s[0].goal_progress, _behind(s[0]), s[0].unit_name, s[0].unit_id))
     return [ScoredUnit(u, score, parts, i + 1) for i, (u, score, parts) in enumerate(scored)]

@@ -1,14 +1,16 @@
 """晾晒: compute the ranking of units as of a cut-off and publish it as an immutable edition.
 
-Periods and cut-offs (Asia/Shanghai by default): weekly ``2024-W15`` is cut off on Monday
-09:00 of ISO week 15; monthly ``2024-05`` on the 1st at 09:00; quarterly ``2024-Q2`` on the
-first day of the quarter at 09:00. An edition reflects the data as it stood at its cut-off.
+Periods and cut-offs (Asia/Shanghai by default): an edition ranks a period as of its END,
+the first morning after it at 09:00 — weekly ``2024-W15`` (8–14 April) on Monday 15 April,
+monthly ``2024-05`` on 1 June, quarterly ``2024-Q2`` on 1 July. An edition reflects the data
+as it stood at its cut-off (``services/metrics.py``); the score and rank come from
+``domain.scoring`` and each unit's light from ``domain.lights.unit_light``.
 
-Metrics per unit are computed in one SQL statement (see ``METRICS_SQL``); the score and
-rank come from ``domain.scoring``. Editions are never edited: a correction is a new edition
-that names the one it corrects. Every edition carries the SHA-256 of its content and the
-hash of the edition published before it (a chain across all editions), which
-``verify_chain`` recomputes.
+Editions are never edited: a correction is a new edition that names the one it corrects and
+keeps its rank and score changes. Every edition carries the SHA-256 of its content and the hash
+of the edition published before it (a chain across all editions), which ``verify_chain``
+recomputes. Since hash version 2 the content is everything a reader sees: title, Markdown,
+HTML, plan goals, each row with its breakdown, and the publication time.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ import nh3
 
 from closedloop.db import sql
 from closedloop.db.engine import write_tx
-from closedloop.db.tables import JobRun, Publication, PublicationRow, Unit
+from closedloop.db.tables import JobRun, Publication, PublicationRow
 from closedloop.domain.errors import Forbidden, Invalid, NotFound, Problem as Issue
 from closedloop.domain import periods
-from closedloop.domain.lights import LIGHT_NAMES, Light
-from closedloop.domain.periods import CADENCE_NAMES, CADENCES
-from closedloop.domain.scoring import UnitMetrics, score_units
+from closedloop.domain.lights import LIGHT_NAMES, Light, unit_light
+from closedloop.domain.periods import CADENCES
+from closedloop.domain.scoring import score_units
+from closedloop.services import metrics
 from closedloop.services.common import Actor, Clock, audit, local_zone
 from closedloop.settings import get_settings
 
@@ -57,20 +60,22 @@ def _period(cadence: str, period: str) -> periods.Period:
 
 
 def period_start(cadence: str, period: str) -> dt.date:
-    """The first day of a period (its cut-off day)."""
+    """The first day of a period."""
     return _period(cadence, period).start
 
 
 def period_of(cadence: str, day: dt.date) -> str:
-    """The period whose cut-off is the latest on or before ``day``."""
+    """The period that contains ``day``."""
     if cadence not in CADENCES:
         raise Invalid("发布周期无效", [Issue("invalid", "cadence 必须是 weekly、monthly 或 quarterly", "cadence")])
     return periods.containing(cadence, day).key
 
 
 def cutoff_of(cadence: str, period: str) -> dt.datetime:
-    start = period_start(cadence, period)
-    return dt.datetime.combine(start, dt.time(PUBLISH_HOUR), tzinfo=tz())
+    """The cut-off of a period's edition: 09:00 on the day after the period ends, the same
+    rule for every cadence (the edition covers the whole period)."""
+    end = _period(cadence, period).end
+    return dt.datetime.combine(end + dt.timedelta(days=1), dt.time(PUBLISH_HOUR), tzinfo=tz())
 
 
 def previous_period(cadence: str, period: str) -> str:
@@ -81,151 +86,9 @@ def latest_due_period(cadence: str, now: dt.datetime) -> str:
     """The latest period whose cut-off has passed at ``now``."""
     local = now.astimezone(tz())
     period = period_of(cadence, local.date())
-    if cutoff_of(cadence, period) > local:
+    while cutoff_of(cadence, period) > local:
         period = previous_period(cadence, period)
     return period
-
-
-# ---------------------------------------------------------------------------
-# Metrics in SQL
-
-
-def _dialect() -> dict[str, str]:
-    if sql.is_postgres():
-        return {
-            "days": "(({a})::date - ({b})::date)::float",
-            "least": "LEAST",
-            "greatest": "GREATEST",
-            "year_start": "make_date({y}, 1, 1)",
-            "date": "({x})::date",
-        }
-    return {
-        "days": "(julianday({a}) - julianday({b}))",
-        "least": "MIN",
-        "greatest": "MAX",
-        "year_start": "date({y} || '-01-01')",
-        "date": "date({x})",
-    }
-
-
-def metrics_sql() -> str:
-    """Per unit, as of a cut-off: goal progress against the linear 序时 trajectory,
-    problems resolved, results verified, overdue items and 催办 received in the period.
-
-    Parameters, in order: cut-off date, cut-off timestamp (×3), period start timestamp,
-    cut-off timestamp.
-    """
-    d = _dialect()
-    days = lambda a, b: d["days"].format(a=a, b=b)  # noqa: E731
-    start = f"COALESCE({d['year_start'].format(y='p.year')}, p.issued_on)"
-    return f"""
-WITH cut AS (SELECT {d['date'].format(x='{}')} AS day),
--- materialised: inlined, the as-of lookup below was evaluated once per reference (4× slower)
-g AS MATERIALIZED (
-  SELECT COALESCE(gl.unit, w.lead_unit) AS unit,
-         COALESCE(gl.baseline, 0) AS base, gl.target AS target, gl.comparator AS comparator,
-         -- as of the cut-off: the goal's actual if it was set by then (the latest write),
-         -- else the latest reported value by then (only for goals changed since), else the baseline
-         COALESCE(
-           CASE WHEN gl.actual_on <= (SELECT day FROM cut) THEN gl.actual END,
-           (SELECT v.value FROM progress_value v
-             WHERE v.goal = gl.id AND v.reported_on <= (SELECT day FROM cut)
-             ORDER BY v.reported_on DESC, v.report DESC LIMIT 1),
-           COALESCE(gl.baseline, 0)) AS actual,
-         {days("(SELECT day FROM cut)", start)} AS elapsed,
-         {days('gl.deadline', start)} AS span
-  FROM goal gl
-  JOIN work_item w ON w.id = gl.item
-  JOIN plan p ON p.id = gl.plan
-  WHERE gl.target IS NOT NULL AND gl.deadline IS NOT NULL AND w.lead_unit IS NOT NULL
-),
-gc AS (
-  SELECT unit,
-    {d['greatest']}(0.0, {d['least']}(1.0, CASE
-      WHEN target = base THEN CASE
-        WHEN (comparator IN ('<=', '<') AND actual <= target) OR (comparator NOT IN ('<=', '<') AND actual >= target)
-        THEN 1.0 ELSE 0.0 END
-      ELSE (actual - base) / (target - base) END)) AS done,
-    CASE WHEN span <= 0 THEN 1.0 ELSE {d['greatest']}(0.0, {d['least']}(1.0, elapsed / span)) END AS expected
-  FROM g
-),
-gp AS (
-  SELECT unit, AVG(CASE WHEN expected <= 0.000001 THEN 1.0 ELSE {d['least']}(1.0, done / expected) END) AS goal_progress
-  FROM gc GROUP BY unit
-),
-pr AS (
-  SELECT COALESCE(pb.unit, w.lead_unit) AS unit, COUNT(*) AS n
-  FROM problem pb JOIN work_item w ON w.id = pb.item
-  WHERE pb.status IN ('resolved', 'verified') AND pb.resolved_at <= {{}}
-  GROUP BY COALESCE(pb.unit, w.lead_unit)
-),
-rv AS (
-  SELECT COALESCE(rs.unit, w.lead_unit) AS unit, COUNT(*) AS n
-  FROM result rs JOIN work_item w ON w.id = rs.item
-  WHERE rs.verified_at IS NOT NULL AND rs.verified_at <= {{}}
-  GROUP BY COALESCE(rs.unit, w.lead_unit)
-),
-done_items AS (
-  SELECT t.item AS item, MIN(t.created_at) AS at FROM stage_transition t
-  WHERE t.to_stage IN ('close', 'review', 'archived') AND t.direction = 'forward'
-  GROUP BY t.item
-),
-od AS (
-  SELECT w.lead_unit AS unit, COUNT(*) AS n
-  FROM work_item w LEFT JOIN done_items di ON di.item = w.id
-  WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL
-    AND COALESCE(w.original_deadline, w.deadline) < (SELECT day FROM cut)
-    AND (di.at IS NULL OR di.at > {{}} OR w.stage NOT IN ('close', 'review', 'archived'))
-  GROUP BY w.lead_unit
-),
-ur AS (
-  SELECT COALESCE(a.unit, w.lead_unit) AS unit, COUNT(*) AS n
-  FROM supervision_action a JOIN work_item w ON w.id = a.item
-  WHERE a.kind = 'urge' AND a.created_at > {{}} AND a.created_at <= {{}}
-  GROUP BY COALESCE(a.unit, w.lead_unit)
-),
-units AS (SELECT DISTINCT lead_unit AS unit FROM work_item WHERE kind = 'item' AND lead_unit IS NOT NULL)
-SELECT u.id AS unit_id, u.name AS unit_name,
-       COALESCE(gp.goal_progress, 0.0) AS goal_progress,
-       COALESCE(pr.n, 0) AS problems_resolved, COALESCE(rv.n, 0) AS results_verified,
-       COALESCE(od.n, 0) AS overdue_items, COALESCE(ur.n, 0) AS urges
-FROM units JOIN unit u ON u.id = units.unit
-LEFT JOIN gp ON gp.unit = u.id LEFT JOIN pr ON pr.unit = u.id LEFT JOIN rv ON rv.unit = u.id
-LEFT JOIN od ON od.unit = u.id LEFT JOIN ur ON ur.unit = u.id
-"""
-
-
-async def compute_metrics(cutoff: dt.datetime, since: dt.datetime) -> list[UnitMetrics]:
-    day = cutoff.astimezone(tz()).date()
-    cut_utc = cutoff.astimezone(dt.timezone.utc)
-    since_utc = since.astimezone(dt.timezone.utc)
-    is_pg = sql.is_postgres()
-    # SQLite keeps timestamps as ISO text; PostgreSQL wants real values
-    ts = (lambda v: v) if is_pg else (lambda v: v.isoformat(" "))  # noqa: E731  (as sqlite3 stores them)
-    dd = (lambda v: v) if is_pg else (lambda v: v.isoformat())  # noqa: E731
-    rows = await Unit.raw(metrics_sql(), dd(day), ts(cut_utc), ts(cut_utc), ts(cut_utc), ts(since_utc), ts(cut_utc))
-    return [
-        UnitMetrics(
-            unit_id=r["unit_id"], unit_name=r["unit_name"], goal_progress=float(r["goal_progress"] or 0.0),
-            problems_resolved=int(r["problems_resolved"]), results_verified=int(r["results_verified"]),
-            overdue_items=int(r["overdue_items"]), urges=int(r["urges"]),
-        )
-        for r in rows
-    ]
-
-
-def unit_light(m: UnitMetrics) -> Light:
-    """A unit's light in a ranking: red when it has overdue items or is > 30 points behind,
-    yellow when 10–30 behind, blue when on or ahead of the trajectory, else green."""
-    t = get_settings().lights
-    behind = (1.0 - m.goal_progress) * 100
-    if m.overdue_items or behind > t.red_points:
-        return Light.RED
-    if behind >= t.yellow_points:
-        return Light.YELLOW
-    if behind <= 0.0001:
-        return Light.BLUE
-    return Light.GREEN
 
 
 # ---------------------------------------------------------------------------
@@ -241,32 +104,74 @@ def _cell(text: str) -> str:
     )
 
 
-def render_markdown(title: str, cadence: str, period: str, cutoff: dt.datetime, rows: list[dict], weights: dict, corrects: dict | None, reason: str | None) -> str:
+def period_label(cadence: str, period: str) -> str:
+    """As people say it, with the year: 2026年第48周（11月23日—11月29日）, 2026年11月, 2026年第四季度."""
+    p = _period(cadence, period)
+    return f"{p.year}年{p.label}" if cadence == "weekly" else p.label
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.1f}" if abs(x) >= 0.05 else "0.0"
+
+
+def rank_arrow(change: int | None) -> str:
+    return "新" if change is None else ("↑" + str(change) if change > 0 else ("↓" + str(-change) if change < 0 else "→"))
+
+
+def score_change_text(score: float, previous: float | None) -> str:
+    return "—" if previous is None else _signed(score - previous)
+
+
+def rule_text(weights: dict) -> str:
+    """The scoring rule in one paragraph (the box above the ranking, and the edition's text)."""
+    w = weights
+    return (
+        f"得分 = 目标任务进度 × {w['goal_progress']:g}（各目标落后序时进度的百分点越多，得分越低；不落后得满分）"
+        f" + 解决问题数量（相对最多的单位）× {w['problems_resolved']:g}"
+        f" + 实际成效（已核验，相对最多的单位）× {w['results_verified']:g}"
+        f" − 超期事项 × {w['overdue_penalty']:g} − 本期催办 × {w['urge_penalty']:g}。"
+        "同分时按目标任务进度、单位名称排序。亮灯：目标平均落后序时进度超过 30 个百分点或有超期事项为红灯，"
+        "落后 10—30 个百分点或有未下钻事项为黄灯，超前 10 个百分点以上为蓝灯，其余为绿灯。"
+    )
+
+
+def _number(x: float | None) -> str:
+    return "—" if x is None else f"{x:g}"
+
+
+def render_markdown(
+    title: str, cadence: str, period: str, cutoff: dt.datetime, rows: list[dict], weights: dict, corrects: dict | None,
+    reason: str | None, plan_goals: list[dict] | None = None,
+) -> str:
     local = cutoff.astimezone(tz())
     lines = [f"# {_cell(title)}", ""]
-    lines += [f"统计截止：{local:%Y年%m月%d日 %H:%M}（{get_settings().timezone}）", ""]
-    lines.append(f"发布周期：{CADENCE_NAMES.get(cadence, cadence)}（{period}）")
+    lines += [f"统计周期：{period_label(cadence, period)}；统计截止：{local:%Y年%m月%d日 %H:%M}（{get_settings().timezone}）", ""]
     if corrects:
-        lines += ["", f"> 本期为更正版，更正第 {corrects['edition']} 版（哈希 {corrects['content_hash'][:12]}…）。更正原因：{_cell(reason or '')}"]
+        lines += [f"> 本版为更正版，更正第 {corrects['edition']} 版（防篡改校验码 {corrects['content_hash'][:12]}…）。更正原因：{_cell(reason or '')}", ""]
+    if plan_goals:
+        lines += ["## 工作目标进展", "", "| 工作目标 | 目标值 | 截至统计截止的实际值 | 完成度 | 亮灯 |", "|---|---:|---:|---:|:---:|"]
+        for g in plan_goals:
+            unit = _cell(g["measure_unit"] or "")
+            done = "—" if g["completion"] is None else f"{g['completion'] * 100:.1f}%"
+            light = LIGHT_NAMES[Light(g["light"])] if g["light"] else "—"
+            lines.append(f"| {_cell(g['subject'])} | {_cell(g['comparator'] or '')}{_number(g['target'])}{unit} | {_number(g['actual'])}{unit if g['actual'] is not None else ''} | {done} | {light} |")
+        lines += ["", "## 单位排名", ""]
     if rows:
-        lines += ["", "| 排名 | 单位 | 得分 | 目标任务进度 | 解决问题 | 实际成效 | 扣分 | 排名变化 | 亮灯 |", "|---:|---|---:|---:|---:|---:|---:|:---:|:---:|"]
+        lines += [
+            "| 排名 | 单位 | 得分 | 得分变化 | 排名变化 | 目标任务进度 | 进度得分 | 解决问题 | 问题得分 | 实际成效 | 成效得分 | 超期扣分 | 催办扣分 | 延期次数 | 超期事项 | 亮灯 |",
+            "|---:|---|---:|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+        ]
     else:
-        lines += ["", "本期没有参与排名的单位（尚无分配了牵头单位的事项）。"]
+        lines += ["本期没有参与排名的单位（尚无分配了牵头单位的事项）。"]
     for r in rows:
-        change = r["rank_change"]
-        arrow = "—" if change is None else ("↑" + str(change) if change > 0 else ("↓" + str(-change) if change < 0 else "→"))
-        penalty = r["breakdown"]["overdue_penalty"] + r["breakdown"]["urge_penalty"]
+        b = r["breakdown"]
         lines.append(
-            f"| {r['rank']} | {_cell(r['unit_name'])} | {r['score']:.2f} | {r['goal_progress'] * 100:.1f}% | "
-            f"{r['problems_resolved']} | {r['results_verified']} | {penalty:.1f} | {arrow} | {LIGHT_NAMES[Light(r['light'])]} |"
+            f"| {r['rank']} | {_cell(r['unit_name'])} | {r['score']:.2f} | {score_change_text(r['score'], r.get('previous_score'))} | "
+            f"{rank_arrow(r['rank_change'])} | {r['goal_progress'] * 100:.1f}% | {b['goal_progress']:.1f} | "
+            f"{r['problems_resolved']} | {b['problems_resolved']:.1f} | {r['results_verified']} | {b['results_verified']:.1f} | "
+            f"{b['overdue_penalty']:.1f} | {b['urge_penalty']:.1f} | {r.get('extensions', 0)} | {r['overdue_items']} | {LIGHT_NAMES[Light(r['light'])]} |"
         )
-    w = weights
-    lines += [
-        "",
-        f"计分：目标任务进度 × {w['goal_progress']:g} + 解决问题数量（相对最多者）× {w['problems_resolved']:g} + "
-        f"实际成效（已核验，相对最多者）× {w['results_verified']:g} − 超期事项 × {w['overdue_penalty']:g} − 催办 × {w['urge_penalty']:g}。"
-        "同分时按目标任务进度、单位名称排序。",
-    ]
+    lines += ["", "计分规则：" + rule_text(weights)]
     return "\n".join(lines) + "\n"
 
 
@@ -335,8 +240,10 @@ def render_html(body_md: str) -> str:
 
 ROW_COLUMNS = (
     "publication", "unit", "unit_name", "rank", "previous_rank", "score", "goal_progress", "problems_resolved",
-    "results_verified", "overdue_items", "urges", "light",
+    "results_verified", "overdue_items", "urges", "light", "extensions", "undrilled_items", "behind_points",
+    "previous_score", "breakdown",
 )
+HASH_VERSION = 2
 
 
 async def _insert_rows(publication_id: int, rows: list[dict], chunk: int = 500) -> None:
@@ -345,7 +252,10 @@ async def _insert_rows(publication_id: int, rows: list[dict], chunk: int = 500) 
     one = "(" + ", ".join(["{}"] * len(ROW_COLUMNS)) + ")"
     for i in range(0, len(rows), chunk):
         part = rows[i : i + chunk]
-        values = [v for r in part for v in [publication_id, *(r[c] for c in ROW_COLUMNS[1:])]]
+        values = [
+            v for r in part
+            for v in [publication_id, *(sql.dump_json(r[c]) if c == "breakdown" else r[c] for c in ROW_COLUMNS[1:])]
+        ]
         await sql.execute(
             f"INSERT INTO publication_row ({sql.columns_list(ROW_COLUMNS)}) VALUES {', '.join([one] * len(part))}", *values
         )
@@ -355,24 +265,44 @@ def content_hash(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def _utc(value) -> str | None:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).isoformat()
+    return value
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+V1_ROW_KEYS = ("unit", "rank", "previous_rank", "score", "goal_progress", "problems_resolved", "results_verified", "overdue_items", "urges", "light")
+V2_ROW_KEYS = V1_ROW_KEYS + ("unit_name", "extensions", "undrilled_items", "behind_points", "previous_score", "breakdown")
+
+
 def _hash_payload(pub: dict, rows: list[dict]) -> dict:
-    cutoff = pub["cutoff"]
-    if isinstance(cutoff, dt.datetime):
-        cutoff = cutoff.astimezone(dt.timezone.utc).isoformat()
-    weights = pub["weights"] if isinstance(pub["weights"], dict) else json.loads(pub["weights"])
-    return {
+    """What an edition's hash covers. Version 1 (the first editions): the Markdown and the
+    ranking figures. Version 2: every stored field a reader sees."""
+    version = pub.get("hash_version") or 1
+    payload = {
         "cadence": pub["cadence"],
         "period": pub["period"],
         "edition": pub["edition"],
-        "cutoff": cutoff,
-        "weights": weights,
+        "cutoff": _utc(pub["cutoff"]),
+        "weights": _json(pub["weights"]),
         "body_md": pub["body_md"],
         "previous_hash": pub["previous_hash"],
-        "rows": [
-            {k: r[k] for k in ("unit", "rank", "previous_rank", "score", "goal_progress", "problems_resolved", "results_verified", "overdue_items", "urges", "light")}
-            for r in sorted(rows, key=lambda r: r["rank"])
-        ],
     }
+    keys = V1_ROW_KEYS
+    if version >= 2:
+        keys = V2_ROW_KEYS
+        payload.update(
+            hash_version=version, title=pub["title"], body_html=pub["body_html"], plan_goals=_json(pub["plan_goals"]),
+            corrects=pub["corrects"], correction_reason=pub["correction_reason"], published_at=_utc(pub["published_at"]),
+        )
+    payload["rows"] = [
+        {k: (_json(r[k]) if k == "breakdown" else r[k]) for k in keys} for r in sorted(rows, key=lambda r: r["rank"])
+    ]
+    return payload
 
 
 # ---------------------------------------------------------------------------
@@ -384,6 +314,24 @@ async def _lock_chain() -> None:
     transaction already does)."""
     if sql.is_postgres():
         await Publication.raw("SELECT pg_advisory_xact_lock(20240403)")
+
+
+async def _previous_figures(cadence: str, period: str, corrects: dict | None) -> dict[int, tuple[int | None, float | None]]:
+    """Per unit, the rank and score to compare with: a correction keeps those of the edition
+    it corrects (so it differs from it only where the data before the cut-off did); a regular
+    edition takes the latest edition of the period before."""
+    if corrects is not None:
+        rows = await PublicationRow.select(PublicationRow.unit, PublicationRow.previous_rank, PublicationRow.previous_score).where(
+            PublicationRow.publication == corrects["id"]
+        )
+        return {r["unit"]: (r["previous_rank"], r["previous_score"]) for r in rows}
+    prev = await Publication.select(Publication.id).where(
+        (Publication.cadence == cadence) & (Publication.period < period)
+    ).order_by(Publication.period, ascending=False).order_by(Publication.edition, ascending=False).first()
+    if not prev:
+        return {}
+    rows = await PublicationRow.select(PublicationRow.unit, PublicationRow.rank, PublicationRow.score).where(PublicationRow.publication == prev["id"])
+    return {r["unit"]: (r["rank"], r["score"]) for r in rows}
 
 
 async def publish(cadence: str, period: str, *, actor: Actor | None = None, correct: int | None = None, reason: str | None = None) -> tuple[dict, bool]:
@@ -417,43 +365,39 @@ async def publish(cadence: str, period: str, *, actor: Actor | None = None, corr
             if not (reason or "").strip():
                 raise Invalid("更正必须说明原因", [Issue("required", "更正必须说明原因", "reason")])
             edition = (existing["edition"] if existing else 0) + 1
-        metrics = await compute_metrics(cutoff, since)
-        scored = score_units(metrics, settings.weights)
-        prev = await Publication.select(Publication.id).where(
-            (Publication.cadence == cadence) & (Publication.period < period)
-        ).order_by(Publication.period, ascending=False).order_by(Publication.edition, ascending=False).first()
-        prev_ranks = {}
-        if prev:
-            prev_ranks = {r["unit"]: r["rank"] for r in await PublicationRow.select(PublicationRow.unit, PublicationRow.rank).where(PublicationRow.publication == prev["id"])}
+        cut = metrics.Cut(at=cutoff, day=cutoff.astimezone(tz()).date(), since=since)
+        scored = score_units(await metrics.compute_metrics(cut, settings.lights), settings.weights)
+        plan_goals = await metrics.plan_goals_as_of(cut, settings.lights)
+        previous = await _previous_figures(cadence, period, corrects)
         rows = []
         for s in scored:
             m = s.metrics
-            previous_rank = prev_ranks.get(m.unit_id)
+            previous_rank, previous_score = previous.get(m.unit_id, (None, None))
             rows.append(
                 {
                     "unit": m.unit_id, "unit_name": m.unit_name, "rank": s.rank, "previous_rank": previous_rank,
                     "rank_change": None if previous_rank is None else previous_rank - s.rank,
-                    "score": s.score, "goal_progress": round(m.goal_progress, 6), "problems_resolved": m.problems_resolved,
-                    "results_verified": m.results_verified, "overdue_items": m.overdue_items, "urges": m.urges,
-                    "light": unit_light(m).value, "breakdown": s.parts,
+                    "score": s.score, "previous_score": previous_score, "goal_progress": round(m.goal_progress, 6),
+                    "behind_points": None if m.behind_points is None else round(m.behind_points, 6),
+                    "problems_resolved": m.problems_resolved, "results_verified": m.results_verified,
+                    "overdue_items": m.overdue_items, "urges": m.urges, "extensions": m.extensions, "undrilled_items": m.undrilled_items,
+                    "light": unit_light(m.behind_points, m.overdue_items, m.undrilled_items, settings.lights).value,
+                    "breakdown": s.parts,
                 }
             )
         title = f"{period_title(cadence, period)}工作晾晒"
-        body_md = render_markdown(title, cadence, period, cutoff, rows, weights, corrects, reason)
+        body_md = render_markdown(title, cadence, period, cutoff, rows, weights, corrects, reason, plan_goals)
         last = await Publication.select(Publication.content_hash).order_by(Publication.id, ascending=False).first()
         pub = {
             "cadence": cadence, "period": period, "edition": edition, "cutoff": cutoff.astimezone(dt.timezone.utc),
             "weights": weights, "body_md": body_md, "previous_hash": last["content_hash"] if last else None,
+            "hash_version": HASH_VERSION, "title": title, "body_html": render_html(body_md), "plan_goals": plan_goals,
+            "corrects": correct, "correction_reason": reason if correct else None,
+            "published_at": Clock.now().astimezone(dt.timezone.utc),
         }
         digest = content_hash(_hash_payload(pub, rows))
         inserted = (
-            await Publication.insert(
-                Publication(
-                    cadence=cadence, period=period, edition=edition, corrects=correct, correction_reason=reason if correct else None,
-                    cutoff=pub["cutoff"], published_at=Clock.now(), weights=weights, title=title, body_md=body_md,
-                    body_html=render_html(body_md), content_hash=digest, previous_hash=pub["previous_hash"],
-                )
-            ).returning(Publication.id)
+            await Publication.insert(Publication(**{k: v for k, v in pub.items()}, content_hash=digest)).returning(Publication.id)
         )[0]["id"]
         await _insert_rows(inserted, rows)
         if actor is not None:
@@ -517,7 +461,7 @@ async def get_publication(pub_id: int) -> dict:
     pub = await Publication.select().where(Publication.id == pub_id).first().output(load_json=True)
     if pub is None:
         raise NotFound("晾晒不存在")
-    pub["rows"] = await PublicationRow.select().where(PublicationRow.publication == pub_id).order_by(PublicationRow.rank)
+    pub["rows"] = await PublicationRow.select().where(PublicationRow.publication == pub_id).order_by(PublicationRow.rank).output(load_json=True)
     return pub
 
 

@@ -28,7 +28,8 @@ def _rows() -> list[dict]:
             "unit": n, "unit_name": name, "rank": n, "previous_rank": None if n == 1 else n + 1,
             "rank_change": None if n == 1 else 1, "score": 90.5 - n, "goal_progress": 0.5, "problems_resolved": n,
             "results_verified": 1, "overdue_items": 0, "urges": 0, "light": ["blue", "green", "yellow", "red"][n % 4],
-            "breakdown": {"overdue_penalty": 0.0, "urge_penalty": 1.5},
+            "breakdown": {"goal_progress": 30.0, "problems_resolved": 10.0, "results_verified": 5.0, "overdue_penalty": 0.0, "urge_penalty": -1.5},
+            "previous_score": None if n == 1 else 88.25, "extensions": n % 2,
         })
     return rows
 
@@ -54,12 +55,17 @@ def test_fast_html_equals_full_markdown(corrects):
     body = publishing.render_markdown(
         "2024年第20周工作晾晒 <i>", "weekly", "2024-W20", dt.datetime(2024, 5, 19, 16, tzinfo=dt.timezone.utc),
         _rows(), weights, corrects, "数据有误 *更正* <b>",
+        plan_goals=[
+            {"subject": "高新技术企业 <b>", "comparator": ">", "target": 330.0, "measure_unit": "家", "actual": 301.0, "completion": 0.42, "light": "green"},
+            {"subject": "研发投入强度", "comparator": ">=", "target": 3.0, "measure_unit": "%", "actual": None, "completion": None, "light": None},
+        ],
     )
     full = _full(body)
     fast = publishing.render_html(body)
     assert fast == full
     assert "&lt;script&gt;" in fast and "<script>" not in fast
-    assert fast.count("<tr>") == len(NAMES) + 1
+    assert fast.count("<tr>") == len(NAMES) + 1 + 3  # the ranking and the plan goals
+    assert "高新技术企业 &lt;b&gt;" in fast and "&gt;330家" in fast
     # every unit name reads as written (the second cell of each body row)
     cells = re.findall(r"<tr>\n<td[^>]*>[^<]*</td>\n<td>([^<]*)</td>", fast)
     assert [html.unescape(c) for c in cells] == NAMES

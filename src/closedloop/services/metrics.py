@@ -1,0 +1,246 @@
+"""The 晾晒 metrics of every unit as of a cut-off, and the plan goals as of a cut-off.
+
+Everything here reads the data as it stood at the cut-off, so that an edition computed later
+(a correction, a caught-up edition after downtime) gives exactly the figures it gave at the
+time when nothing dated before the cut-off changed:
+
+- goal values: ``goal_value_as_of_sql`` — the one place that says what a goal's value was at
+  a moment (see its docstring);
+- goals and items: only those that existed (goal.created_at) and were assigned (assigned_on
+  before the cut-off day) by then;
+- problems resolved (resolved_at), results verified (verified_at), 延期 approved
+  (decided_at), 催办 received (created_at, within the period), items overdue (the original
+  deadline, and whether the item was struck off by the cut-off from its stage moves).
+
+Points behind the trajectory come from ``domain.lights.behind_points`` in Python: the
+trajectory (milestones included) is defined once, in ``domain/trajectory.py``. The counts are
+one set-based statement.
+
+Left as it is: a goal's target, baseline, deadline and milestones, and an item's lead unit and
+original deadline, are read as they are now (the 目标调整申请 history of targets is not yet
+kept in a form to read "as of").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+from closedloop.db import sql
+from closedloop.domain.lights import GoalState, Light, Thresholds, behind_points, goal_light, last_undrilled_assignment
+from closedloop.domain.scoring import UnitMetrics, unit_goal_figures
+from closedloop.domain.trajectory import clamp01, completion
+from closedloop.services.lights import _date, _milestones, plan_day, start_of, workday_overrides
+
+DONE_STAGES = ("close", "review", "archived")
+
+
+def _pg() -> bool:
+    return sql.is_postgres()
+
+
+def cut_params_sql() -> str:
+    """A one-row table ``k`` of the cut-off: day, ts (the cut-off instant), since (the
+    previous cut-off), drill (the last undrilled assignment day). Parameters in that order."""
+    if _pg():
+        return "(SELECT CAST({} AS DATE) AS day, CAST({} AS TIMESTAMPTZ) AS ts, CAST({} AS TIMESTAMPTZ) AS since, CAST({} AS DATE) AS drill)"
+    return "(SELECT {} AS day, {} AS ts, {} AS since, {} AS drill)"
+
+
+def goal_value_as_of_sql(goal: str = "g", ts: str = "k.ts") -> str:
+    """THE as-of lookup: the SQL expression of goal ``goal``'s value at instant ``ts``.
+
+    The goal's own actual when the goal row was last written by then (so nothing about it
+    changed since); otherwise the value of the latest period among the progress reports
+    recorded by then. Null when there is none (the goal stands at its baseline).
+
+    Every figure that needs a goal's value at a moment goes through here; the dated value
+    ledger (progress values with the period they are for and when they were recorded) will
+    replace the body of this one function.
+    """
+    return (
+        f"COALESCE(CASE WHEN {goal}.updated_at <= {ts} THEN {goal}.actual END, "
+        f"(SELECT v.value FROM progress_value v JOIN progress_report r ON r.id = v.report "
+        f"WHERE v.goal = {goal}.id AND r.created_at <= {ts} "
+        f"ORDER BY v.reported_on DESC, r.created_at DESC, v.report DESC LIMIT 1))"
+    )
+
+
+GOALS_SQL = """
+SELECT COALESCE(g.unit, w.lead_unit) AS unit, g.id, g.comparator, g.baseline, g.target, g.deadline,
+       g.start AS goal_start, g.milestones, w.assigned_on, p.issued_on, p.year, p.created_at,
+       {value} AS actual
+FROM goal g
+JOIN work_item w ON w.id = g.item
+JOIN plan p ON p.id = w.plan
+CROSS JOIN {cut} k
+WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND g.target IS NOT NULL AND g.deadline IS NOT NULL
+  AND (w.assigned_on IS NULL OR w.assigned_on < k.day) AND g.created_at <= k.ts
+"""
+
+COUNTS_SQL = """
+WITH k AS {cut},
+units AS (
+  SELECT DISTINCT w.lead_unit AS unit FROM work_item w, k
+  WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.assigned_on IS NULL OR w.assigned_on < k.day)
+),
+pr AS (
+  SELECT COALESCE(pb.unit, w.lead_unit) AS unit, COUNT(*) AS n
+  FROM problem pb JOIN work_item w ON w.id = pb.item, k
+  -- resolved by the cut-off, and not reopened by then (a reopening later leaves updated_at after it)
+  WHERE pb.resolved_at <= k.ts AND (pb.status IN ('resolved', 'verified') OR pb.updated_at > k.ts)
+  GROUP BY COALESCE(pb.unit, w.lead_unit)
+),
+rv AS (
+  SELECT COALESCE(rs.unit, w.lead_unit) AS unit, COUNT(*) AS n
+  FROM result rs JOIN work_item w ON w.id = rs.item, k
+  WHERE rs.verified_at <= k.ts
+  GROUP BY COALESCE(rs.unit, w.lead_unit)
+),
+last_move AS (
+  SELECT t.item AS item, MAX(t.id) AS id FROM stage_transition t, k WHERE t.created_at <= k.ts GROUP BY t.item
+),
+struck AS (
+  SELECT m.item FROM last_move m JOIN stage_transition t ON t.id = m.id WHERE t.to_stage IN ({done})
+),
+od AS (
+  SELECT w.lead_unit AS unit, COUNT(*) AS n
+  FROM work_item w CROSS JOIN k LEFT JOIN struck s ON s.item = w.id
+  WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.assigned_on IS NULL OR w.assigned_on < k.day)
+    AND COALESCE(w.original_deadline, w.deadline) < k.day AND s.item IS NULL
+  GROUP BY w.lead_unit
+),
+ud AS (
+  SELECT w.lead_unit AS unit, COUNT(*) AS n
+  FROM work_item w, k
+  WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND w.assigned_on <= k.drill AND w.assigned_on < k.day
+    AND NOT EXISTS (SELECT 1 FROM goal g WHERE g.item = w.id AND g.created_at <= k.ts)
+  GROUP BY w.lead_unit
+),
+ex AS (
+  SELECT w.lead_unit AS unit, COUNT(*) AS n
+  FROM extension_request e JOIN work_item w ON w.id = e.item, k
+  WHERE e.status = 'approved' AND e.decided_at <= k.ts AND w.lead_unit IS NOT NULL
+  GROUP BY w.lead_unit
+),
+ur AS (
+  SELECT COALESCE(a.unit, w.lead_unit) AS unit, COUNT(*) AS n
+  FROM supervision_action a JOIN work_item w ON w.id = a.item, k
+  WHERE a.kind = 'urge' AND a.created_at > k.since AND a.created_at <= k.ts
+  GROUP BY COALESCE(a.unit, w.lead_unit)
+)
+SELECT u.id AS unit_id, u.name AS unit_name,
+       COALESCE(pr.n, 0) AS problems_resolved, COALESCE(rv.n, 0) AS results_verified,
+       COALESCE(od.n, 0) AS overdue_items, COALESCE(ur.n, 0) AS urges,
+       COALESCE(ex.n, 0) AS extensions, COALESCE(ud.n, 0) AS undrilled_items
+FROM units JOIN unit u ON u.id = units.unit
+LEFT JOIN pr ON pr.unit = u.id LEFT JOIN rv ON rv.unit = u.id LEFT JOIN od ON od.unit = u.id
+LEFT JOIN ur ON ur.unit = u.id LEFT JOIN ex ON ex.unit = u.id LEFT JOIN ud ON ud.unit = u.id
+"""
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A cut-off: the instant, its local day and the previous cut-off (the period's start)."""
+
+    at: dt.datetime
+    day: dt.date
+    since: dt.datetime
+
+
+async def _params(cut: Cut, t: Thresholds) -> list:
+    drill = last_undrilled_assignment(cut.day, t, await workday_overrides())
+    if _pg():
+        return [cut.day, cut.at.astimezone(dt.timezone.utc), cut.since.astimezone(dt.timezone.utc), drill]
+    # SQLite keeps dates and timestamps as ISO text
+    return [cut.day.isoformat(), cut.at.astimezone(dt.timezone.utc).isoformat(" "), cut.since.astimezone(dt.timezone.utc).isoformat(" "), drill.isoformat()]
+
+
+def goal_state_as_of(g: dict) -> GoalState:
+    return GoalState(
+        comparator=g["comparator"], baseline=g["baseline"], target=g["target"], deadline=_date(g["deadline"]),
+        actual=g["actual"], start=start_of(g), milestones=_milestones(g["milestones"]),
+    )
+
+
+async def goal_behinds(cut: Cut, t: Thresholds) -> dict[int, list[float]]:
+    """Per unit: the points each of its goals is behind its trajectory at the cut-off."""
+    rows = await sql.fetch(GOALS_SQL.format(value=goal_value_as_of_sql(), cut=cut_params_sql()), *(await _params(cut, t)))
+    out: dict[int, list[float]] = defaultdict(list)
+    for g in rows:
+        behind = behind_points(goal_state_as_of(g), cut.day)
+        if behind is not None:
+            out[g["unit"]].append(behind)
+    return out
+
+
+async def compute_metrics(cut: Cut, t: Thresholds) -> list[UnitMetrics]:
+    """Every ranked unit's metrics as of the cut-off."""
+    behinds = await goal_behinds(cut, t)
+    rows = await sql.fetch(COUNTS_SQL.format(cut=cut_params_sql(), done=", ".join(f"'{s}'" for s in DONE_STAGES)), *(await _params(cut, t)))
+    out = []
+    for r in rows:
+        progress, behind = unit_goal_figures(behinds.get(r["unit_id"], []))
+        out.append(
+            UnitMetrics(
+                unit_id=r["unit_id"], unit_name=r["unit_name"], goal_progress=progress,
+                problems_resolved=int(r["problems_resolved"]), results_verified=int(r["results_verified"]),
+                overdue_items=int(r["overdue_items"]), urges=int(r["urges"]), behind_points=behind,
+                extensions=int(r["extensions"]), undrilled_items=int(r["undrilled_items"]),
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Plan goals (工作目标) as of a moment
+
+PLAN_GOALS_SQL = """
+SELECT pg.id, pg.plan, pg.seq, pg.subject, pg.measure_unit, pg.comparator, pg.target, pg.deadline,
+       p.issued_on, p.year, p.created_at, p.title AS plan_title,
+       r.id AS reporter, r.baseline AS baseline, {value} AS actual
+FROM goal pg
+JOIN plan p ON p.id = pg.plan
+CROSS JOIN {cut} k
+LEFT JOIN goal r ON r.id = (
+  SELECT c.id FROM goal c WHERE c.plan_goal = pg.id AND c.created_at <= k.ts
+  ORDER BY c.reports_plan_goal DESC, c.seq, c.id LIMIT 1)
+WHERE pg.item IS NULL {where}
+ORDER BY pg.plan, pg.seq, pg.id
+"""
+
+
+async def plan_goals_as_of(cut: Cut, t: Thresholds, plan_id: int | None = None) -> list[dict]:
+    """Each plan goal with its actual as of the cut-off (the value of the linked item goal that
+    reports it: the one marked, else the first), completion and light by the goal rules."""
+    where = "AND pg.plan = {}" if plan_id is not None else ""
+    args = await _params(cut, t)
+    if plan_id is not None:
+        args.append(plan_id)
+    rows = await sql.fetch(PLAN_GOALS_SQL.format(value=goal_value_as_of_sql("r"), cut=cut_params_sql(), where=where), *args)
+    out = []
+    for g in rows:
+        start = plan_day(g)
+        # staleness is an item's rule (its reports); a plan goal is judged on its value alone
+        state = GoalState(
+            comparator=g["comparator"], baseline=g["baseline"], target=g["target"], deadline=_date(g["deadline"]),
+            actual=g["actual"], start=start, last_report_on=cut.day,
+        )
+        light = goal_light(state, cut.day, t) if g["reporter"] is not None else None
+        done = completion(g["actual"], g["baseline"], g["target"], g["comparator"])
+        out.append(
+            {
+                "id": g["id"], "plan": g["plan"], "plan_title": g["plan_title"], "subject": g["subject"],
+                "comparator": g["comparator"], "target": g["target"], "measure_unit": g["measure_unit"],
+                "actual": g["actual"], "reporting_goal": g["reporter"],
+                "completion": None if done is None else round(clamp01(done), 6),
+                "light": light.value if isinstance(light, Light) else None,
+            }
+        )
+    return out
+
+
+def plan_goals_json(goals: list[dict]) -> str:
+    return json.dumps(goals, ensure_ascii=False, sort_keys=True)
