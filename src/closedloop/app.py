@@ -36,6 +36,7 @@ from closedloop.hardening import harden
 from closedloop.settings import get_settings
 from closedloop.web.csrf import SessionCSRFMiddleware
 from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
+from closedloop.web.calendar import CalendarPages
 from closedloop.web.public import ExportController, PublicController, PublicPlanController
 
 
@@ -60,6 +61,18 @@ def _process_secret() -> str:
     return secrets.token_hex(32)
 
 
+async def _calendar_warnings() -> None:
+    """Say at start-up when this year or next is counted Monday–Friday (no calendar data)."""
+    from closedloop.services import calendar
+    from closedloop.services.common import Clock
+
+    try:
+        for warning in await calendar.warnings(Clock.today()):
+            log.warning(warning)
+    except Exception:  # a fresh database without tables yet: migrations run later
+        log.debug("calendar check skipped", exc_info=True)
+
+
 def create_app(*, run_scheduler: bool | None = None) -> Litestar:
     settings = get_settings()
 
@@ -70,6 +83,7 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
         from closedloop.db.engine import close_engine, prepare_engine
 
         await prepare_engine()
+        await _calendar_warnings()
         scheduler = None
         lock = None
         if start_scheduler:
@@ -107,6 +121,7 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             PublicationController,
             PublicController,
             PublicPlanController,
+            CalendarPages,
             ExportController,
             AuthPages,
             LeadPages,

@@ -181,27 +181,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_of(value: str | None) -> bool:
+    """``--as-of DATE``: the command runs as if it were that day (23:59 local time), so an
+    operator can replay a day. False when the date is malformed."""
+    import datetime as dt
+
+    from closedloop.services.common import Clock, local_zone
+
+    if not value:
+        return True
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    Clock.fixed = dt.datetime.combine(day, dt.time(23, 59), tzinfo=local_zone())
+    return True
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     from closedloop.services import scan
 
+    if not _as_of(args.as_of):
+        return _fail("--as-of 应为日期 YYYY-MM-DD")
     report = asyncio.run(_with_db(scan.scan))
+    for warning in report.warnings:
+        print(warning)
     print(f"扫描完成：{report.summary()}")
     return 0
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    import datetime as dt
-
     from closedloop.domain.errors import DomainError
     from closedloop.services import publishing
-    from closedloop.services.common import Clock, local_zone
 
-    if args.as_of:
-        try:
-            day = dt.date.fromisoformat(args.as_of)
-        except ValueError:
-            return _fail("--as-of 应为日期 YYYY-MM-DD")
-        Clock.fixed = dt.datetime.combine(day, dt.time(23, 59), tzinfo=local_zone())
+    if not _as_of(args.as_of):
+        return _fail("--as-of 应为日期 YYYY-MM-DD")
 
     async def run():
         if args.period:
@@ -288,7 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the parsed structure as JSON")
     s.set_defaults(func=cmd_import)
 
-    sub.add_parser("scan", help="run the deadline scan once").set_defaults(func=cmd_scan)
+    s = sub.add_parser("scan", help="run the deadline scan once")
+    s.add_argument("--as-of", default=None, help="treat this date (YYYY-MM-DD) as today")
+    s.set_defaults(func=cmd_scan)
     s = sub.add_parser("publish", help="publish due 晾晒 editions (or one period)")
     s.add_argument("--cadence", default="weekly", choices=["weekly", "monthly", "quarterly"])
     s.add_argument("--period", default=None, help="e.g. 2024-W15, 2024-05, 2024-Q2")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from closedloop.domain import periods
+from closedloop.domain.trajectory import expected_completion, goal_start
 from closedloop.db.tables import (
     Evidence,
     Goal,
@@ -170,6 +171,9 @@ async def _load(today: dt.date) -> DemoInfo:
     sections = {r["id"]: r["code"] for r in await WorkItem.select(WorkItem.id, WorkItem.code).where((WorkItem.plan == plan_id) & (WorkItem.kind == "section"))}
     items = await WorkItem.select().where((WorkItem.plan == plan_id) & (WorkItem.kind == "item")).order_by(WorkItem.seq)
     year_end = dt.date(year, 12, 31)
+    plan_row = await Plan.select(Plan.issued_on, Plan.year, Plan.created_at).where(Plan.id == plan_id).first()
+    plan_day = lights.plan_day(plan_row)
+    assigned_on = Clock.today()
     state = []  # per item: (item, key, lead unit name, goals)
     for item in items:
         key = (sections[item["parent"]], item["code"])
@@ -208,8 +212,11 @@ async def _load(today: dt.date) -> DemoInfo:
             pace = PACE[lead] * (1 + rng.uniform(-0.05, 0.05))
             goal_values = []
             for g in goals:
-                span = max(1, (g["deadline"] - dt.date(year, 1, 1)).days)
-                expected = min(1.0, (day - dt.date(year, 1, 1)).days / span)
+                # each unit moves at its pace against the goal's own 序时 trajectory, which
+                # starts when the item was assigned (the rule the lights and the score use)
+                expected = expected_completion(
+                    day, start=goal_start(None, plan_day, assigned_on), deadline=g["deadline"], baseline=g["baseline"], target=g["target"]
+                )
                 value = round(g["baseline"] + (g["target"] - g["baseline"]) * min(1.05, expected * pace), 2)
                 if key in FINISH:
                     value = max(value, g["target"]) if week >= WEEKS - 2 else value

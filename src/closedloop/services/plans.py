@@ -73,7 +73,10 @@ async def import_plan(actor: Actor, text: str, *, preview: bool = False) -> dict
         plan_goal_ids = []
         for n, g in enumerate(parsed.goals):
             row = await Goal.insert(
-                Goal(plan=plan, seq=n, subject=g.subject[:300], measure_unit=g.unit, comparator=g.comparator, target=g.value, deadline=deadline)
+                Goal(
+                    plan=plan, seq=n, subject=g.subject[:300], measure_unit=g.unit, comparator=g.comparator, target=g.value,
+                    deadline=deadline, created_at=Clock.now(), updated_at=Clock.now(),
+                )
             ).returning(Goal.id)
             plan_goal_ids.append(row[0]["id"])
         seq = 0
@@ -103,6 +106,9 @@ async def import_plan(actor: Actor, text: str, *, preview: bool = False) -> dict
                     ).returning(WorkItem.id)
                 )[0]["id"]
                 for n, g in enumerate(it.goals):
+                    # a goal restating a plan goal is that indicator: target, comparator and
+                    # unit come from the plan goal (the item's wording had drifted: ≥200 for >200)
+                    same = parsed.goals[g.plan_goal] if g.plan_goal is not None else g
                     await Goal.insert(
                         Goal(
                             plan=plan,
@@ -110,10 +116,12 @@ async def import_plan(actor: Actor, text: str, *, preview: bool = False) -> dict
                             seq=n,
                             plan_goal=plan_goal_ids[g.plan_goal] if g.plan_goal is not None else None,
                             subject=g.subject[:300],
-                            measure_unit=g.unit,
-                            comparator=g.comparator,
-                            target=g.value,
+                            measure_unit=same.unit,
+                            comparator=same.comparator,
+                            target=same.value,
                             deadline=deadline,
+                            created_at=Clock.now(),
+                            updated_at=Clock.now(),
                         )
                     )
         await audit(actor, "import", "plan", plan, after={"title": parsed.title, "items": parsed.item_count, "content_hash": digest})

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Publication, PublicationRow, SupervisionAction, WorkdayOverride, WorkItem
 from closedloop.domain.workdays import workdays_between
-from closedloop.services import lights
+from closedloop.services import calendar, lights
 from closedloop.services.common import SYSTEM, Clock, audit, local_zone
 from closedloop.services.notify import notify
 from closedloop.services.supervision import LADDER_NAMES, OPEN_STAGES
@@ -28,6 +28,7 @@ RESPONSE_WORKDAYS = 5
 class ScanReport:
     lights_changed: int = 0
     steps: dict[str, int] = field(default_factory=lambda: {"reminder": 0, "urge": 0, "circular": 0, "interview": 0})
+    warnings: list[str] = field(default_factory=list)  # e.g. a year the calendar does not cover
 
     def summary(self) -> str:
         parts = "，".join(f"{LADDER_NAMES[k]} {v} 项" for k, v in self.steps.items())
@@ -60,7 +61,7 @@ async def _step(item: dict, kind: str, key: str, message: str) -> bool:
 
 async def scan(now: dt.datetime | None = None) -> ScanReport:
     today = (now or Clock.now()).astimezone(local_zone()).date()
-    report = ScanReport(lights_changed=await lights.refresh(today))
+    report = ScanReport(lights_changed=await lights.refresh(today), warnings=await calendar.warnings(today))
     overrides = await _overrides()
     soon = today + dt.timedelta(days=3)
     candidates = await WorkItem.select(

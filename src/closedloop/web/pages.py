@@ -493,7 +493,12 @@ class AdminPages(Controller):
     @get("/admin")
     async def admin(self, request: Request) -> Template:
         self._check(request)
-        return page("admin.html", request, units=await org.list_units(), users=await org.list_users(), plans=await plans.list_plans(), values={}, errors={}, preview=None)
+        from closedloop.services import calendar
+
+        return page(
+            "admin.html", request, units=await org.list_units(), users=await org.list_users(), plans=await plans.list_plans(),
+            values={}, errors={}, preview=None, calendar_warnings=await calendar.warnings(Clock.today()),
+        )
 
     @post("/admin/import")
     async def import_plan(self, request: Request) -> Response:
