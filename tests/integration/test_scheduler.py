@@ -159,6 +159,38 @@ async def test_hash_chain_verifies_and_detects_tampering(clean_db, clock):
     assert len(breaks) == 1 and "内容哈希不符" in breaks[0] and "2024-W23" in breaks[0]
 
 
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        (Publication.body_html, "<p>篡改后的正文</p>"),
+        (Publication.title, "篡改后的标题"),
+        (Publication.plan_goals, '[{"subject": "伪造目标"}]'),
+        (Publication.published_at, dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)),
+        (PublicationRow.unit_name, "篡改单位"),
+        (PublicationRow.breakdown, '{"goal_progress": 60.0}'),
+        (PublicationRow.extensions, 7),
+        (PublicationRow.previous_score, 1.0),
+    ],
+    ids=lambda x: getattr(getattr(x, "_meta", None), "name", "v"),
+)
+async def test_verify_detects_an_edit_to_anything_a_reader_sees(clean_db, clock, column, value):
+    await make_units()
+    clock.fixed = at(dt.date(2024, 6, 19))
+    for period in ("2024-W22", "2024-W23"):
+        await publishing.publish("weekly", period)
+    assert (await publishing.verify_chain())[1] == []
+    target = (await Publication.select(Publication.id).order_by(Publication.id).first())["id"]
+    table = column._meta.table
+    where = (Publication.id == target) if table is Publication else (PublicationRow.publication == target)
+    await table.update({column: value}).where(where)
+    count, breaks = await publishing.verify_chain()
+    assert count == 2 and len(breaks) == 1 and "2024-W22" in breaks[0], breaks
+    # the CLI says so and fails
+    env = {**os.environ}
+    out = subprocess.run([sys.executable, "-m", "closedloop.cli", "verify"], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1 and "内容哈希不符" in out.stdout
+
+
 async def test_correction_is_a_new_edition_naming_the_old(clean_db, clock):
     from closedloop.services.common import Actor
 
@@ -196,6 +228,12 @@ async def test_public_pages_and_json_need_no_login(client, clock):
     assert listed[0]["hash"] == pub["content_hash"] and listed[0]["period"] == "2024-W22"
     one = (await client.get(f"/api/v1/publications/{pub['id']}")).json()
     assert [r["unit_name"] for r in one["rows"]] == ["甲局", "乙局", "丙局"]
+    # each row carries its score's parts, which add up to it, and 延期次数 and items overdue
+    for r in one["rows"]:
+        assert set(r["breakdown"]) == {"goal_progress", "problems_resolved", "results_verified", "overdue_penalty", "urge_penalty"}
+        assert sum(r["breakdown"].values()) == pytest.approx(r["score"], abs=0.01)
+        assert r["extensions"] == 0 and r["overdue_items"] == 0 and r["previous_score"] is None
+    assert one["hash_version"] == 2 and one["plan_goals"] == []
 
 
 def _cli(args, env):

@@ -44,12 +44,12 @@ async def test_webhook_fails_retries_with_backoff_then_is_sent(clean_db):
 async def test_ranking_and_ledger_exports(client, world):
     await make_units()
     Clock.fixed = at(dt.date(2024, 6, 5))
-    pub, _ = await publishing.publish("weekly", "2024-W23")
-    r = await client.get("/rankings/weekly/2024-W23/export?format=csv")
+    pub, _ = await publishing.publish("weekly", "2024-W22")
+    r = await client.get("/rankings/weekly/2024-W22/export?format=csv")
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["排名", "单位", "得分"] and rows[1][1] == "甲局"
-    x = await client.get("/rankings/weekly/2024-W23/export?format=xlsx")
+    x = await client.get("/rankings/weekly/2024-W22/export?format=xlsx")
     ws = load_workbook(io.BytesIO(x.content)).active
     assert ws["A1"].value == "排名" and ws["B2"].value == "甲局"
     # the ledger needs a login (the pages' session cookie)

@@ -27,18 +27,48 @@ class PublicationSummary(msgspec.Struct):
     corrects_id: int | None
 
 
+class ScoreBreakdown(msgspec.Struct):
+    """Points from each metric and each penalty (penalties negative); they add up to the score."""
+
+    goal_progress: float
+    problems_resolved: float
+    results_verified: float
+    overdue_penalty: float
+    urge_penalty: float
+
+
 class PublicationRowRead(msgspec.Struct):
     rank: int
     previous_rank: int | None
     unit_id: int
     unit_name: str
     score: float
+    previous_score: float | None
     goal_progress: float
+    # mean percentage points the unit's goals are behind their trajectories (negative: ahead)
+    behind_points: float | None
     problems_resolved: int
     results_verified: int
     overdue_items: int
     urges: int
+    extensions: int
+    undrilled_items: int
     light: str
+    breakdown: ScoreBreakdown | None
+
+
+class PlanGoalRead(msgspec.Struct):
+    id: int
+    plan: int
+    plan_title: str
+    subject: str
+    comparator: str | None
+    target: float | None
+    measure_unit: str | None
+    actual: float | None
+    completion: float | None
+    light: str | None
+    reporting_goal: int | None
 
 
 class PublicationRead(PublicationSummary, kw_only=True):
@@ -46,6 +76,8 @@ class PublicationRead(PublicationSummary, kw_only=True):
     weights: dict[str, Any]
     body_md: str
     body_html: str
+    hash_version: int
+    plan_goals: list[PlanGoalRead] | None
     rows: list[PublicationRowRead]
 
 

@@ -475,6 +475,21 @@ async def latest_edition(cadence: str | None = None, period: str | None = None) 
     return await get_publication(row["id"]) if row else None
 
 
+async def edition(cadence: str, period: str, number: int) -> dict | None:
+    """One edition of a period by its number (第 n 版)."""
+    row = await Publication.select(Publication.id).where(
+        (Publication.cadence == cadence) & (Publication.period == period) & (Publication.edition == number)
+    ).first()
+    return await get_publication(row["id"]) if row else None
+
+
+async def editions_of(cadence: str, period: str) -> list[dict]:
+    """Every edition of a period, oldest first (id, edition, corrects)."""
+    return await Publication.select(Publication.id, Publication.edition, Publication.corrects, Publication.cadence, Publication.period).where(
+        (Publication.cadence == cadence) & (Publication.period == period)
+    ).order_by(Publication.edition)
+
+
 async def verify_chain() -> tuple[int, list[str]]:
     """Recompute every edition's hash and its link to the one before; return (count, breaks)."""
     pubs = await Publication.select().order_by(Publication.id).output(load_json=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from urllib.parse import quote
 
 from openpyxl import Workbook
@@ -14,7 +15,10 @@ from closedloop.domain.lights import LIGHT_NAMES, Light
 from closedloop.domain.stages import STAGE_NAMES, Stage
 
 LEDGER_HEADER = ["序号", "分项", "事项", "牵头单位", "目标", "进展", "阶段", "亮灯", "完成时限"]
-RANKING_HEADER = ["排名", "单位", "得分", "目标任务进度", "解决问题数量", "实际成效", "超期事项", "催办", "上期排名", "亮灯"]
+RANKING_HEADER = [
+    "排名", "单位", "得分", "目标任务进度", "解决问题数量", "实际成效", "超期事项", "催办", "上期排名", "亮灯",
+    "进度得分", "问题得分", "成效得分", "超期扣分", "催办扣分", "延期次数", "上期得分",
+]
 
 
 def _light(value: str | None) -> str:
@@ -45,11 +49,18 @@ async def ledger_rows(plan_id: int) -> list[list]:
 
 
 def ranking_rows(pub: dict) -> list[list]:
-    return [
-        [r["rank"], r["unit_name"], r["score"], round(r["goal_progress"] * 100, 1), r["problems_resolved"], r["results_verified"],
-         r["overdue_items"], r["urges"], r["previous_rank"] if r["previous_rank"] is not None else "", _light(r["light"])]
-        for r in pub["rows"]
-    ]
+    out = []
+    for r in pub["rows"]:
+        b = r.get("breakdown") or {}
+        if isinstance(b, str):
+            b = json.loads(b)
+        out.append([
+            r["rank"], r["unit_name"], r["score"], round(r["goal_progress"] * 100, 1), r["problems_resolved"], r["results_verified"],
+            r["overdue_items"], r["urges"], r["previous_rank"] if r["previous_rank"] is not None else "", _light(r["light"]),
+            *(b.get(k, "") for k in ("goal_progress", "problems_resolved", "results_verified", "overdue_penalty", "urge_penalty")),
+            r.get("extensions") or 0, r["previous_score"] if r.get("previous_score") is not None else "",
+        ])
+    return out
 
 
 def _num(v: float | None) -> str:

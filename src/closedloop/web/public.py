@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 import pygal
@@ -13,32 +14,64 @@ from pygal.style import Style
 from closedloop.api.security import IdPath, PUBLIC_OPT
 from closedloop.domain.lights import LIGHT_NAMES, Light
 from closedloop.db.tables import Plan, PublicationRow, Unit
-from closedloop.domain.errors import Forbidden, NotFound
+from closedloop.domain.errors import Forbidden, Invalid, NotFound
+from closedloop.domain.periods import CADENCE_NAMES
 from closedloop.domain.stages import STAGE_NAMES, Stage
-from closedloop.services import plans, publishing
-from closedloop.services.common import Actor, local_zone
+from closedloop.services import metrics, plans, publishing
+from closedloop.services.common import Actor, Clock, local_zone
+from closedloop.settings import get_settings
 from closedloop.web import exports
 
 LIGHTS = {l.value: LIGHT_NAMES[l] for l in Light}
 
 
-def _ranking(pub: dict) -> Template:
+def _breakdown(r: dict) -> dict:
+    b = r.get("breakdown")
+    return json.loads(b) if isinstance(b, str) else (b or {})
+
+
+async def _ranking(pub: dict) -> Template:
+    """One edition: the rule, the plan goals, the ranking once, and how to check it."""
     top = max((r["score"] for r in pub["rows"]), default=0) or 1
     rows = [
-        {**r, "bar": max(0.0, min(100.0, 100 * r["score"] / top)), "change": None if r["previous_rank"] is None else r["previous_rank"] - r["rank"]}
+        {
+            **r, "bar": max(0.0, min(100.0, 100 * r["score"] / top)),
+            "change": None if r["previous_rank"] is None else r["previous_rank"] - r["rank"],
+            "score_change": None if r.get("previous_score") is None else round(r["score"] - r["previous_score"], 2),
+            "parts": _breakdown(r),
+        }
         for r in pub["rows"]
     ]
+    editions = await publishing.editions_of(pub["cadence"], pub["period"])
+    by_id = {e["id"]: e for e in editions}
+    plan_goals = pub.get("plan_goals") or []
+    plan_ids = sorted({g["plan"] for g in plan_goals}) or [p["id"] for p in await plans.list_plans()]
     return Template(
         template_name="ranking.html",
         context={
             "pub": pub,
             "rows": rows,
             "light_names": LIGHTS,
+            "period_label": publishing.period_label(pub["cadence"], pub["period"]),
+            "cadence_name": CADENCE_NAMES.get(pub["cadence"], pub["cadence"]),
             "cutoff": pub["cutoff"].astimezone(local_zone()).strftime("%Y-%m-%d %H:%M"),
             "published": pub["published_at"].astimezone(local_zone()).strftime("%Y-%m-%d %H:%M"),
-            "corrected_edition": pub["edition"] - 1,
+            "corrects": by_id.get(pub["corrects"]) if pub["corrects"] else None,
+            "corrected_by": [e for e in editions if e["corrects"] == pub["id"]],
+            "editions": editions,
+            "rule": publishing.rule_text(pub["weights"]),
+            "plan_goals": plan_goals,
+            "plan_ids": plan_ids,
         },
     )
+
+
+def _label(cadence: str, period: str) -> str:
+    """A period as people say it; the raw text when it names no period."""
+    try:
+        return publishing.period_label(cadence, period)
+    except Invalid:
+        return f"{cadence} {period}"
 
 
 def _empty(heading: str, message: str, status: int = 200) -> Template:
@@ -55,21 +88,36 @@ class PublicController(Controller):
         pub = await publishing.latest_edition()
         if pub is None:
             return _empty("工作晾晒", "尚未发布任何晾晒。首期将在统计截止时间后自动发布。")
-        return _ranking(pub)
+        return await _ranking(pub)
 
     @get("/archive")
     async def archive(self) -> Template:
         pubs = await publishing.list_publications()
+        by_id = {p["id"]: p for p in pubs}
         for p in pubs:
             p["cutoff_local"] = p["cutoff"].astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+            p["label"] = _label(p["cadence"], p["period"])
+            p["corrects_edition"] = by_id[p["corrects"]]["edition"] if p["corrects"] in by_id else None
+            p["corrected_by"] = [q["edition"] for q in pubs if q["corrects"] == p["id"]]
         return Template(template_name="archive.html", context={"pubs": pubs})
+
+    @get("/verify")
+    async def how_to_verify(self) -> Template:
+        return Template(template_name="verify.html", context={})
 
     @get("/{cadence:str}/{period:str}")
     async def edition(self, cadence: FromPath[str], period: FromPath[str]) -> Template:
         pub = await publishing.latest_edition(cadence, period)
         if pub is None:
-            return _empty("未找到该期晾晒", f"{cadence} {period} 没有已发布的晾晒。", status=404)
-        return _ranking(pub)
+            return _empty("未找到该期晾晒", f"{_label(cadence, period)}没有已发布的晾晒。", status=404)
+        return await _ranking(pub)
+
+    @get("/{cadence:str}/{period:str}/editions/{edition:int}")
+    async def one_edition(self, cadence: FromPath[str], period: FromPath[str], edition: FromPath[int]) -> Template:
+        pub = await publishing.edition(cadence, period, edition)
+        if pub is None:
+            return _empty("未找到该版晾晒", f"{_label(cadence, period)}没有第 {edition} 版。", status=404)
+        return await _ranking(pub)
 
     @get("/{cadence:str}/{period:str}/export")
     async def export(self, cadence: FromPath[str], period: FromPath[str], format: FromQuery[Literal["csv", "xlsx"]] = "xlsx") -> Response:
@@ -94,7 +142,18 @@ class PublicPlanController(Controller):
     @get("/plans/{plan_id:int}")
     async def plan(self, plan_id: IdPath) -> Template:
         tree = await plans.plan_tree(plan_id)
-        return Template(template_name="plan.html", context={"plan": tree, "lights": LIGHTS, "stages": {s.value: STAGE_NAMES[s] for s in Stage}})
+        now = Clock.now()
+        settings = get_settings()
+        cut = metrics.Cut(at=now, day=now.astimezone(local_zone()).date(), since=now)
+        goals = await metrics.plan_goals_as_of(cut, settings.lights, plan_id)
+        latest = await publishing.latest_edition()
+        return Template(
+            template_name="plan.html",
+            context={
+                "plan": tree, "plan_goals": goals, "today": cut.day, "latest": latest, "lights": LIGHTS,
+                "stages": {s.value: STAGE_NAMES[s] for s in Stage},
+            },
+        )
 
     @get("/units/{unit_id:int}")
     async def unit(self, unit_id: IdPath) -> Template:
@@ -113,7 +172,7 @@ class PublicPlanController(Controller):
         style = Style(font_family="WenQuanYi Zen Hei, Noto Sans CJK SC, sans-serif", colors=("#1d6fd8", "#d0312d"), background="white", plot_background="white")
         chart = pygal.Line(style=style, height=320, width=760, secondary_range=(1, max([h["units"] for h in history] or [1])), x_label_rotation=30, show_dots=True)
         chart.title = f"{unit['name']}：晾晒得分与排名"
-        chart.x_labels = [h["period"] for h in history]
+        chart.x_labels = [h["short"] for h in history]
         chart.add("得分", [h["score"] for h in history])
         chart.add("排名", [h["rank"] for h in history], secondary=True)
         return Response(chart.render(), media_type="image/svg+xml", headers={"X-Content-Type-Options": "nosniff"})
@@ -133,7 +192,10 @@ async def unit_history(unit_id: int) -> list[dict]:
     counts = {r["publication"]: r["n"] for r in await PublicationRow.raw(
         "SELECT publication, COUNT(*) AS n FROM publication_row GROUP BY publication"
     )}
-    return [{**r, "units": counts.get(r["pub_id"], 0)} for r in sorted(latest.values(), key=lambda r: r["period"])]
+    return [
+        {**r, "units": counts.get(r["pub_id"], 0), "label": _label(r["cadence"], r["period"]), "short": publishing.period_title(r["cadence"], r["period"])}
+        for r in sorted(latest.values(), key=lambda r: r["period"])
+    ]
 
 
 class ExportController(Controller):
