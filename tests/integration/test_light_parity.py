@@ -195,3 +195,64 @@ async def test_write_path_and_scan_agree(clean_db):
     assert await lights.refresh_all(day) == 0
     assert await Goal.select(Goal.id, Goal.light).order_by(Goal.id) == after_write
     assert any(g["light"] for g in after_write)
+
+
+async def test_the_metrics_read_each_goal_as_the_domain_would_at_the_cut_off(clean_db):
+    """The 晾晒's goal figures: the SQL picks each goal's inputs as of the cut-off (value,
+    start, milestones) and the domain computes the points; recomputed here from the raw rows."""
+    from closedloop.db.tables import ProgressReport, ProgressValue
+    from closedloop.domain.lights import behind_points
+    from closedloop.services import metrics
+
+    sh = dt.timezone(dt.timedelta(hours=8))
+    rng = random.Random(7)
+    for world in _worlds(10):
+        for table in (ProgressValue, ProgressReport, Goal, WorkItem, Plan, Unit):
+            await table.delete(force=True)
+        units = [await UnitFactory.create() for _ in range(3)]
+        plan = await PlanFactory.create(year=world["year"], issued_on=world["issued_on"])
+        cut_day = sorted(world["days"])[0]
+        cut_at = dt.datetime.combine(cut_day, dt.time(9), tzinfo=sh)
+        moments = [cut_at - dt.timedelta(days=3), cut_at - dt.timedelta(minutes=1), cut_at, cut_at + dt.timedelta(minutes=1), cut_at + dt.timedelta(days=2)]
+        expected: dict[int, list[float]] = {}
+        for n, spec in enumerate(world["items"]):
+            unit = rng.choice(units)
+            assigned = spec["assigned_on"]
+            item = (await WorkItem.insert(WorkItem(
+                plan=plan.id, kind="item", code=f"m{n}", title=f"事项{n}", lead_unit=unit.id, deadline=spec["deadline"], assigned_on=assigned,
+            )).returning(WorkItem.id))[0]["id"]
+            for k, g in enumerate(spec["goals"]):
+                target = g["baseline"] if g["equal"] else g["target"]
+                created, updated = sorted(rng.sample(moments, 2))
+                goal = (await Goal.insert(Goal(
+                    plan=plan.id, item=item, subject=f"指标{k}", comparator=g["comparator"], baseline=g["baseline"], target=target,
+                    deadline=g["deadline"], start=g["start"], milestones=g["milestones"], actual=g["actual"], created_at=created, updated_at=updated,
+                )).returning(Goal.id))[0]["id"]
+                reports = []
+                for r in range(rng.choice([0, 1, 2, 3])):
+                    recorded = rng.choice(moments)
+                    on = recorded.date() - dt.timedelta(days=rng.choice([0, 5]))
+                    value = round(rng.uniform(-10, 250), 2)
+                    rid = (await ProgressReport.insert(ProgressReport(item=item, period="2024-W01", reported_on=on, narrative="x", created_at=recorded)).returning(ProgressReport.id))[0]["id"]
+                    await ProgressValue.insert(ProgressValue(report=rid, goal=goal, value=value, reported_on=on))
+                    reports.append((on, recorded, rid, value))
+                # the rule, from the rows: the goal's own actual if written by the cut-off, else
+                # the latest period's value among the reports recorded by then
+                if updated <= cut_at:
+                    value = g["actual"]
+                else:
+                    value = None
+                if value is None:
+                    known = sorted((r for r in reports if r[1] <= cut_at), key=lambda r: (r[0], r[1], r[2]))
+                    value = known[-1][3] if known else None
+                counts = target is not None and g["deadline"] is not None and created <= cut_at and (assigned is None or assigned < cut_day)
+                if counts:
+                    start = goal_start(g["start"], plan_date(plan.issued_on, plan.year, dt.date.today()), assigned)
+                    state = GoalState(
+                        comparator=g["comparator"], baseline=g["baseline"], target=target, deadline=g["deadline"], actual=value, start=start,
+                        milestones=tuple(Milestone(dt.date.fromisoformat(m["on"]), m["value"]) for m in (g["milestones"] or [])),
+                    )
+                    expected.setdefault(unit.id, []).append(behind_points(state, cut_day))
+        cut = metrics.Cut(at=cut_at, day=cut_day, since=cut_at - dt.timedelta(days=7))
+        got = await metrics.goal_behinds(cut, lights.thresholds())
+        assert {u: sorted(v) for u, v in got.items()} == {u: sorted(v) for u, v in expected.items()}, (world, cut_day)
