@@ -123,15 +123,13 @@ def score_change_text(score: float, previous: float | None) -> str:
 
 
 def rule_text(weights: dict) -> str:
-    """The scoring rule in one paragraph (the box above the ranking, and the edition's text)."""
+    """The scoring rule in a few lines (the box above the ranking, and the edition's text)."""
     w = weights
     return (
-        f"得分 = 目标任务进度 × {w['goal_progress']:g}（各目标落后序时进度的百分点越多，得分越低；不落后得满分）"
-        f" + 解决问题数量（相对最多的单位）× {w['problems_resolved']:g}"
-        f" + 实际成效（已核验，相对最多的单位）× {w['results_verified']:g}"
-        f" − 超期事项 × {w['overdue_penalty']:g} − 本期催办 × {w['urge_penalty']:g}。"
-        "同分时按目标任务进度、单位名称排序。亮灯：目标平均落后序时进度超过 30 个百分点或有超期事项为红灯，"
-        "落后 10—30 个百分点或有未下钻事项为黄灯，超前 10 个百分点以上为蓝灯，其余为绿灯。"
+        f"得分 = 目标进度 × {w['goal_progress']:g} + 解决问题 × {w['problems_resolved']:g} + 实际成效 × {w['results_verified']:g}"
+        f"（后两项与最多的单位相比）− 超期事项 × {w['overdue_penalty']:g} − 本期催办 × {w['urge_penalty']:g}。"
+        "目标进度：各目标平均每落后序时进度 1 个百分点，该项少得 1%；不落后得满分。"
+        "亮灯：平均落后超过 30 个百分点或有超期事项为红灯，落后 10—30 个百分点或有未下钻事项为黄灯，超前 10 个百分点以上为蓝灯。"
     )
 
 

@@ -32,7 +32,7 @@ def _breakdown(r: dict) -> dict:
 
 async def _ranking(pub: dict) -> Template:
     """One edition: the rule, the plan goals, the ranking once, and how to check it."""
-    top = max((r["score"] for r in pub["rows"]), default=0) or 1
+    top = max(0.0, max((r["score"] for r in pub["rows"]), default=0)) or 1
     rows = [
         {
             **r, "bar": max(0.0, min(100.0, 100 * r["score"] / top)),
