@@ -28,7 +28,7 @@ async def test_backup_wipe_restore_round_trip(clean_db, database_url, tmp_path):
     await make_units()
     Clock.fixed = at(dt.date(2024, 6, 19))
     try:
-        for period in ("2024-W23", "2024-W24", "2024-W25"):
+        for period in ("2024-W22", "2024-W23", "2024-W24"):
             await publishing.publish("weekly", period)
     finally:
         Clock.fixed = None

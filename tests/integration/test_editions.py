@@ -74,8 +74,14 @@ async def after_the_cut_off(clock, w: dict, day: dt.date) -> None:
     units, items, goals = w["units"], w["items"], w["goals"]
     for unit, item, goal, value in zip(units, items, goals, (90.0, 60.0, 70.0)):
         await progress.create_report(lead(unit), item.id, period=publishing.period_of("weekly", day), narrative="大幅推进", goal_values=[(goal.id, value)])
+    admin = Actor(id=None, username="admin", role="admin")
     g = await Goal.select().where(Goal.id == goals[1].id).first()
-    await records.update_record(records.GOAL, Actor(id=None, username="admin", role="admin"), g["id"], g["version"], {"actual": 100.0})
+    await records.update_record(records.GOAL, admin, g["id"], g["version"], {"actual": 100.0})
+    # a target, a baseline and a 序时 milestone re-planned after the cut-off
+    g = await Goal.select().where(Goal.id == goals[0].id).first()
+    await records.update_record(records.GOAL, admin, g["id"], g["version"], {"target": g["target"] * 0.5, "baseline": 5.0})
+    g = await Goal.select().where(Goal.id == goals[2].id).first()
+    await records.update_record(records.GOAL, admin, g["id"], g["version"], {"milestones": [{"on": "2024-03-31", "value": 5.0}]})
     r = await Result.select().where(Result.id == w["unverified"].id).first()
     await records.verify_result(SUP, r["id"], r["version"])
     ext = w["extension"]

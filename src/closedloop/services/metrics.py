@@ -16,9 +16,10 @@ Points behind the trajectory come from ``domain.lights.behind_points`` in Python
 trajectory (milestones included) is defined once, in ``domain/trajectory.py``. The counts are
 one set-based statement.
 
-Left as it is: a goal's target, baseline, deadline and milestones, and an item's lead unit and
-original deadline, are read as they are now (the 目标调整申请 history of targets is not yet
-kept in a form to read "as of").
+A goal's definition (target, baseline, comparator, deadline, milestones, start) is read as of
+the cut-off from the audit log: a goal written after the cut-off takes the ``before`` of its first
+audited change after it (``goal_definitions_as_of``). Left as it is: an item's lead unit and
+original deadline are read as they are now.
 """
 
 from __future__ import annotations
@@ -71,14 +72,55 @@ def goal_value_as_of_sql(goal: str = "g", ts: str = "k.ts") -> str:
 GOALS_SQL = """
 SELECT COALESCE(g.unit, w.lead_unit) AS unit, g.id, g.comparator, g.baseline, g.target, g.deadline,
        g.start AS goal_start, g.milestones, w.assigned_on, p.issued_on, p.year, p.created_at,
+       CASE WHEN g.updated_at > k.ts THEN 1 ELSE 0 END AS changed_since,
        {value} AS actual
 FROM goal g
 JOIN work_item w ON w.id = g.item
 JOIN plan p ON p.id = w.plan
 CROSS JOIN {cut} k
-WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND g.target IS NOT NULL AND g.deadline IS NOT NULL
+WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL
   AND (w.assigned_on IS NULL OR w.assigned_on < k.day) AND g.created_at <= k.ts
 """
+
+DEFINITION = ("target", "baseline", "comparator", "deadline", "milestones", "start")
+
+
+async def goal_definitions_as_of(goal_ids: list[int], cut: Cut) -> dict[int, dict]:
+    """For goals written after the cut-off: their definition as it stood at the cut-off, from
+    the ``before`` of the first audited change after it (each change of a goal is audited with
+    the whole row before it)."""
+    out: dict[int, dict] = {}
+    ts = cut.at.astimezone(dt.timezone.utc)
+    for i in range(0, len(goal_ids), 500):
+        chunk = goal_ids[i : i + 500]
+        marks = ", ".join(["{}"] * len(chunk))
+        rows = await sql.fetch(
+            f"SELECT entity_id, before FROM audit_event WHERE entity = 'goal' AND at > {{}} AND before IS NOT NULL "
+            f"AND entity_id IN ({marks}) ORDER BY at, id",
+            ts if _pg() else ts.isoformat(" "), *chunk,
+        )
+        for r in rows:
+            if r["entity_id"] in out:
+                continue
+            before = json.loads(r["before"]) if isinstance(r["before"], str) else r["before"]
+            if isinstance(before, dict):
+                out[r["entity_id"]] = {k: before[k] for k in DEFINITION if k in before}
+    return out
+
+
+def _as_of_definition(g: dict, definition: dict | None) -> dict:
+    if not definition:
+        return g
+    g = dict(g)
+    for k, v in definition.items():
+        if k == "start":
+            g["goal_start"] = _date(v)
+        elif k == "deadline":
+            g["deadline"] = _date(v)
+        else:
+            g[k] = v
+    return g
+
 
 COUNTS_SQL = """
 WITH k AS {cut},
@@ -168,8 +210,12 @@ def goal_state_as_of(g: dict) -> GoalState:
 async def goal_behinds(cut: Cut, t: Thresholds) -> dict[int, list[float]]:
     """Per unit: the points each of its goals is behind its trajectory at the cut-off."""
     rows = await sql.fetch(GOALS_SQL.format(value=goal_value_as_of_sql(), cut=cut_params_sql()), *(await _params(cut, t)))
+    definitions = await goal_definitions_as_of([g["id"] for g in rows if g["changed_since"]], cut)
     out: dict[int, list[float]] = defaultdict(list)
     for g in rows:
+        g = _as_of_definition(g, definitions.get(g["id"]))
+        if g["target"] is None or g["deadline"] is None:
+            continue
         behind = behind_points(goal_state_as_of(g), cut.day)
         if behind is not None:
             out[g["unit"]].append(behind)
@@ -200,7 +246,8 @@ async def compute_metrics(cut: Cut, t: Thresholds) -> list[UnitMetrics]:
 PLAN_GOALS_SQL = """
 SELECT pg.id, pg.plan, pg.seq, pg.subject, pg.measure_unit, pg.comparator, pg.target, pg.deadline,
        p.issued_on, p.year, p.created_at, p.title AS plan_title,
-       r.id AS reporter, r.baseline AS baseline, {value} AS actual
+       r.id AS reporter, r.baseline AS baseline, {value} AS actual,
+       CASE WHEN pg.updated_at > k.ts THEN 1 ELSE 0 END AS changed_since
 FROM goal pg
 JOIN plan p ON p.id = pg.plan
 CROSS JOIN {cut} k
@@ -220,8 +267,11 @@ async def plan_goals_as_of(cut: Cut, t: Thresholds, plan_id: int | None = None) 
     if plan_id is not None:
         args.append(plan_id)
     rows = await sql.fetch(PLAN_GOALS_SQL.format(value=goal_value_as_of_sql("r"), cut=cut_params_sql(), where=where), *args)
+    definitions = await goal_definitions_as_of([g["id"] for g in rows if g["changed_since"]], cut)
     out = []
     for g in rows:
+        # the plan goal's own definition as of the cut-off (its baseline is the reporter's)
+        g = _as_of_definition(g, {k: v for k, v in (definitions.get(g["id"]) or {}).items() if k != "baseline"})
         start = plan_day(g)
         # staleness is an item's rule (its reports); a plan goal is judged on its value alone
         state = GoalState(
