@@ -27,6 +27,7 @@ from closedloop.api.errors import EXCEPTION_HANDLERS
 from closedloop.api.items import ItemController
 from closedloop.api.openapi import add_error_responses
 from closedloop.api.org import UnitController, UserController
+from closedloop.api.plan_goals import PlanGoalController
 from closedloop.api.plans import PlanController
 from closedloop.api.publications import PublicationController
 from closedloop.api.records import GoalController, ProblemController, ProjectController, ResultController
@@ -111,6 +112,7 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             UnitController,
             UserController,
             PlanController,
+            PlanGoalController,
             ItemController,
             GoalController,
             ProblemController,

@@ -173,3 +173,25 @@ async def test_the_calendar_says_when_a_year_is_not_covered_and_takes_the_admins
     report = await scan.scan()
     assert any(f"{year + 1}年" in w for w in report.warnings) or covered(year + 1)
     assert await WorkdayOverride.count() == 1
+
+
+
+async def test_the_admin_chooses_the_reporting_goal_through_the_api(client, world):
+    plan, early = world.plan, at(dt.date(2024, 4, 8))
+    target = await GoalFactory.create(plan=plan, item=None, subject="高新技术企业", comparator=">", target=330.0, created_at=early, updated_at=early)
+    first = await GoalFactory.create(plan=plan, item=world.item_a.id, plan_goal=target.id, comparator=">", target=330.0, baseline=280.0, actual=300.0, created_at=early, updated_at=early)
+    second = await GoalFactory.create(plan=plan, item=world.item_b.id, plan_goal=target.id, comparator=">", target=330.0, baseline=280.0, actual=320.0, seq=1, created_at=early, updated_at=early)
+    url = f"/api/v1/plans/{plan.id}/goal-progress"
+    (shown,) = [g for g in (await client.get(url)).json() if g["id"] == target.id]  # public, no login
+    assert (shown["actual"], shown["reporting_goal"]) == (300.0, first.id)
+    r = await client.put(f"/api/v1/plan-goals/{target.id}/reporter", json={"goal_id": second.id}, headers=world.headers["lead_a"])
+    assert r.status_code == 403
+    r = await client.put(f"/api/v1/plan-goals/{target.id}/reporter", json={"goal_id": world.goal_a.id}, headers=world.headers["admin"])
+    assert r.status_code == 422 and "goal_id" in r.text
+    r = await client.put(f"/api/v1/plan-goals/{target.id}/reporter", json={"goal_id": second.id}, headers=world.headers["admin"])
+    assert r.status_code == 200
+    (shown,) = [g for g in (await client.get(url)).json() if g["id"] == target.id]
+    assert (shown["actual"], shown["reporting_goal"], shown["completion"]) == (320.0, second.id, 0.8)
+    # as of a day before the item goals existed there was no value yet
+    (then,) = [g for g in (await client.get(url, params={"as_of": "2024-04-05"})).json() if g["id"] == target.id]
+    assert then["actual"] is None

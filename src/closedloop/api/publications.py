@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromQuery, JSONBody
 
+from closedloop.api.plan_goals import PlanGoalRead
 from closedloop.api.schemas import In, read, read_all
 from closedloop.api.security import CurrentActor, IdPath, PUBLIC_OPT, supervisor_or_admin
 from closedloop.services import publishing
@@ -55,20 +56,6 @@ class PublicationRowRead(msgspec.Struct):
     undrilled_items: int
     light: str
     breakdown: ScoreBreakdown | None
-
-
-class PlanGoalRead(msgspec.Struct):
-    id: int
-    plan: int
-    plan_title: str
-    subject: str
-    comparator: str | None
-    target: float | None
-    measure_unit: str | None
-    actual: float | None
-    completion: float | None
-    light: str | None
-    reporting_goal: int | None
 
 
 class PublicationRead(PublicationSummary, kw_only=True):
