@@ -272,3 +272,18 @@ async def test_two_scheduler_processes_publish_each_missed_period_once(clean_db,
             p.communicate(timeout=30)
     periods = [r["period"] for r in await Publication.select(Publication.period).order_by(Publication.period)]
     assert periods == [three_back, publishing.previous_period("weekly", latest), latest]
+
+
+async def test_editions_published_before_hash_version_2_still_verify(clean_db, clock):
+    await make_units()
+    clock.fixed = at(dt.date(2024, 6, 19))
+    pub, _ = await publishing.publish("weekly", "2024-W22")
+    # as the first editions were hashed: Markdown and ranking figures only
+    full = await publishing.get_publication(pub["id"])
+    v1 = publishing.content_hash(publishing._hash_payload({**full, "hash_version": 1}, full["rows"]))
+    await Publication.update({Publication.hash_version: 1, Publication.content_hash: v1}).where(Publication.id == pub["id"])
+    assert await publishing.verify_chain() == (1, [])
+    await publishing.publish("weekly", "2024-W23")  # chains onto the old hash
+    assert await publishing.verify_chain() == (2, [])
+    await PublicationRow.update({PublicationRow.score: 1.0}).where(PublicationRow.publication == pub["id"])
+    assert len((await publishing.verify_chain())[1]) == 1
