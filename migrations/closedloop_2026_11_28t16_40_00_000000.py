@@ -16,7 +16,7 @@ from piccolo.columns.column_types import JSON
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-11-28T15:52:28:000000"
+ID = "2026-11-28T16:40:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "assignment day, trajectory start, edition breakdown and hash version"
 

@@ -15,7 +15,7 @@ import json
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-28T15:52:29:000000"
+ID = "2026-11-28T16:40:01:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "backfill assignment days; linked goals follow their plan goal"
 
