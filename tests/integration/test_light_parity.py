@@ -202,6 +202,7 @@ async def test_the_metrics_read_each_goal_as_the_domain_would_at_the_cut_off(cle
     start, milestones) and the domain computes the points; recomputed here from the raw rows."""
     from closedloop.db.tables import ProgressReport, ProgressValue
     from closedloop.domain.lights import behind_points
+    from closedloop.domain.scoring import goal_progress_of
     from closedloop.services import metrics
 
     sh = dt.timezone(dt.timedelta(hours=8))
@@ -255,4 +256,12 @@ async def test_the_metrics_read_each_goal_as_the_domain_would_at_the_cut_off(cle
                     expected.setdefault(unit.id, []).append(behind_points(state, cut_day))
         cut = metrics.Cut(at=cut_at, day=cut_day, since=cut_at - dt.timedelta(days=7))
         got = await metrics.goal_behinds(cut, lights.thresholds())
-        assert {u: sorted(v) for u, v in got.items()} == {u: sorted(v) for u, v in expected.items()}, (world, cut_day)
+        assert set(got) == set(expected), (world, cut_day)
+        for unit, values in expected.items():
+            assert sorted(got[unit]) == pytest.approx(sorted(values), abs=1e-5), (world, cut_day, unit)
+        # and the sums the editions use are those of the same points
+        sums = await metrics.goal_sums(cut, lights.thresholds())
+        for unit, values in expected.items():
+            n, behind, progress = sums[unit]
+            assert n == len(values) and behind == pytest.approx(sum(values), abs=1e-4)
+            assert progress == pytest.approx(sum(goal_progress_of(v) for v in values), abs=1e-6)

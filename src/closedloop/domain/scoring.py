@@ -59,6 +59,13 @@ def goal_progress_of(behind: float) -> float:
     return max(0.0, min(1.0, 1.0 - behind / 100.0))
 
 
+def unit_goal_figures_from_sums(goals: int, sum_behind: float, sum_progress: float) -> tuple[float, float | None]:
+    """``unit_goal_figures`` from sums over the goals (computed where the goals are)."""
+    if not goals:
+        return 0.0, None
+    return sum_progress / goals, sum_behind / goals
+
+
 def unit_goal_figures(behinds: list[float]) -> tuple[float, float | None]:
     """(goal_progress, mean points behind) of a unit from its goals' points behind. A unit
     without goals earns no goal progress (nothing is measured yet) and has no points behind

@@ -257,22 +257,32 @@ def completion_sql(actual: str, g: str = "g") -> str:
     )
 
 
-@lru_cache(maxsize=4)
-def goal_lights_sql(dialect: str) -> str:
-    """Every linear goal's light as of a day; parameters: day, red, yellow, due-soon days,
-    stale days, ahead points."""
+def behind_sql(dialect: str, actual: str, day: str = "k.day") -> str:
+    """domain.lights.behind_points for a linear goal ``g`` (of item ``w``, plan ``p``) whose
+    value is ``actual`` (null: at its baseline), on ``day``; null without target or deadline
+    is left to the caller."""
     d = _DIALECTS[dialect]
     days = lambda a, b: d["days"].format(a=a, b=b)  # noqa: E731
     base = "COALESCE(g.baseline, 0.0)"
     start = start_sql(dialect)
     # domain.trajectory.expected_completion without milestones
     expected = (
-        f"CASE WHEN ABS(g.target - {base}) < 1e-12 THEN (CASE WHEN k.day >= g.deadline THEN 1.0 ELSE 0.0 END) "
-        f"WHEN k.day <= {start} THEN 0.0 WHEN k.day >= g.deadline THEN 1.0 "
-        f"ELSE {d['max']}(0.0, {d['min']}(1.0, ({base} + (g.target - {base}) * {days('k.day', start)} / {days('g.deadline', start)} - {base}) / (g.target - {base}))) END"
+        f"CASE WHEN ABS(g.target - {base}) < 1e-12 THEN (CASE WHEN {day} >= g.deadline THEN 1.0 ELSE 0.0 END) "
+        f"WHEN {day} <= {start} THEN 0.0 WHEN {day} >= g.deadline THEN 1.0 "
+        f"ELSE {d['max']}(0.0, {d['min']}(1.0, ({base} + (g.target - {base}) * {days(day, start)} / {days('g.deadline', start)} - {base}) / (g.target - {base}))) END"
     )
-    done = completion_sql(f"COALESCE(g.actual, {base})")
-    behind = d["round6"].format(x=f"(({expected}) - {d['min']}({done}, 1.0)) * 100.0")
+    done = completion_sql(f"COALESCE({actual}, {base})")
+    return d["round6"].format(x=f"(({expected}) - {d['min']}({done}, 1.0)) * 100.0")
+
+
+@lru_cache(maxsize=4)
+def goal_lights_sql(dialect: str) -> str:
+    """Every linear goal's light as of a day; parameters: day, red, yellow, due-soon days,
+    stale days, ahead points."""
+    d = _DIALECTS[dialect]
+    days = lambda a, b: d["days"].format(a=a, b=b)  # noqa: E731
+    behind = behind_sql(dialect, "g.actual")
+    start = start_sql(dialect)
     stale_since = (
         "CASE WHEN w.last_report_on IS NULL THEN g.actual_on WHEN g.actual_on IS NULL THEN w.last_report_on "
         "WHEN w.last_report_on > g.actual_on THEN w.last_report_on ELSE g.actual_on END"

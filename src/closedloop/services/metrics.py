@@ -12,9 +12,11 @@ time when nothing dated before the cut-off changed:
   (decided_at), 催办 received (created_at, within the period), items overdue (the original
   deadline, and whether the item was struck off by the cut-off from its stage moves).
 
-Points behind the trajectory come from ``domain.lights.behind_points`` in Python: the
-trajectory (milestones included) is defined once, in ``domain/trajectory.py``. The counts are
-one set-based statement.
+Points behind the trajectory are ``domain.lights.behind_points``: for linear goals not written
+since the cut-off (nearly all of a city's goals) restated in SQL and summed per unit there
+(``services.lights.behind_sql``, held to the domain by the parity tests); goals with
+milestones and goals written since the cut-off are computed by the domain in Python. The counts
+are one set-based statement.
 
 A goal's definition (target, baseline, comparator, deadline, milestones, start) is read as of
 the cut-off from the audit log: a goal written after the cut-off takes the ``before`` of its first
@@ -31,9 +33,9 @@ from dataclasses import dataclass
 
 from closedloop.db import sql
 from closedloop.domain.lights import GoalState, Light, Thresholds, behind_points, goal_light, last_undrilled_assignment
-from closedloop.domain.scoring import UnitMetrics, unit_goal_figures
+from closedloop.domain.scoring import UnitMetrics, goal_progress_of, unit_goal_figures_from_sums
 from closedloop.domain.trajectory import clamp01, completion
-from closedloop.services.lights import _date, _milestones, plan_day, start_of, workday_overrides
+from closedloop.services.lights import _DIALECTS, _date, _milestones, behind_sql, plan_day, start_of, workday_overrides
 
 DONE_STAGES = ("close", "review", "archived")
 
@@ -78,9 +80,30 @@ FROM goal g
 JOIN work_item w ON w.id = g.item
 JOIN plan p ON p.id = w.plan
 CROSS JOIN {cut} k
-WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL
-  AND (w.assigned_on IS NULL OR w.assigned_on < k.day) AND g.created_at <= k.ts
+WHERE {counted} AND (NOT {linear} OR g.updated_at > k.ts)
 """
+
+# the goals an edition counts: created by the cut-off, of items assigned before its day
+COUNTED = "w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.assigned_on IS NULL OR w.assigned_on < k.day) AND g.created_at <= k.ts"
+
+# linear goals not written since the cut-off: their points in SQL (``services.lights.behind_sql``)
+LINEAR_SQL = """
+WITH k AS {cut},
+gv AS MATERIALIZED (
+  SELECT g.id, {value} AS actual
+  FROM goal g JOIN work_item w ON w.id = g.item CROSS JOIN k
+  WHERE {counted} AND g.target IS NOT NULL AND g.deadline IS NOT NULL AND {linear} AND g.updated_at <= k.ts
+),
+b AS MATERIALIZED (
+  SELECT COALESCE(g.unit, w.lead_unit) AS unit, {behind} AS behind
+  FROM gv JOIN goal g ON g.id = gv.id JOIN work_item w ON w.id = g.item JOIN plan p ON p.id = w.plan CROSS JOIN k
+)
+"""
+LINEAR_SUMS = (
+    "SELECT unit, COUNT(*) AS n, SUM(behind) AS sb, "
+    "SUM(CASE WHEN behind <= 0 THEN 1.0 WHEN behind >= 100 THEN 0.0 ELSE 1.0 - behind / 100.0 END) AS sp FROM b GROUP BY unit"
+)
+LINEAR_ROWS = "SELECT unit, behind FROM b"
 
 DEFINITION = ("target", "baseline", "comparator", "deadline", "milestones", "start")
 
@@ -207,9 +230,16 @@ def goal_state_as_of(g: dict) -> GoalState:
     )
 
 
-async def goal_behinds(cut: Cut, t: Thresholds) -> dict[int, list[float]]:
-    """Per unit: the points each of its goals is behind its trajectory at the cut-off."""
-    rows = await sql.fetch(GOALS_SQL.format(value=goal_value_as_of_sql(), cut=cut_params_sql()), *(await _params(cut, t)))
+def _dialect() -> str:
+    return "postgres" if _pg() else "sqlite"
+
+
+async def _python_goal_behinds(cut: Cut, t: Thresholds) -> dict[int, list[float]]:
+    """Goals with milestones, and goals written since the cut-off (their definition then comes
+    from the audit log): points by ``domain.lights.behind_points``, per unit."""
+    linear = _DIALECTS[_dialect()]["linear"]
+    text = GOALS_SQL.format(value=goal_value_as_of_sql(), cut=cut_params_sql(), counted=COUNTED, linear=linear)
+    rows = await sql.fetch(text, *(await _params(cut, t)))
     definitions = await goal_definitions_as_of([g["id"] for g in rows if g["changed_since"]], cut)
     out: dict[int, list[float]] = defaultdict(list)
     for g in rows:
@@ -222,13 +252,43 @@ async def goal_behinds(cut: Cut, t: Thresholds) -> dict[int, list[float]]:
     return out
 
 
+def _linear_sql(select: str) -> str:
+    d = _dialect()
+    return LINEAR_SQL.format(
+        cut=cut_params_sql(), value=goal_value_as_of_sql(), counted=COUNTED, linear=_DIALECTS[d]["linear"], behind=behind_sql(d, "gv.actual"),
+    ) + select
+
+
+async def goal_behinds(cut: Cut, t: Thresholds) -> dict[int, list[float]]:
+    """Per unit: the points each of its goals is behind its trajectory at the cut-off (the
+    parity tests read this; the editions use the sums of ``goal_sums``)."""
+    out = await _python_goal_behinds(cut, t)
+    for r in await sql.fetch(_linear_sql(LINEAR_ROWS), *(await _params(cut, t))):
+        out[r["unit"]].append(float(r["behind"]))
+    return out
+
+
+async def goal_sums(cut: Cut, t: Thresholds) -> dict[int, tuple[int, float, float]]:
+    """Per unit: (goals, sum of points behind, sum of goal-progress shares) at the cut-off —
+    the linear goals summed in SQL (a city's goals never pass through Python), the rest here."""
+    sums: dict[int, list] = defaultdict(lambda: [0, 0.0, 0.0])
+    for r in await sql.fetch(_linear_sql(LINEAR_SUMS), *(await _params(cut, t))):
+        sums[r["unit"]] = [int(r["n"]), float(r["sb"]), float(r["sp"])]
+    for unit, behinds in (await _python_goal_behinds(cut, t)).items():
+        s = sums[unit]
+        s[0] += len(behinds)
+        s[1] += sum(behinds)
+        s[2] += sum(goal_progress_of(b) for b in behinds)
+    return {u: (n, sb, sp) for u, (n, sb, sp) in sums.items()}
+
+
 async def compute_metrics(cut: Cut, t: Thresholds) -> list[UnitMetrics]:
     """Every ranked unit's metrics as of the cut-off."""
-    behinds = await goal_behinds(cut, t)
+    sums = await goal_sums(cut, t)
     rows = await sql.fetch(COUNTS_SQL.format(cut=cut_params_sql(), done=", ".join(f"'{s}'" for s in DONE_STAGES)), *(await _params(cut, t)))
     out = []
     for r in rows:
-        progress, behind = unit_goal_figures(behinds.get(r["unit_id"], []))
+        progress, behind = unit_goal_figures_from_sums(*sums.get(r["unit_id"], (0, 0.0, 0.0)))
         out.append(
             UnitMetrics(
                 unit_id=r["unit_id"], unit_name=r["unit_name"], goal_progress=progress,
