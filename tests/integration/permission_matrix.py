@@ -114,6 +114,8 @@ OPS: list[Op] = [
        allow("admin", ok=201)),
     Op("update user", "PATCH", "/api/v1/users/{user_id:int}", lambda w: f"/api/v1/users/{w.users['lead_c'].id}",
        lambda w: {"version": 1, "display_name": "王五"}, allow("admin")),
+    Op("choose the goal reporting a plan goal", "PUT", "/api/v1/plan-goals/{plan_goal_id:int}/reporter",
+       lambda w: f"/api/v1/plan-goals/{w.plan_goal.id}/reporter", lambda w: {"goal_id": w.linked_goal.id}, allow("admin")),
     Op("import plan", "POST", "/api/v1/plans/import", lambda w: "/api/v1/plans/import",
        lambda w: {"text": "某区2025年工作要点\n二、重点工作\n（一）抓创新。一是建平台。", "preview": True}, allow("admin")),
 ]

@@ -37,6 +37,8 @@ async def matrix_world(world):
     world.problem_verified = await ProblemFactory.create(item=world.item_a, unit=world.unit_a.id, status="verified", resolution="已协调")
     world.result_verified = await ResultFactory.create(item=world.item_a, goal=world.goal_a.id, verified_by=world.users["supervisor"].id)
     world.evidence_a = await EvidenceFactory.create(result=await ResultFactory.create(item=world.item_a, goal=world.goal_a.id))
+    world.plan_goal = await GoalFactory.create(plan=world.plan, item=None, subject="高新技术企业")
+    world.linked_goal = await GoalFactory.create(plan=world.plan, item=world.item_a.id, plan_goal=world.plan_goal.id)
     return world
 
 
