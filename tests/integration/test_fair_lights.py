@@ -195,3 +195,16 @@ async def test_the_admin_chooses_the_reporting_goal_through_the_api(client, worl
     # as of a day before the item goals existed there was no value yet
     (then,) = [g for g in (await client.get(url, params={"as_of": "2024-04-05"})).json() if g["id"] == target.id]
     assert then["actual"] is None
+
+
+async def test_start_up_logs_a_year_the_calendar_does_not_cover(clean_db, clock, caplog):
+    import logging
+
+    from closedloop.app import _calendar_warnings
+    from closedloop.domain.workdays import covered
+
+    year = next(y for y in range(2026, 2100) if not covered(y))
+    clock.fixed = at(dt.date(year, 3, 2))
+    with caplog.at_level(logging.WARNING, logger="closedloop"):
+        await _calendar_warnings()
+    assert any(f"{year}年的法定节假日和调休安排尚未收录" in r.getMessage() for r in caplog.records)
