@@ -44,10 +44,7 @@ class Thresholds:
     drill_workdays: int = 10
 
 
-UNDRILLED = "未下钻"
-REASONS = {
-    "undrilled": UNDRILLED,
-}
+UNDRILLED = "未下钻"  # the reason stored with an item's light when it comes from this rule
 
 
 @dataclass(frozen=True)

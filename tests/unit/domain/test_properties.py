@@ -108,3 +108,14 @@ def test_no_move_skips_a_stage_or_goes_back_without_a_supervisor(a, b, f):
     lead = check_move(a, b, f, is_supervisor=False, reason="理由")
     if lead.allowed:
         assert STAGE_ORDER.index(b) == STAGE_ORDER.index(a) + 1 and a != Stage.CLOSE
+
+
+@settings(max_examples=200)
+@given(st.dates(date(2023, 1, 1), date(2025, 12, 31)), st.integers(1, 15))
+def test_the_undrilled_threshold_day_is_exactly_the_last_assignment_day_that_is_undrilled(as_of, n):
+    from closedloop.domain.lights import Thresholds, last_undrilled_assignment, undrilled
+
+    t = Thresholds(drill_workdays=n)
+    day = last_undrilled_assignment(as_of, t)
+    assert undrilled(False, day, as_of, t) and not undrilled(False, day + timedelta(days=1), as_of, t)
+    assert not undrilled(True, day, as_of, t)
