@@ -90,7 +90,7 @@ async def bench_publish_and_scan(url: str, peak_only: bool = False) -> dict:
         t._meta._db = conf.DB
     from closedloop.db.engine import close_engine, prepare_engine
     from closedloop.db import sql
-    from closedloop.services import lights, publishing
+    from closedloop.services import lights, metrics, publishing
 
     await prepare_engine()
     out = {}
@@ -119,9 +119,10 @@ async def bench_publish_and_scan(url: str, peak_only: bool = False) -> dict:
             cutoff = publishing.cutoff_of("weekly", p)
             since = publishing.cutoff_of("weekly", publishing.previous_period("weekly", p))
             day = cutoff.astimezone(publishing.tz()).date()
-            statement = sql._numbered(publishing.metrics_sql())
+            params = await metrics.cut_parameters(metrics.Cut(at=cutoff, day=day, since=since), lights.thresholds())
             t = time.perf_counter()
-            await con.fetch(statement, day, cutoff, cutoff, cutoff, since, cutoff)
+            for statement in metrics.statements():
+                await con.fetch(sql._numbered(statement), *params)
             bare_times.append(time.perf_counter() - t)
             t = time.perf_counter()
             await publishing.publish("weekly", p)

@@ -282,6 +282,21 @@ async def goal_sums(cut: Cut, t: Thresholds) -> dict[int, tuple[int, float, floa
     return {u: (n, sb, sp) for u, (n, sb, sp) in sums.items()}
 
 
+def statements() -> list[str]:
+    """The statements an edition's metrics run, in order (the benchmark times them bare);
+    they all take ``cut_parameters``."""
+    linear = _DIALECTS[_dialect()]["linear"]
+    return [
+        _linear_sql(LINEAR_SUMS),
+        GOALS_SQL.format(value=goal_value_as_of_sql(), cut=cut_params_sql(), counted=COUNTED, linear=linear),
+        COUNTS_SQL.format(cut=cut_params_sql(), done=", ".join(f"'{s}'" for s in DONE_STAGES)),
+    ]
+
+
+async def cut_parameters(cut: Cut, t: Thresholds) -> list:
+    return await _params(cut, t)
+
+
 async def compute_metrics(cut: Cut, t: Thresholds) -> list[UnitMetrics]:
     """Every ranked unit's metrics as of the cut-off."""
     sums = await goal_sums(cut, t)
