@@ -37,6 +37,8 @@ async def scan_job() -> None:
     try:
         report = await scan.scan()
         log.info("scan: %s", report.summary())
+        for warning in report.warnings:  # every tick: a missing holiday calendar stays visible
+            log.warning("scan: %s", warning)
     except Exception:  # a failed run is retried on the next tick; never kill the scheduler
         log.exception("scan failed")
 
