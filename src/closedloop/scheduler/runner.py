@@ -33,12 +33,19 @@ CRONS = {
 }
 
 
+_warned: set[tuple[str, object]] = set()
+
+
 async def scan_job() -> None:
     try:
         report = await scan.scan()
         log.info("scan: %s", report.summary())
-        for warning in report.warnings:  # every tick: a missing holiday calendar stays visible
-            log.warning("scan: %s", warning)
+        for warning in report.warnings:
+            # once a day per warning: a missing holiday calendar stays visible without flooding
+            key = (warning, dt.date.today())
+            if key not in _warned:
+                _warned.add(key)
+                log.warning("scan: %s", warning)
     except Exception:  # a failed run is retried on the next tick; never kill the scheduler
         log.exception("scan failed")
 
