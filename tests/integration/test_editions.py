@@ -53,17 +53,25 @@ async def world(clock):
     for day, values in ((dt.date(2024, 3, 1), (20.0, 10.0, 15.0)), (dt.date(2024, 3, 8), (30.0, 12.0, 35.0))):
         clock.fixed = at(day)
         for unit, item, goal, value in zip(units, items, goals, values):
-            await progress.create_report(lead(unit), item.id, period="2024-W09", narrative="推进中", goal_values=[(goal.id, value)])
+            await progress.create_report(lead(unit), item.id, period=publishing.period_of("weekly", day), narrative="推进中", goal_values=[(goal.id, value)])
     await ProblemFactory.create(item=items[0], status="resolved", resolved_at=at(dt.date(2024, 3, 6)), updated_at=at(dt.date(2024, 3, 6)))
     open_problem = await ProblemFactory.create(item=items[1], status="open")
     verified = await ResultFactory.create(item=items[2], goal=goals[2].id, description="阶段成效")
     unverified = await ResultFactory.create(item=items[0], goal=goals[0].id, description="待核验成效")
+    # 丙 also has a short item whose goal shares its deadline: a 延期 approved after the cut-off
+    # moves both, and must not move the trajectory the edition saw
+    short = await WorkItemFactory.create(plan=plan, lead_unit=units[2], code="3是", assigned_on=dt.date(2024, 1, 20), deadline=dt.date(2024, 3, 20), original_deadline=dt.date(2024, 3, 20), stage="execute")
+    await GoalFactory.create(plan=plan, item=short.id, baseline=0.0, target=10.0, deadline=dt.date(2024, 3, 20), created_at=at(dt.date(2024, 1, 20)), updated_at=at(dt.date(2024, 1, 20)))
     clock.fixed = at(dt.date(2024, 3, 5))
     await supervision.urge(SUP, [items[1].id], "请抓紧")
     extension = await supervision.request_extension(lead(units[1]), items[1].id, dt.date(2024, 4, 30), "施工受阻")
+    short_extension = await supervision.request_extension(lead(units[2]), short.id, dt.date(2024, 6, 30), "设备未到")
     clock.fixed = at(dt.date(2024, 3, 7))
     await records.verify_result(SUP, verified.id, 1)
-    return {"plan": plan, "units": units, "items": items, "goals": goals, "open_problem": open_problem, "unverified": unverified, "extension": extension}
+    return {
+        "plan": plan, "units": units, "items": items, "goals": goals, "open_problem": open_problem, "unverified": unverified,
+        "extension": extension, "short_extension": short_extension,
+    }
 
 
 async def after_the_cut_off(clock, w: dict, day: dt.date) -> None:
@@ -84,10 +92,11 @@ async def after_the_cut_off(clock, w: dict, day: dt.date) -> None:
     await records.update_record(records.GOAL, admin, g["id"], g["version"], {"milestones": [{"on": "2024-03-31", "value": 5.0}]})
     r = await Result.select().where(Result.id == w["unverified"].id).first()
     await records.verify_result(SUP, r["id"], r["version"])
-    ext = w["extension"]
-    if ext["status"] == "pending":
-        await supervision.decide_extension(SUP, ext["id"], ext["version"], True, None)
-        w["extension"] = {**ext, "status": "approved"}
+    for key in ("extension", "short_extension"):
+        ext = w[key]
+        if ext["status"] == "pending":
+            await supervision.decide_extension(SUP, ext["id"], ext["version"], True, None)
+            w[key] = {**ext, "status": "approved"}
     await supervision.urge(SUP, [items[0].id, items[2].id], "再催")
     await Problem.update({Problem.status: "resolved", Problem.resolved_at: at(day), Problem.updated_at: at(day)}).where(Problem.id == w["open_problem"].id)
     await GoalFactory.create(plan=w["plan"], item=items[2].id, baseline=0.0, target=10.0, deadline=dt.date(2024, 12, 31), created_at=at(day), updated_at=at(day))
@@ -147,11 +156,12 @@ async def test_a_caught_up_edition_equals_the_one_its_cut_off_would_have_given(c
 
 
 async def test_reported_values_count_only_once_recorded_by_the_cut_off(clean_db, clock):
-    """A report filed after the cut-off, even dated before it, does not change the edition."""
+    """A value filed after the cut-off, even for a week before it (a 更正 of week 10), does not
+    change the edition."""
     w = await world(clock)
     clock.fixed = at(dt.date(2024, 3, 12))
     unit, item, goal = w["units"][0], w["items"][0], w["goals"][0]
-    await progress.create_report(lead(unit), item.id, period="2024-W10", narrative="补报", reported_on=dt.date(2024, 3, 9), goal_values=[(goal.id, 100.0)])
+    await progress.create_report(lead(unit), item.id, period="2024-W10", narrative="更正", reason="漏报一批企业", goal_values=[(goal.id, 100.0)])
     w10, _ = await publishing.publish("weekly", "2024-W10")
     row = next(r for r in (await publishing.get_publication(w10["id"]))["rows"] if r["unit"] == unit.id)
     # 甲 stood at 30 of 100 on 11 March (its trajectory runs from the item's assignment on 20

@@ -198,8 +198,8 @@ async def test_write_path_and_scan_agree(clean_db):
 
 
 async def test_the_metrics_read_each_goal_as_the_domain_would_at_the_cut_off(clean_db):
-    """The 晾晒's goal figures: the SQL picks each goal's inputs as of the cut-off (value,
-    start, milestones) and the domain computes the points; recomputed here from the raw rows."""
+    """The 晾晒's goal figures as of a cut-off — each goal's value (the ledger's), start and
+    trajectory, and its points — recomputed here from the raw rows by the domain."""
     from closedloop.db.tables import ProgressReport, ProgressValue
     from closedloop.domain.lights import behind_points
     from closedloop.domain.scoring import goal_progress_of
@@ -216,6 +216,7 @@ async def test_the_metrics_read_each_goal_as_the_domain_would_at_the_cut_off(cle
         cut_at = dt.datetime.combine(cut_day, dt.time(9), tzinfo=sh)
         moments = [cut_at - dt.timedelta(days=3), cut_at - dt.timedelta(minutes=1), cut_at, cut_at + dt.timedelta(minutes=1), cut_at + dt.timedelta(days=2)]
         expected: dict[int, list[float]] = {}
+        serial: dict[int, int] = {}
         for n, spec in enumerate(world["items"]):
             unit = rng.choice(units)
             assigned = spec["assigned_on"]
@@ -232,20 +233,20 @@ async def test_the_metrics_read_each_goal_as_the_domain_would_at_the_cut_off(cle
                 reports = []
                 for r in range(rng.choice([0, 1, 2, 3])):
                     recorded = rng.choice(moments)
-                    on = recorded.date() - dt.timedelta(days=rng.choice([0, 5]))
+                    period_end = recorded.date() - dt.timedelta(days=rng.choice([-3, 0, 5, 12]))
                     value = round(rng.uniform(-10, 250), 2)
-                    rid = (await ProgressReport.insert(ProgressReport(item=item, period="2024-W01", reported_on=on, narrative="x", created_at=recorded)).returning(ProgressReport.id))[0]["id"]
-                    await ProgressValue.insert(ProgressValue(report=rid, goal=goal, value=value, reported_on=on))
-                    reports.append((on, recorded, rid, value))
-                # the rule, from the rows: the goal's own actual if written by the cut-off, else
-                # the latest period's value among the reports recorded by then
-                if updated <= cut_at:
-                    value = g["actual"]
-                else:
-                    value = None
-                if value is None:
-                    known = sorted((r for r in reports if r[1] <= cut_at), key=lambda r: (r[0], r[1], r[2]))
-                    value = known[-1][3] if known else None
+                    serial[item] = serial.get(item, 0) + 1
+                    rid = (await ProgressReport.insert(ProgressReport(
+                        item=item, period=f"2024-W{serial[item]:02d}", reported_on=recorded.date(), narrative="x", created_at=recorded,
+                    )).returning(ProgressReport.id))[0]["id"]
+                    vid = (await ProgressValue.insert(ProgressValue(
+                        report=rid, goal=goal, value=value, reported_on=recorded.date(), period_end=period_end, recorded_at=recorded,
+                    )).returning(ProgressValue.id))[0]["id"]
+                    reports.append((period_end, recorded, vid, value))
+                # the rule, from the rows: the ledger's value as of the cut-off (the latest period
+                # among the values recorded by then), else the goal's own actual if written by then
+                known = sorted((r for r in reports if r[1] <= cut_at), key=lambda r: (r[0], r[1], r[2]))
+                value = known[-1][3] if known else (g["actual"] if updated <= cut_at else None)
                 counts = target is not None and g["deadline"] is not None and created <= cut_at and (assigned is None or assigned < cut_day)
                 if counts:
                     start = goal_start(g["start"], plan_date(plan.issued_on, plan.year, dt.date.today()), assigned)

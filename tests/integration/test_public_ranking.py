@@ -8,7 +8,7 @@ import re
 from closedloop.db.tables import Goal
 from closedloop.services import publishing
 from closedloop.services.common import Actor, Clock
-from tests.factories import GoalFactory
+from tests.factories import GoalFactory, ProgressReportFactory, ProgressValueFactory
 from tests.integration.test_scheduler import at, make_units
 
 SUP = Actor(id=None, username="sup", role="supervisor")
@@ -72,6 +72,11 @@ async def test_plan_page_shows_the_plan_goals_progress(client):
     target = await GoalFactory.create(plan=plan, item=None, subject="科技型企业", comparator=">", target=5900.0, measure_unit="家")
     await Goal.update({Goal.plan_goal: target.id, Goal.target: 5900.0, Goal.comparator: ">", Goal.actual: 5000.0, Goal.baseline: 4800.0}).where(
         Goal.id == units[0][2].id
+    )
+    # the unit's latest value in the ledger, filed now
+    await ProgressValueFactory.create(
+        report=await ProgressReportFactory.create(item=units[0][1], period="2026-W01"), goal=units[0][2].id, value=5000.0,
+        period_end=dt.date.today(), recorded_at=dt.datetime.now(dt.timezone.utc),
     )
     Clock.fixed = None  # as of now: the rows were just written
     page = (await client.get(f"/plans/{plan.id}")).text

@@ -19,8 +19,9 @@ milestones and goals written since the cut-off are computed by the domain in Pyt
 are one set-based statement.
 
 A goal's definition (target, baseline, comparator, deadline, milestones, start) is read as of
-the cut-off from the audit log: a goal written after the cut-off takes the ``before`` of its first
-audited change after it (``goal_definitions_as_of``). Left as it is: an item's lead unit and
+the cut-off from the audit log: a goal written after the cut-off takes, field by field, the value
+from before its first audited change after it — a correction, an approved 目标调整申请, an
+approved 延期 moving its deadline (``goal_definitions_as_of``). Left as it is: an item's lead unit and
 original deadline are read as they are now.
 """
 
@@ -32,6 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from closedloop.db import sql
+from closedloop.services import values
 from closedloop.domain.lights import GoalState, Light, Thresholds, behind_points, goal_light, last_undrilled_assignment
 from closedloop.domain.scoring import UnitMetrics, goal_progress_of, unit_goal_figures_from_sums
 from closedloop.domain.trajectory import clamp01, completion
@@ -53,21 +55,16 @@ def cut_params_sql() -> str:
 
 
 def goal_value_as_of_sql(goal: str = "g", ts: str = "k.ts") -> str:
-    """THE as-of lookup: the SQL expression of goal ``goal``'s value at instant ``ts``.
+    """THE as-of lookup of the 晾晒: the SQL expression of goal ``goal``'s value at instant ``ts``.
 
-    The goal's own actual when the goal row was last written by then (so nothing about it
-    changed since); otherwise the value of the latest period among the progress reports
-    recorded by then. Null when there is none (the goal stands at its baseline).
-
-    Every figure that needs a goal's value at a moment goes through here; the dated value
-    ledger (progress values with the period they are for and when they were recorded) will
-    replace the body of this one function.
+    The goal value ledger's value as of then (``services.values.value_as_of_sql``: among the
+    values recorded by then, the latest period's); for a goal with no ledger value by then, its
+    own actual when the goal row was last written by then (an actual from before the ledger);
+    else null (the goal stands at its baseline).
     """
     return (
-        f"COALESCE(CASE WHEN {goal}.updated_at <= {ts} THEN {goal}.actual END, "
-        f"(SELECT v.value FROM progress_value v JOIN progress_report r ON r.id = v.report "
-        f"WHERE v.goal = {goal}.id AND r.created_at <= {ts} "
-        f"ORDER BY v.reported_on DESC, r.created_at DESC, v.report DESC LIMIT 1))"
+        f"COALESCE({values.value_as_of_sql(f'{goal}.id', ts)}, "
+        f"CASE WHEN {goal}.updated_at <= {ts} THEN {goal}.actual END)"
     )
 
 
@@ -109,25 +106,37 @@ DEFINITION = ("target", "baseline", "comparator", "deadline", "milestones", "sta
 
 
 async def goal_definitions_as_of(goal_ids: list[int], cut: Cut) -> dict[int, dict]:
-    """For goals written after the cut-off: their definition as it stood at the cut-off, from
-    the ``before`` of the first audited change after it (each change of a goal is audited with
-    the whole row before it)."""
+    """For goals written after the cut-off: their definition as it stood at the cut-off. Each
+    field takes the value from before its first audited change after the cut-off: a goal's own
+    audited change (an admin's correction, an approved 目标调整申请) carries the whole row before
+    it; an approved 延期 records the goals whose deadline it moved and the deadline before."""
+    wanted = set(goal_ids)
     out: dict[int, dict] = {}
+    if not wanted:
+        return out
     ts = cut.at.astimezone(dt.timezone.utc)
-    for i in range(0, len(goal_ids), 500):
-        chunk = goal_ids[i : i + 500]
+    ids = sorted(wanted)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
         marks = ", ".join(["{}"] * len(chunk))
         rows = await sql.fetch(
-            f"SELECT entity_id, before FROM audit_event WHERE entity = 'goal' AND at > {{}} AND before IS NOT NULL "
-            f"AND entity_id IN ({marks}) ORDER BY at, id",
+            "SELECT entity, entity_id, action, before FROM audit_event WHERE at > {} AND before IS NOT NULL "
+            f"AND ((entity = 'goal' AND entity_id IN ({marks})) OR action = 'extend_goal_deadlines') ORDER BY at, id",
             ts if _pg() else ts.isoformat(" "), *chunk,
         )
         for r in rows:
-            if r["entity_id"] in out:
-                continue
             before = json.loads(r["before"]) if isinstance(r["before"], str) else r["before"]
-            if isinstance(before, dict):
-                out[r["entity_id"]] = {k: before[k] for k in DEFINITION if k in before}
+            if not isinstance(before, dict):
+                continue
+            if r["action"] == "extend_goal_deadlines":
+                for gid in before.get("goal_ids") or []:
+                    if gid in wanted:
+                        out.setdefault(gid, {}).setdefault("deadline", before.get("deadline"))
+                continue
+            fields = out.setdefault(r["entity_id"], {})
+            for k in DEFINITION:
+                if k in before:
+                    fields.setdefault(k, before[k])
     return out
 
 
