@@ -25,6 +25,7 @@ from closedloop import __version__
 from closedloop.api.auth import AuthController
 from closedloop.api.errors import EXCEPTION_HANDLERS
 from closedloop.api.items import ItemController
+from closedloop.api.ledger import LedgerController
 from closedloop.api.openapi import add_error_responses
 from closedloop.api.org import UnitController, UserController
 from closedloop.api.plans import PlanController
@@ -104,6 +105,7 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             ResultController,
             SupervisionController,
             InboxController,
+            LedgerController,
             PublicationController,
             PublicController,
             PublicPlanController,
