@@ -36,6 +36,7 @@ from closedloop.api.supervision import InboxController, SupervisionController
 from closedloop.hardening import harden
 from closedloop.settings import get_settings
 from closedloop.web.csrf import SessionCSRFMiddleware
+from closedloop.web.ledger_pages import LedgerPages
 from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
 from closedloop.web.public import ExportController, PublicController, PublicPlanController
 
@@ -112,6 +113,7 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             ExportController,
             AuthPages,
             LeadPages,
+            LedgerPages,
             SupervisorPages,
             AdminPages,
             index,
