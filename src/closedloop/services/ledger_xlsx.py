@@ -173,6 +173,19 @@ def reporting_period(text: str | None) -> periods.Period:
     return p
 
 
+def period_text(p: periods.Period) -> str:
+    """The period with its year: 2026年第48周（11月23日—11月29日）, 2026年11月."""
+    return f"{p.year}年{p.label}" if p.cadence == "weekly" else p.label
+
+
+def number_text(v: Any) -> str:
+    """A number as people write it: 312, not 312.0; 1.5; — when there is none."""
+    if v is None:
+        return "—"
+    f = float(v)
+    return str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
+
+
 # -- the template -------------------------------------------------------------------------
 
 THIN = Side(style="thin", color="B7B7B7")
@@ -223,7 +236,7 @@ def build_workbook(scope: Scope, p: periods.Period) -> bytes:
     ws = wb.active
     ws.title = SHEET
     n_cols = len(COLUMNS)
-    ws.cell(1, 1, f"{scope.unit_name} · {p.title}进度填报（{p.label}）")
+    ws.cell(1, 1, f"{scope.unit_name} · {period_text(p)} 进度填报")
     ws.cell(1, 1).font = Font(bold=True, size=13)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=IDX["latest_period"] + 1)
     ws.cell(1, IDX["actual"] + 1, "只填黄色格子；同一事项的进展情况填一处即可。")
@@ -708,7 +721,7 @@ def _outcome(scope: Scope, period: periods.Period, plans: list[ItemPlan], errors
     counts = {k: sum(1 for p in plans if p.status == k) for k in ("report", "late", "correction", "unchanged", "error")}
     return {
         "period": period.key,
-        "period_label": f"{period.title}（{period.label}）" if period.cadence == "weekly" else period.label,
+        "period_label": period_text(period),
         "unit_id": scope.unit_id,
         "unit_name": scope.unit_name,
         "applied": applied,

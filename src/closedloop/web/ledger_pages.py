@@ -42,6 +42,8 @@ def _lead(request: Request) -> Actor:
 def _page(name: str, request: Request, status: int = 200, **context: Any) -> Template:
     context.setdefault("me", request.scope.get("user"))
     context.setdefault("flash", request.query_params.get("msg"))
+    context.setdefault("num", ledger_xlsx.number_text)
+    context.setdefault("period_text", ledger_xlsx.period_text)
     return Template(template_name=name, context=context, status_code=status)
 
 
