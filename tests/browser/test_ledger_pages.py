@@ -69,6 +69,7 @@ async def test_lead_downloads_fills_previews_and_applies_the_ledger(clean_db, se
     errors = await page.locator("#preview .ledger-errors").inner_text()
     assert f"{COL['actual']} 列：不是数字" in errors and f"{COL['narrative']} 列：事项 二是 填写了数值，请填写本期进展情况" in errors
     assert await page.locator("#apply").count() == 0, "no confirm button while the sheet has errors"
+    await shot(page, "lead-ledger-errors")
     assert await page.locator("#preview tr.status-error").count() >= 1
     assert await ProgressReport.count() == 0
 

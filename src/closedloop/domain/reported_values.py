@@ -12,9 +12,9 @@ import math
 import unicodedata
 
 # Units that count things: a count cannot be negative.
-COUNT_UNITS = frozenset({"家", "个", "名", "项", "件", "人", "户", "次", "所", "座", "处", "条", "套", "台", "辆", "场", "批", "篇", "万人", "人次"})
+COUNT_UNITS = frozenset({"家", "个", "名", "项", "件", "人", "户", "次", "所", "座", "处", "条", "套", "台", "辆", "场", "批", "篇", "人次"})
 # Amounts of money or of physical quantities are not negative either.
-AMOUNT_UNITS = frozenset({"亿元", "万元", "元", "万", "亿", "公里", "千米", "米", "平方米", "万平方米", "亩", "公顷", "吨", "万吨", "千瓦", "兆瓦"})
+AMOUNT_UNITS = frozenset({"万人", "亿元", "万元", "元", "万", "亿", "公里", "千米", "米", "平方米", "万平方米", "亩", "公顷", "吨", "万吨", "千瓦", "兆瓦"})
 PERCENT_UNITS = frozenset({"%", "％", "百分比"})
 
 LIMIT = 1e15  # what the API accepts for any goal value (api/schemas.py Finite)
@@ -64,7 +64,7 @@ def goal_value_problem(value: float, measure_unit: str | None) -> str | None:
         return f"百分比应在 {PERCENT_MIN:g} 到 {PERCENT_MAX:g} 之间"
     if (unit in COUNT_UNITS or unit in AMOUNT_UNITS) and value < 0:
         return f"以“{unit}”计的数值不能为负数"
-    if unit in COUNT_UNITS and value != int(value) and unit not in ("万人",):
+    if unit in COUNT_UNITS and value != int(value):
         return f"以“{unit}”计的数值应为整数"
     return None
 

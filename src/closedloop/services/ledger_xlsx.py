@@ -552,7 +552,8 @@ def check_entries(scope: Scope, entries: list[Entry], where: Where) -> tuple[lis
         first_input = "actual" if not _blank(e.actual) else "progress" if not _blank(e.progress) else "narrative" if not _blank(e.narrative) else "reason"
         records = scope.goals if e.record == "goal" else scope.projects if e.record == "project" else {}
         rec = records.get(e.record_id) if e.record_id is not None else None
-        line = {"row": e.row, "item_id": e.item_id, "record": e.record, "record_id": e.record_id, "status": "ok", "message": ""}
+        line = {"row": e.row, "item_id": e.item_id, "record": e.record, "record_id": e.record_id, "status": "ok", "message": "",
+                "previous": None, "value": None}
         lines.append(line)
         bad = len(errors)
         if e.record is None or e.record_id is None or e.item_id is None:
