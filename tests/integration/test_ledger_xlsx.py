@@ -310,3 +310,43 @@ async def test_a_past_period_is_a_late_report(client, world, period):
     assert r.status_code == 200, r.text
     assert r.json()["items"][0]["status"] == "late" and r.json()["period"] == "2024-W22"
     assert (await ProgressReport.select(ProgressReport.period).first())["period"] == "2024-W22"
+
+
+async def test_the_latest_value_shown_is_the_latest_periods(client, world):
+    h = world.headers["lead_a"]
+    this_week = Sheet(await download(client, h))
+    this_week.fill("goal", world.goal_a.id, actual=320, narrative="本周")
+    assert (await upload(client, h, this_week.bytes(), apply=True)).status_code == 200
+    last_week = Sheet(await download(client, h, period="2024-W22"))
+    last_week.fill("goal", world.goal_a.id, actual=305, narrative="上周补报")
+    assert (await upload(client, h, last_week.bytes(), apply=True)).status_code == 200
+    # the 补报 filed later is for an earlier week: this week's value stays the latest
+    sheet = Sheet(await download(client, h))
+    row = sheet.row_of("goal", world.goal_a.id)
+    assert (sheet.ws[f"{COL['latest']}{row}"].value, sheet.ws[f"{COL['latest_period']}{row}"].value) == (320, "第23周（6月3日—6月9日）")
+
+
+async def test_changing_a_reported_week_is_a_correction(client, world):
+    h = world.headers["lead_a"]
+    first = Sheet(await download(client, h))
+    first.fill("goal", world.goal_a.id, actual=310, narrative="本周进展")
+    assert (await upload(client, h, first.bytes(), apply=True)).status_code == 200
+    # the old file with a changed value: the goal moved on since that download
+    first.fill("goal", world.goal_a.id, actual=311)
+    r = await upload(client, h, first.bytes(), apply=False)
+    assert any("已被修改" in e["message"] for e in r.json()["errors"])
+    fresh = Sheet(await download(client, h))
+    row = fresh.fill("goal", world.goal_a.id, actual=311, narrative="本周进展")
+    if ledger_xlsx._accepts_reason():  # the report ledger asks a correction for its reason
+        r = await upload(client, h, fresh.bytes(), apply=False)
+        assert [e["cell"] for e in r.json()["errors"]] == [f"{COL['reason']}{row}"]
+    fresh.fill("goal", world.goal_a.id, reason="统计口径更正")
+    r = await upload(client, h, fresh.bytes(), apply=True)
+    assert r.status_code == 200, r.text
+    assert r.json()["items"][0]["status"] == "correction"
+    assert await ProgressReport.count() == 2
+    assert (await Goal.select(Goal.actual).where(Goal.id == world.goal_a.id).first())["actual"] == 311
+    # and the correction file once more is a no-op too
+    r = await upload(client, h, fresh.bytes(), apply=True)
+    assert r.status_code == 200 and r.json()["items"][0]["status"] == "unchanged"
+    assert await ProgressReport.count() == 2

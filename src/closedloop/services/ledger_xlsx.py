@@ -102,11 +102,13 @@ PROJECTS_SQL = (
     "p.progress, p.version FROM project p JOIN work_item w ON w.id = p.item "
     f"WHERE COALESCE(p.unit, w.lead_unit) = {{}} AND {_OPEN_ITEM} ORDER BY w.plan, w.seq, w.id, p.id"
 )
-# the period of each record's latest reported value
+# the period of each record's latest reported value: the latest period wins (a 补报 for an
+# earlier week filed later does not make that week the latest), then the later filing
 LATEST_SQL = (
-    "SELECT v.{col} AS record, r.period FROM progress_value v JOIN progress_report r ON r.id = v.report "
-    "WHERE v.id IN (SELECT MAX(v2.id) FROM progress_value v2 JOIN {table} x ON x.id = v2.{col} "
-    "JOIN work_item w ON w.id = x.item WHERE COALESCE(x.unit, w.lead_unit) = {{}} AND {open_item} GROUP BY v2.{col})"
+    "SELECT record, period, value FROM (SELECT v.{col} AS record, r.period, v.value, "
+    "ROW_NUMBER() OVER (PARTITION BY v.{col} ORDER BY r.period DESC, v.id DESC) AS n "
+    "FROM progress_value v JOIN progress_report r ON r.id = v.report JOIN {table} x ON x.id = v.{col} "
+    "JOIN work_item w ON w.id = x.item WHERE COALESCE(x.unit, w.lead_unit) = {{}} AND {open_item}) latest WHERE n = 1"
 )
 # each item's latest report of the period (what a re-upload is compared with)
 HEADS_SQL = (
@@ -122,7 +124,7 @@ class Scope:
     unit_name: str
     goals: dict[int, dict]
     projects: dict[int, dict]
-    latest: dict[tuple[str, int], str] = field(default_factory=dict)
+    latest: dict[tuple[str, int], tuple[str, float]] = field(default_factory=dict)  # (period, value) of the latest period
 
 
 async def _unit(unit_id: int) -> dict:
@@ -143,7 +145,7 @@ async def load_scope(unit_id: int, *, latest: bool = False) -> Scope:
         for kind, table in (("goal", "goal"), ("project", "project")):
             text = LATEST_SQL.format(col=kind, table=table, open_item=_OPEN_ITEM)
             for r in await sql.fetch(text, *args):
-                scope.latest[(kind, r["record"])] = r["period"]
+                scope.latest[(kind, r["record"])] = (r["period"], r["value"])
     return scope
 
 
@@ -284,13 +286,14 @@ def build_workbook(scope: Scope, p: periods.Period) -> bytes:
     start_of_item = r
     for n, row in enumerate(rows):
         is_goal = row["record"] == "goal"
+        latest = scope.latest.get((row["record"], row["id"]))
         values = {
             "code": row["code"], "title": row["title"], "kind": KIND_NAMES[row["record"]], "subject": row["subject"],
             "measure_unit": row.get("measure_unit") if is_goal else "%",
             "baseline": row.get("baseline") if is_goal else None, "target": row.get("target") if is_goal else 100,
             "deadline": _date(row.get("deadline")),
-            "latest": row.get("actual") if is_goal else row.get("progress"),
-            "latest_period": periods.label_of(scope.latest[(row["record"], row["id"])]) if (row["record"], row["id"]) in scope.latest else "",
+            "latest": latest[1] if latest else row.get("actual") if is_goal else row.get("progress"),
+            "latest_period": periods.label_of(latest[0]) if latest else "",
             "item_id": row["item_id"], "record": row["record"], "record_id": row["id"], "version": row["version"],
         }
         usable = ("actual", "narrative", "reason") if is_goal else ("progress", "narrative", "reason")
@@ -631,9 +634,17 @@ def _first_with(plan: ItemPlan, key: str) -> Entry:
     return next((e for e in plan.entries if not _blank(getattr(e, key))), plan.entries[0])
 
 
-def _same(plan: ItemPlan, head: dict) -> bool:
+def _stored_narrative(plan: ItemPlan, with_reason: bool) -> str:
+    """The narrative as the report keeps it (without a reason field the reason goes into it)."""
+    if plan.reason and not with_reason:
+        return f"{plan.narrative}\n更正理由：{plan.reason}"
+    return plan.narrative
+
+
+def _same(plan: ItemPlan, head: dict, with_reason: bool) -> bool:
+    """Whether filing ``plan`` would repeat the period's report as it stands (a re-upload)."""
     return (
-        head["narrative"].strip() == plan.narrative.strip()
+        head["narrative"].strip() == _stored_narrative(plan, with_reason).strip()
         and head["goals"] == {g: float(v) for g, v in plan.goal_values}
         and head["projects"] == {p: int(v) for p, v in plan.project_values}
     )
@@ -682,7 +693,7 @@ async def file_reports(
             with_reason = _accepts_reason()
             for plan in plans:
                 head = heads.get(plan.item_id)
-                if head is not None and _same(plan, head):
+                if head is not None and _same(plan, head, with_reason):
                     plan.status, plan.report_id = "unchanged", head["id"]
                     continue
                 stale = _stale(scope, plan, where)
@@ -693,12 +704,8 @@ async def file_reports(
                 if any(err.item_id == plan.item_id for err in errors):
                     plan.status = "error"
                     continue
-                kw: dict[str, Any] = {}
-                narrative = plan.narrative
-                if with_reason:
-                    kw["reason"] = plan.reason or None
-                elif plan.reason:
-                    narrative = f"{narrative}\n更正理由：{plan.reason}"
+                kw: dict[str, Any] = {"reason": plan.reason or None} if with_reason else {}
+                narrative = _stored_narrative(plan, with_reason)
                 try:
                     report = await progress.create_report(
                         actor, plan.item_id, period=period.key, narrative=narrative,

@@ -181,7 +181,10 @@ async def _weekly_items(actor: Actor, p: periods.Period) -> list[dict]:
     for row in ledger_xlsx.sheet_rows(scope):
         item = items.setdefault(row["item_id"], {"id": row["item_id"], "code": row["code"], "title": row["title"],
                                                  "lead": row["lead_unit"] == actor.unit_id, "goals": [], "projects": []})
-        row = {**row, "latest_period": periods.label_of(scope.latest.get((row["record"], row["id"]), "")) if (row["record"], row["id"]) in scope.latest else ""}
+        latest = scope.latest.get((row["record"], row["id"]))
+        row = {**row, "latest_period": periods.label_of(latest[0]) if latest else ""}
+        if latest and row["record"] == "goal":
+            row["actual"] = latest[1]
         (item["goals"] if row["record"] == "goal" else item["projects"]).append(row)
     return list(items.values())
 
