@@ -83,6 +83,7 @@ async def test_round_trip_download_fill_preview_apply_and_again(client, world):
     assert ws[f"{COL['actual']}{p}"].protection.locked is True  # a project row takes progress, not an actual
     assert ws.column_dimensions[COL["record_id"]].hidden is True
     assert ws.freeze_panes == f"C{ledger_xlsx.FIRST_ROW}"
+    assert ws.auto_filter.ref.startswith("A2:") and ws.protection.autoFilter is False  # filtering works on the locked sheet
     validations = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
     assert any(f"{COL['actual']}{g}" in k and dv.type == "decimal" for k, dv in validations.items())
     assert any(f"{COL['progress']}{p}" in k and dv.type == "whole" for k, dv in validations.items())

@@ -89,7 +89,7 @@ class LedgerController(Controller):
     tags = ["台账填报"]
     guards = [any_role]
 
-    @get("/template.xlsx", summary="下载本单位进度填报模板（.xlsx）")
+    @get("/template.xlsx", media_type=XLSX, summary="下载本单位进度填报模板（.xlsx）")
     async def template(
         self,
         actor: CurrentActor,

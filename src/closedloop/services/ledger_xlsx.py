@@ -344,6 +344,12 @@ def build_workbook(scope: Scope, p: periods.Period) -> bytes:
     ws.protection.sheet = True
     ws.protection.selectLockedCells = False
     ws.protection.selectUnlockedCells = False
+    # still allowed on the locked sheet: widening columns, heightening rows, filtering by item
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.autoFilter = False
+    if rows:
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{LETTER['reason']}{FIRST_ROW + len(rows) - 1}"
     meta = wb.create_sheet(META_SHEET)
     for k, v in (("format", FORMAT), ("period", p.key), ("unit_id", scope.unit_id), ("unit", scope.unit_name),
                  ("generated_at", Clock.now().isoformat(timespec="seconds"))):
@@ -761,26 +767,28 @@ def _outcome(scope: Scope, period: periods.Period, plans: list[ItemPlan], errors
     }
 
 
-async def upload(actor: Actor, *, filename: str | None, content: bytes, apply: bool) -> dict:
-    """Preview (``apply`` False) or apply an uploaded template.
-
-    A preview never writes. Applying writes every item's report or nothing: with any error the
-    answer is 422 listing every error by its cell."""
+async def process_upload(actor: Actor, *, filename: str | None, content: bytes, apply: bool) -> dict:
+    """Preview (``apply`` False) or apply an uploaded template; the outcome says whether it was
+    applied (never when any row has a problem). A file that is not a usable template is refused."""
     if actor.is_supervisor:
         raise Forbidden("督查室不直接填报单位的进度")
     meta, entries = read_upload(filename, content)
     unit_id = _int(meta.get("unit_id"))
-    if unit_id is None:
+    if unit_id is None or not meta.get("period"):
         raise _refuse("模板信息缺失，请重新下载模板")
     if actor.is_lead and unit_id != actor.unit_id:
         raise Forbidden("这是其他单位的填报模板，只能上传本单位的模板")
     try:
-        period = reporting_period(str(meta.get("period") or "")) if meta.get("period") else None
+        period = reporting_period(str(meta["period"]))
     except Invalid as exc:
         raise _refuse(f"模板的填报周期：{exc.message}") from None
-    if period is None:
-        raise _refuse("模板信息缺失，请重新下载模板")
-    out = await file_reports(actor, unit_id, period, entries, apply=apply, where=Where(SHEET))
+    return await file_reports(actor, unit_id, period, entries, apply=apply, where=Where(SHEET))
+
+
+async def upload(actor: Actor, *, filename: str | None, content: bytes, apply: bool) -> dict:
+    """The API's upload: as ``process_upload``, and applying a file with any problem is an
+    Invalid listing every problem by its cell (422), with nothing written."""
+    out = await process_upload(actor, filename=filename, content=content, apply=apply)
     if apply and not out["applied"]:
         n = len(out["errors"])
         problems = [Problem("cell", e["message"], f"{e['sheet']}!{e['cell']}" if e["cell"] else "file") for e in out["errors"]]

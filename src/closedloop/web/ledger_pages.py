@@ -115,16 +115,11 @@ class LedgerPages(Controller):
             ctx["upload_error"] = "请选择要上传的 .xlsx 文件"
             return _page("ledger.html", request, status=422, **ctx)
         try:
-            result = await ledger_xlsx.upload(actor, filename=filename, content=content, apply=False)
+            result = await ledger_xlsx.process_upload(actor, filename=filename, content=content, apply=apply)
         except DomainError as exc:
             ctx["upload_error"] = exc.message
-            return _page("ledger.html", request, status=403 if isinstance(exc, Forbidden) else 422, **ctx)
-        if apply and result["ok"]:
-            try:
-                result = await ledger_xlsx.upload(actor, filename=filename, content=content, apply=True)
-            except DomainError as exc:  # something changed between the two checks: show it again
-                ctx["upload_error"] = exc.message
-                return _page("ledger.html", request, status=422, **ctx)
+            return _page("ledger.html", request, status=exc.status, **ctx)
+        if result["applied"]:
             n = result["counts"]
             done = n["report"] + n["late"] + n["correction"]
             return Redirect(path="/my/ledger?msg=" + quote(f"已写入 {done} 个事项的进度" + (f"，{n['unchanged']} 个事项无变化" if n["unchanged"] else "")))
