@@ -84,9 +84,9 @@ async def test_round_trip_download_fill_preview_apply_and_again(client, world):
     assert ws.column_dimensions[COL["record_id"]].hidden is True
     assert ws.freeze_panes == f"C{ledger_xlsx.FIRST_ROW}"
     assert ws.auto_filter.ref.startswith("A2:") and ws.protection.autoFilter is False  # filtering works on the locked sheet
-    validations = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
-    assert any(f"{COL['actual']}{g}" in k and dv.type == "decimal" for k, dv in validations.items())
-    assert any(f"{COL['progress']}{p}" in k and dv.type == "whole" for k, dv in validations.items())
+    validations = ws.data_validations.dataValidation
+    assert [(dv.type, dv.formula1) for dv in validations if f"{COL['actual']}{g}" in dv.sqref] == [("decimal", "0")]  # a count: not negative
+    assert [(dv.type, dv.formula2) for dv in validations if f"{COL['progress']}{p}" in dv.sqref] == [("whole", "100")]
     # a foreign item (led by B, A not involved) is not in A's sheet
     assert all(ws[f"{COL['item_id']}{r}"].value != world.item_b.id for r in range(3, ws.max_row + 1))
 

@@ -214,6 +214,20 @@ def _named_styles(wb: Workbook) -> dict[str, str]:
     return out
 
 
+def _sqref(key: str, rows: list[int]) -> str:
+    """Cells of one column as ranges of consecutive rows: K3:K5 K8 K10:K12."""
+    out, start, prev = [], None, None
+    col = LETTER[key]
+    for r in [*sorted(rows), None]:
+        if start is not None and (r is None or r != prev + 1):  # type: ignore[operator]
+            out.append(f"{col}{start}" if start == prev else f"{col}{start}:{col}{prev}")
+            start = None
+        if r is not None and start is None:
+            start = r
+        prev = r
+    return " ".join(out)
+
+
 def _text(v: Any) -> Any:
     """Text a spreadsheet would run as a formula is kept as text."""
     if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -277,8 +291,8 @@ def build_workbook(scope: Scope, p: periods.Period) -> bytes:
     # costs openpyxl a style lookup each time (seconds for 500 rows); a named style is one
     styles = _named_styles(wb)
     # data validation ranges collected as text and set once (adding cells one by one is quadratic)
-    number_ranges: dict[tuple[float, float], list[str]] = {}
-    progress_ranges: list[str] = []
+    number_rows: dict[tuple[float, float], list[int]] = {}
+    progress_rows: list[int] = []
     text_ranges: list[str] = []
     merges: list[str] = []
     rows = sheet_rows(scope)
@@ -303,11 +317,10 @@ def build_workbook(scope: Scope, p: periods.Period) -> bytes:
                 cell.style = styles["input"] if col.key in usable else styles["off"]
             else:
                 cell.style = styles["date"] if col.key == "deadline" else styles["cell"]
-        coord = f"{LETTER['actual' if is_goal else 'progress']}{r}"
         if is_goal:
-            number_ranges.setdefault(goal_value_bounds(row.get("measure_unit")), []).append(coord)
+            number_rows.setdefault(goal_value_bounds(row.get("measure_unit")), []).append(r)
         else:
-            progress_ranges.append(coord)
+            progress_rows.append(r)
         last_of_item = n + 1 == len(rows) or rows[n + 1]["item_id"] != row["item_id"]
         if last_of_item:
             text_ranges.append(f"{LETTER['narrative']}{start_of_item}:{LETTER['reason']}{r}")
@@ -318,14 +331,14 @@ def build_workbook(scope: Scope, p: periods.Period) -> bytes:
     # set at once: ws.merge_cells() re-styles every cell of each block (seconds for 500 rows);
     # the cells under a block are styled alike and empty already
     ws.merged_cells = MultiCellRange([MergedCellRange(ws, m) for m in merges])
-    for (lo, hi), ranges in number_ranges.items():
+    for (lo, hi), numbered in number_rows.items():
         ws.add_data_validation(DataValidation(
-            type="decimal", operator="between", formula1=f"{lo:g}", formula2=f"{hi:g}", allow_blank=True, sqref=" ".join(ranges),
+            type="decimal", operator="between", formula1=f"{lo:g}", formula2=f"{hi:g}", allow_blank=True, sqref=_sqref("actual", numbered),
             showErrorMessage=True, errorTitle="本期实际值", error=f"请填写 {lo:g} 到 {hi:g} 之间的数字",
         ))
-    if progress_ranges:
+    if progress_rows:
         ws.add_data_validation(DataValidation(
-            type="whole", operator="between", formula1="0", formula2="100", allow_blank=True, sqref=" ".join(progress_ranges),
+            type="whole", operator="between", formula1="0", formula2="100", allow_blank=True, sqref=_sqref("progress", progress_rows),
             showErrorMessage=True, errorTitle="项目进度", error="请填写 0 到 100 之间的整数",
         ))
     if text_ranges:
