@@ -351,3 +351,32 @@ async def test_changing_a_reported_week_is_a_correction(client, world):
     r = await upload(client, h, fresh.bytes(), apply=True)
     assert r.status_code == 200 and r.json()["items"][0]["status"] == "unchanged"
     assert await ProgressReport.count() == 2
+
+
+async def test_a_refusal_after_reports_were_written_undoes_them_all(client, world, monkeypatch):
+    """The report service refuses the second item after the first item's report is written:
+    the whole upload is undone, and the refusal is shown on that item's cell."""
+    from closedloop.domain.errors import Invalid, Problem
+    from closedloop.services import progress
+
+    item, g1, g2 = await _two_items(world)
+    real = progress.create_report
+
+    async def refuse_second_item(actor, item_id, **kw):
+        if item_id == item.id:
+            assert await ProgressReport.count() == 1, "the first item's report is written by now"
+            raise Invalid("不受理", [Problem("refused", "本期不受理该目标", "goals[1].value")])
+        return await real(actor, item_id, **kw)
+
+    monkeypatch.setattr(progress, "create_report", refuse_second_item)
+    h = world.headers["lead_a"]
+    sheet = Sheet(await download(client, h))
+    sheet.fill("goal", world.goal_a.id, actual=310, narrative="第一个事项")
+    sheet.fill("goal", g1.id, actual=4, narrative="第二个事项")
+    bad = sheet.fill("goal", g2.id, actual=90)
+    before = await counts()
+    r = await upload(client, h, sheet.bytes(), apply=True)
+    assert r.status_code == 422
+    assert [p["message"] for p in r.json()["error"]["problems"]] == [f"第 {bad} 行 {COL['actual']} 列：本期不受理该目标"]
+    assert await counts() == before
+    assert (await Goal.select(Goal.actual).where(Goal.id == world.goal_a.id).first())["actual"] is None
