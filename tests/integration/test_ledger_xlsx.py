@@ -338,9 +338,11 @@ async def test_changing_a_reported_week_is_a_correction(client, world):
     assert any("已被修改" in e["message"] for e in r.json()["errors"])
     fresh = Sheet(await download(client, h))
     row = fresh.fill("goal", world.goal_a.id, actual=311, narrative="本周进展")
-    if ledger_xlsx._accepts_reason():  # the report ledger asks a correction for its reason
-        r = await upload(client, h, fresh.bytes(), apply=False)
-        assert [e["cell"] for e in r.json()["errors"]] == [f"{COL['reason']}{row}"]
+    # the report ledger asks a correction for its reason: named on the item's reason cell
+    r = await upload(client, h, fresh.bytes(), apply=False)
+    assert [(e["cell"], e["message"]) for e in r.json()["errors"]] == [
+        (f"{COL['reason']}{row}", f"第 {row} 行 {COL['reason']} 列：2024年第23周已报送，再次报送即为更正，须填写更正理由")
+    ]
     fresh.fill("goal", world.goal_a.id, reason="统计口径更正")
     r = await upload(client, h, fresh.bytes(), apply=True)
     assert r.status_code == 200, r.text

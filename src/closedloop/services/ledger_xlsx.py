@@ -21,7 +21,6 @@ taken from form fields instead of sheet rows.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from closedloop.db.engine import write_tx
 from closedloop.domain import periods
 from closedloop.domain.errors import DomainError, Forbidden, Invalid, NotFound, Problem
 from closedloop.domain.reported_values import BadValue, goal_value_bounds, goal_value_problem, parse_number, progress_problem
-from closedloop.services import progress
+from closedloop.services import progress, values
 from closedloop.services.common import LEAD_SCOPE_SQL, Actor, Clock
 from closedloop.settings import get_settings
 
@@ -102,19 +101,26 @@ PROJECTS_SQL = (
     "p.progress, p.version FROM project p JOIN work_item w ON w.id = p.item "
     f"WHERE COALESCE(p.unit, w.lead_unit) = {{}} AND {_OPEN_ITEM} ORDER BY w.plan, w.seq, w.id, p.id"
 )
-# the period of each record's latest reported value: the latest period wins (a 补报 for an
-# earlier week filed later does not make that week the latest), then the later filing
-LATEST_SQL = (
-    "SELECT record, period, value FROM (SELECT v.{col} AS record, r.period, v.value, "
-    "ROW_NUMBER() OVER (PARTITION BY v.{col} ORDER BY r.period DESC, v.id DESC) AS n "
-    "FROM progress_value v JOIN progress_report r ON r.id = v.report JOIN {table} x ON x.id = v.{col} "
-    "JOIN work_item w ON w.id = x.item WHERE COALESCE(x.unit, w.lead_unit) = {{}} AND {open_item}) latest WHERE n = 1"
-)
-# each item's latest report of the period (what a re-upload is compared with)
+
+
+def _latest_sql(kind: str) -> str:
+    """Each of the unit's goals (or projects) with its current ledger value and that value's
+    period: the ledger's own rule (``services/values.py``: the latest period wins, not the latest
+    filing), as of the parameter given first and second."""
+    value = values.value_as_of_sql("x.id", "{}", "value", of=kind)
+    report = values.value_as_of_sql("x.id", "{}", "report", of=kind)
+    return (
+        f"SELECT x.id AS record, {value} AS value, (SELECT r.period FROM progress_report r WHERE r.id = {report}) AS period "
+        f"FROM {kind} x JOIN work_item w ON w.id = x.item WHERE COALESCE(x.unit, w.lead_unit) = {{}} AND {_OPEN_ITEM}"
+    )
+
+
+# each item's latest report or 更正 of the period, for all the unit's items at once: what a new
+# report would correct (progress._head_of_period, one item at a time) and a re-upload is compared with
 HEADS_SQL = (
     "SELECT r.id, r.item, r.narrative FROM progress_report r WHERE r.id IN ("
     "SELECT MAX(r2.id) FROM progress_report r2 JOIN work_item w ON w.id = r2.item "
-    f"WHERE r2.period = {{}} AND {_OPEN_ITEM} GROUP BY r2.item)"
+    f"WHERE r2.period = {{}} AND r2.kind <> 'admin' AND {_OPEN_ITEM} GROUP BY r2.item)"
 )
 
 
@@ -142,10 +148,11 @@ async def load_scope(unit_id: int, *, latest: bool = False) -> Scope:
     projects = {r["id"]: r for r in await sql.fetch(PROJECTS_SQL, *args)}
     scope = Scope(unit_id, unit["name"], goals, projects)
     if latest:
-        for kind, table in (("goal", "goal"), ("project", "project")):
-            text = LATEST_SQL.format(col=kind, table=table, open_item=_OPEN_ITEM)
-            for r in await sql.fetch(text, *args):
-                scope.latest[(kind, r["record"])] = (r["period"], r["value"])
+        now = Clock.now()
+        for kind in ("goal", "project"):
+            for r in await sql.fetch(_latest_sql(kind), now, now, *args):
+                if r["period"] is not None:
+                    scope.latest[(kind, r["record"])] = (r["period"], r["value"])
     return scope
 
 
@@ -167,13 +174,10 @@ def reporting_period(text: str | None) -> periods.Period:
     today = Clock.today()
     if not (text or "").strip():
         return periods.containing("weekly", today)
-    try:
-        p = periods.parse(text or "", today=today)
-    except periods.PeriodError as e:
-        raise Invalid(str(e), [Problem("invalid", str(e), "period")]) from None
-    if p.start > today:
-        msg = f"{p.title}尚未开始，不能提前填报"
-        raise Invalid(msg, [Problem("future_period", msg, "period")])
+    problems: list[Problem] = []
+    p = progress.parse_period(text or "", today, problems)
+    if p is None:
+        raise Invalid(problems[0].message, problems)
     return p
 
 
@@ -534,12 +538,6 @@ class _Rollback(Exception):
     """Leaves the upload's transaction without keeping its writes (a preview, or errors)."""
 
 
-def _accepts_reason() -> bool:
-    # the report ledger (issue 13) adds a correction reason to create_report; until then a
-    # reason typed in the sheet is kept in the narrative
-    return "reason" in inspect.signature(progress.create_report).parameters
-
-
 async def _heads(unit_id: int, period: str, item_ids: list[int]) -> dict[int, dict]:
     """Each item's latest report of the period with its values (for the no-op rule)."""
     heads = {r["item"]: r for r in await sql.fetch(HEADS_SQL, period, unit_id, unit_id) if r["item"] in set(item_ids)}
@@ -653,17 +651,10 @@ def _first_with(plan: ItemPlan, key: str) -> Entry:
     return next((e for e in plan.entries if not _blank(getattr(e, key))), plan.entries[0])
 
 
-def _stored_narrative(plan: ItemPlan, with_reason: bool) -> str:
-    """The narrative as the report keeps it (without a reason field the reason goes into it)."""
-    if plan.reason and not with_reason:
-        return f"{plan.narrative}\n更正理由：{plan.reason}"
-    return plan.narrative
-
-
-def _same(plan: ItemPlan, head: dict, with_reason: bool) -> bool:
+def _same(plan: ItemPlan, head: dict) -> bool:
     """Whether filing ``plan`` would repeat the period's report as it stands (a re-upload)."""
     return (
-        head["narrative"].strip() == _stored_narrative(plan, with_reason).strip()
+        head["narrative"].strip() == plan.narrative.strip()
         and head["goals"] == {g: float(v) for g, v in plan.goal_values}
         and head["projects"] == {p: int(v) for p, v in plan.project_values}
     )
@@ -709,10 +700,9 @@ async def file_reports(
             scope = await load_scope(unit_id)
             plans, errors, lines = check_entries(scope, entries, where)
             heads = await _heads(unit_id, period.key, [p.item_id for p in plans])
-            with_reason = _accepts_reason()
             for plan in plans:
                 head = heads.get(plan.item_id)
-                if head is not None and _same(plan, head, with_reason):
+                if head is not None and _same(plan, head):
                     plan.status, plan.report_id = "unchanged", head["id"]
                     continue
                 stale = _stale(scope, plan, where)
@@ -723,12 +713,10 @@ async def file_reports(
                 if any(err.item_id == plan.item_id for err in errors):
                     plan.status = "error"
                     continue
-                kw: dict[str, Any] = {"reason": plan.reason or None} if with_reason else {}
-                narrative = _stored_narrative(plan, with_reason)
                 try:
                     report = await progress.create_report(
-                        actor, plan.item_id, period=period.key, narrative=narrative,
-                        goal_values=plan.goal_values, project_values=plan.project_values, **kw,
+                        actor, plan.item_id, period=period.key, narrative=plan.narrative, reason=plan.reason or None,
+                        goal_values=plan.goal_values, project_values=plan.project_values,
                     )
                 except DomainError as exc:
                     placed = [_place_report_problem(plan, p, where) for p in exc.problems] or [
