@@ -25,6 +25,7 @@ from closedloop import __version__
 from closedloop.api.auth import AuthController
 from closedloop.api.errors import EXCEPTION_HANDLERS
 from closedloop.api.items import ItemController
+from closedloop.api.ledger import LedgerController
 from closedloop.api.openapi import add_error_responses
 from closedloop.api.org import UnitController, UserController
 from closedloop.api.plan_goals import PlanGoalController
@@ -36,6 +37,7 @@ from closedloop.api.supervision import InboxController, SupervisionController
 from closedloop.hardening import harden
 from closedloop.settings import get_settings
 from closedloop.web.csrf import SessionCSRFMiddleware
+from closedloop.web.ledger_pages import LedgerPages
 from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
 from closedloop.web.calendar import CalendarPages
 from closedloop.web.public import ExportController, PublicController, PublicPlanController
@@ -120,6 +122,7 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             ResultController,
             SupervisionController,
             InboxController,
+            LedgerController,
             PublicationController,
             PublicController,
             PublicPlanController,
@@ -127,6 +130,7 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             ExportController,
             AuthPages,
             LeadPages,
+            LedgerPages,
             SupervisorPages,
             AdminPages,
             index,

@@ -39,6 +39,9 @@ class Settings(msgspec.Struct, frozen=True):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
+    # the Excel round trip (services/ledger_xlsx.py): a larger file or more data rows is refused
+    ledger_upload_max_bytes: int = 2 * 1024 * 1024
+    ledger_upload_max_rows: int = 2000
     lights: Thresholds = Thresholds()
     weights: Weights = Weights()
     webhook_timeout_s: float = 5.0
@@ -85,6 +88,8 @@ def read_settings() -> Settings:
         ("LOGIN_CLIENT_MAX_FAILURES", "login_client_max_failures"),
         ("LOGIN_WINDOW_SECONDS", "login_window_seconds"),
         ("UPLOAD_MAX_BYTES", "upload_max_bytes"),
+        ("LEDGER_UPLOAD_MAX_BYTES", "ledger_upload_max_bytes"),
+        ("LEDGER_UPLOAD_MAX_ROWS", "ledger_upload_max_rows"),
     ):
         if (v := _env(name)) is not None:
             kw[key] = int(v)

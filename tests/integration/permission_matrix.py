@@ -120,6 +120,45 @@ OPS: list[Op] = [
        lambda w: {"text": "某区2025年工作要点\n二、重点工作\n（一）抓创新。一是建平台。", "preview": True}, allow("admin")),
 ]
 
+# --- issue 18: the leads' Excel round trip --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Multipart:
+    """A multipart body: ``files(world)`` as httpx takes them, plus plain form fields."""
+
+    files: Callable[[Any], dict]
+    data: dict
+
+
+def _ledger_upload(w) -> dict:
+    """Unit A's template for the tests' week with goal A filled in, as a liaison would send it."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from closedloop.domain import periods
+    from closedloop.services import ledger_xlsx
+
+    goal = {"item_id": w.item_a.id, "code": w.item_a.code, "title": w.item_a.title, "lead_unit": w.unit_a.id, "id": w.goal_a.id,
+            "subject": "高新技术企业", "measure_unit": "家", "baseline": 300.0, "target": 330.0, "deadline": None, "actual": None, "version": 1}
+    scope = ledger_xlsx.Scope(w.unit_a.id, "区科技局", {w.goal_a.id: goal}, {})
+    wb = load_workbook(io.BytesIO(ledger_xlsx.build_workbook(scope, periods.parse("2024-W23"))))
+    ws = wb[ledger_xlsx.SHEET]
+    ws[f"{ledger_xlsx.LETTER['actual']}{ledger_xlsx.FIRST_ROW}"] = 310
+    ws[f"{ledger_xlsx.LETTER['narrative']}{ledger_xlsx.FIRST_ROW}"] = "本周新认定 10 家"
+    out = io.BytesIO()
+    wb.save(out)
+    return {"file": ("台账.xlsx", out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+
+
+LEDGER_OPS: list[Op] = [
+    # the template names its unit: only that unit's lead (and an admin) may file it
+    Op("ledger upload", "POST", "/api/v1/ledger/upload", lambda w: "/api/v1/ledger/upload",
+       Multipart(_ledger_upload, {"apply": "true"}), allow(*UNIT_DATA)),  # type: ignore[arg-type]
+]
+OPS += LEDGER_OPS
+
 # Writes every logged-in user may do to their own session or inbox; not unit data.
 SELF_SERVICE = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/inbox/{notification_id:int}/read")}
 

@@ -16,7 +16,7 @@ from tests.factories import (
     SupervisionActionFactory,
     WorkItemFactory,
 )
-from tests.integration.permission_matrix import ACTORS, OPS, PAGE_OPS, SELF_SERVICE
+from tests.integration.permission_matrix import ACTORS, OPS, PAGE_OPS, SELF_SERVICE, Multipart
 
 ACTOR_USER = {"admin": "admin", "supervisor": "supervisor", "lead_own": "lead_a", "lead_other": "lead_c", "lead_coop": "lead_b"}
 
@@ -50,6 +50,8 @@ async def test_permission_matrix(client, matrix_world, op, actor):
     audit_before = await AuditEvent.count()
     if op.body == "multipart":
         r = await client.post(op.url(w), files={"file": ("a.pdf", b"%PDF-1.4 x", "application/pdf")}, headers=headers)
+    elif isinstance(op.body, Multipart):
+        r = await client.post(op.url(w), files=op.body.files(w), data=op.body.data, headers=headers)
     else:
         r = await client.request(op.method, op.url(w), json=op.body(w) if op.body else None, headers=headers)
     assert r.status_code == op.expect[actor], f"{op.name} as {actor}: {r.status_code} {r.text}"
