@@ -23,6 +23,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from closedloop import __version__
 from closedloop.api.auth import AuthController
+from closedloop.api.cockpit import CockpitController
 from closedloop.api.errors import EXCEPTION_HANDLERS
 from closedloop.api.items import ItemController
 from closedloop.api.openapi import add_error_responses
@@ -35,6 +36,7 @@ from closedloop.api.supervision import InboxController, SupervisionController
 from closedloop.hardening import harden
 from closedloop.settings import get_settings
 from closedloop.web.csrf import SessionCSRFMiddleware
+from closedloop.web.cockpit_pages import CockpitPages
 from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
 from closedloop.web.public import ExportController, PublicController, PublicPlanController
 
@@ -112,6 +114,8 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             LeadPages,
             SupervisorPages,
             AdminPages,
+            CockpitController,  # issue 17: the cockpit and data checks
+            CockpitPages,
             index,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt={PUBLIC_OPT: True}, include_in_schema=False),
             *_swagger_files(),
