@@ -118,6 +118,14 @@ OPS: list[Op] = [
        lambda w: {"text": "某区2025年工作要点\n二、重点工作\n（一）抓创新。一是建平台。", "preview": True}, allow("admin")),
 ]
 
+# Issue 17, the cockpit: explaining a data check is the supervision office's (the world has a
+# problem marked resolved without resolution text, so the check is open).
+OPS += [
+    Op("explain data check", "POST", "/api/v1/checks/explanations", lambda w: "/api/v1/checks/explanations",
+       lambda w: {"check_key": f"problem_no_resolution:{w.problem_unresolved_text.id}", "note": "已电话核实"},
+       allow(*SUPERVISION, ok=201)),
+]
+
 # Writes every logged-in user may do to their own session or inbox; not unit data.
 SELF_SERVICE = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/inbox/{notification_id:int}/read")}
 

@@ -37,6 +37,7 @@ async def matrix_world(world):
     world.problem_verified = await ProblemFactory.create(item=world.item_a, unit=world.unit_a.id, status="verified", resolution="已协调")
     world.result_verified = await ResultFactory.create(item=world.item_a, goal=world.goal_a.id, verified_by=world.users["supervisor"].id)
     world.evidence_a = await EvidenceFactory.create(result=await ResultFactory.create(item=world.item_a, goal=world.goal_a.id))
+    world.problem_unresolved_text = await ProblemFactory.create(item=world.item_a, status="resolved")  # an open data check
     return world
 
 
