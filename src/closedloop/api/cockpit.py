@@ -143,7 +143,6 @@ class CockpitRead(Struct):
     breakdown: Breakdown
     trends: Trends
     cadence: CadenceHealth
-    open_checks: int
 
 
 class CheckRead(Struct):

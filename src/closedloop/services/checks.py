@@ -52,6 +52,7 @@ def _checks_sql() -> str:
     """Every open check as rows of (check_key, kind, item, unit, v1, v2, label); one parameter:
     the jump factor (used twice)."""
     pg = sql.is_postgres()
+    materialized = "MATERIALIZED " if pg else ""
     cut_day = "(p.cutoff AT TIME ZONE 'UTC')::date" if pg else "date(p.cutoff)"
     after_cut = "r.created_at > p.cutoff" if pg else "julianday(r.created_at) > julianday(p.cutoff)"
     later = "p2.published_at > r.created_at" if pg else "julianday(p2.published_at) > julianday(r.created_at)"
@@ -61,9 +62,11 @@ def _checks_sql() -> str:
         "(g.comparator = '=' AND ABS(g.actual - g.target) < 0.000000001)"
     )
     return f"""
-WITH seq AS (
-  SELECT v.id, v.goal, v.value, v.report,
-         LAG(v.value) OVER (PARTITION BY v.goal ORDER BY v.reported_on, v.report, v.id) AS prev
+WITH seq AS {materialized}(
+  -- in the order of the (goal, reported_on, report, value) index: no sort; a goal appears
+  -- at most once per report, so (reported_on, report) orders a goal's values
+  SELECT v.id, v.goal, v.value,
+         LAG(v.value) OVER (PARTITION BY v.goal ORDER BY v.reported_on, v.report) AS prev
   FROM progress_value v WHERE v.goal IS NOT NULL
 ),
 evidenced AS (

@@ -20,7 +20,7 @@ from closedloop.domain import periods
 from closedloop.domain.lights import SEVERITY, Light
 from closedloop.domain.stages import STAGE_ORDER
 from closedloop.domain.trajectory import clamp01, completion
-from closedloop.domain.workdays import add_workdays, workdays_between
+from closedloop.domain.workdays import add_workdays, is_workday, workdays_between
 from closedloop.services import checks, publishing
 from closedloop.services.common import Clock, local_zone
 from closedloop.settings import get_settings
@@ -159,7 +159,7 @@ async def breakdown(f: CockpitFilter) -> dict:
     by: dict[str, dict] = {"section": defaultdict(empty), "unit": defaultdict(empty)}
     for r in rows:
         n = int(r["n"])
-        for group, key in ((total, None), (by["section"][r["section"]], 1), (by["unit"][r["unit"]], 2)):
+        for group in (total, by["section"][r["section"]], by["unit"][r["unit"]]):
             group["total"] += n
             group["lights"][r["light"]] += n
             group["stages"][r["stage"]] = group["stages"].get(r["stage"], 0) + n
@@ -277,23 +277,36 @@ async def trends(unit_id: int | None = None) -> dict:
 # Cadence health
 
 
+def _workday_counter(start: dt.date, end: dt.date, overrides: dict):
+    """Working days in (day, end] for any day in [start, end], answered from one pass over the
+    calendar (one lookup per calendar day instead of one per unit and day)."""
+    days = (end - start).days
+    after = [0] * (days + 2)  # after[i]: working days in (start + i, end]
+    for i in range(days - 1, -1, -1):
+        after[i] = after[i + 1] + (1 if is_workday(start + dt.timedelta(days=i + 1), overrides) else 0)
+    return lambda day: after[(day - start).days] if start <= day <= end else workdays_between(day, end, overrides)
+
+
 async def quiet_units(f: CockpitFilter, today: dt.date, overrides: dict, workdays: int) -> list[dict]:
     """Lead units of open items whose latest progress report is ``workdays`` or more working
-    days old (or who never reported)."""
+    days old (or who never reported). The database keeps only those: the latest date that is
+    still quiet is worked out once."""
     where, args = f.where()
+    quiet_since = add_workdays(today, -workdays, overrides)  # a report on or before this day is quiet
     rows = await sql.fetch(
         f"SELECT w.lead_unit AS unit, u.name AS name, MAX(w.last_report_on) AS last_report_on, COUNT(*) AS items "
         f"FROM work_item w JOIN unit u ON u.id = w.lead_unit WHERE {where} AND w.stage IN ('drill', 'calculate', 'levers', 'execute') "
-        f"GROUP BY w.lead_unit, u.name",
-        *args,
+        f"GROUP BY w.lead_unit, u.name HAVING MAX(w.last_report_on) IS NULL OR MAX(w.last_report_on) <= {{}}",
+        *args, quiet_since,
     )
+    dates = [d for d in (_date(r["last_report_on"]) for r in rows) if d is not None]
+    count = _workday_counter(max(min(dates), today - dt.timedelta(days=800)), today, overrides) if dates else None
     out = []
     for r in rows:
         last = _date(r["last_report_on"])
-        gone = None if last is None else workdays_between(last, today, overrides)
-        if last is None or gone >= workdays:
-            out.append({"unit_id": r["unit"], "unit_name": r["name"], "last_report_on": last, "workdays": gone,
-                        "open_items": int(r["items"]), "href": items_href(CockpitFilter(f.plan_id, f.section_id, r["unit"]))})
+        out.append({"unit_id": r["unit"], "unit_name": r["name"], "last_report_on": last,
+                    "workdays": None if last is None else count(last),  # type: ignore[misc]
+                    "open_items": int(r["items"]), "href": items_href(CockpitFilter(f.plan_id, f.section_id, r["unit"]))})
     out.sort(key=lambda r: (r["last_report_on"] is not None, r["last_report_on"] or dt.date.min, r["unit_name"]))
     return out
 
@@ -356,9 +369,15 @@ async def unanswered(f: CockpitFilter, today: dt.date, overrides: dict) -> list[
         *args, today,
     )
     out = []
+    due_after: dict[dt.date, dt.date] = {}  # many urges go out on the same day (the scan's)
     for r in rows:
         sent = _date(r["created_at"])
-        due = _date(r["respond_by"]) if r["kind"] == "order" else add_workdays(sent, URGE_RESPONSE_WORKDAYS, overrides)
+        if r["kind"] == "order":
+            due = _date(r["respond_by"])
+        else:
+            if sent not in due_after:
+                due_after[sent] = add_workdays(sent, URGE_RESPONSE_WORKDAYS, overrides)
+            due = due_after[sent]
         if due is None or due >= today:
             continue
         out.append({"action_id": r["id"], "kind": r["kind"], "kind_name": "督办单" if r["kind"] == "order" else "催办",
@@ -389,7 +408,8 @@ async def cadence_health(f: CockpitFilter) -> dict:
 
 
 async def cockpit(f: CockpitFilter, *, trend_unit_id: int | None = None) -> dict:
-    open_checks = await checks.open_checks(checks.CheckFilter(f.plan_id, f.section_id, f.unit_id))
+    """Everything on the cockpit. The data checks are not counted here: they read every
+    report's history, and the cockpit must answer quickly; they have their own page and API."""
     return {
         "as_of": Clock.today(),
         "filters": f.query(),
@@ -397,7 +417,6 @@ async def cockpit(f: CockpitFilter, *, trend_unit_id: int | None = None) -> dict
         "breakdown": await breakdown(f),
         "trends": await trends(trend_unit_id if trend_unit_id is not None else f.unit_id),
         "cadence": await cadence_health(f),
-        "open_checks": len(open_checks),
     }
 
 
