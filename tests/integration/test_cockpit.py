@@ -349,3 +349,42 @@ async def test_meeting_pack_docx_and_xlsx(client, scene):
         assert bad.status_code in (400, 422)
     finally:
         client.cookies.clear()
+
+
+# ---------------------------------------------------------------------------
+# The cockpit's forms: a 督办单 and a result's verification (page forms over the services)
+
+
+async def form_session(client, s) -> str:
+    """Sign the client in as the supervisor and return the page's CSRF token."""
+    import re
+
+    client.cookies.set("closedloop_session", s.h["Authorization"].split()[1])
+    page = await client.get("/cockpit")
+    return re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+async def test_issue_an_order_and_verify_a_result_from_the_cockpit(client, scene):
+    from closedloop.db.tables import Result
+
+    s = scene
+    token = await form_session(client, s)
+    headers = {"Origin": "http://testserver", "x-csrftoken": token}
+    try:
+        r = await client.post(f"/cockpit/items/{s.i3.id}/order", headers=headers,
+                              data={"_csrf_token": token, "message": "请本周内补充目标", "respond_by": "2024-06-07", "next": "/cockpit/items?light=none"})
+        assert r.status_code in (302, 303) and r.headers["location"].startswith("/cockpit/items?light=none")
+        order = await SupervisionAction.select().where((SupervisionAction.item == s.i3.id) & (SupervisionAction.kind == "order")).first()
+        assert order["message"] == "请本周内补充目标" and order["respond_by"] == dt.date(2024, 6, 7)
+        past = await client.post(f"/cockpit/items/{s.i3.id}/order", headers=headers,
+                                 data={"_csrf_token": token, "message": "x", "respond_by": "2024-05-01"})
+        assert "%E5%9B%9E%E5%A4%8D%E6%9C%9F%E9%99%90" in past.headers["location"]  # 回复期限…: refused with the reason
+        r = await client.post(f"/cockpit/results/{s.r2.id}/verify", headers=headers, data={"_csrf_token": token, "version": "1"})
+        assert r.status_code in (302, 303)
+        assert (await Result.select(Result.verified_by).where(Result.id == s.r2.id).first())["verified_by"] == s.sup.id
+        # a lead cannot reach the cockpit's forms
+        client.cookies.set("closedloop_session", s.h_lead["Authorization"].split()[1])
+        refused = await client.post(f"/cockpit/results/{s.r1.id}/verify", headers=headers, data={"_csrf_token": token, "version": "1"})
+        assert refused.status_code == 403 and "驾驶舱仅供督查室和管理员使用" in refused.text
+    finally:
+        client.cookies.clear()
