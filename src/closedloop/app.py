@@ -35,8 +35,8 @@ from closedloop.api.security import PUBLIC_OPT, auth_middleware, current_actor, 
 from closedloop.api.supervision import InboxController, SupervisionController
 from closedloop.hardening import harden
 from closedloop.settings import get_settings
-from closedloop.web.csrf import SessionCSRFMiddleware
 from closedloop.web.cockpit_pages import CockpitPages
+from closedloop.web.csrf import SessionCSRFMiddleware
 from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
 from closedloop.web.public import ExportController, PublicController, PublicPlanController
 

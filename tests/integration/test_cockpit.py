@@ -382,9 +382,13 @@ async def test_issue_an_order_and_verify_a_result_from_the_cockpit(client, scene
         r = await client.post(f"/cockpit/results/{s.r2.id}/verify", headers=headers, data={"_csrf_token": token, "version": "1"})
         assert r.status_code in (302, 303)
         assert (await Result.select(Result.verified_by).where(Result.id == s.r2.id).first())["verified_by"] == s.sup.id
-        # a lead cannot reach the cockpit's forms
+        # a lead (with a valid token of their own session) cannot use the cockpit's forms
+        import re
+
         client.cookies.set("closedloop_session", s.h_lead["Authorization"].split()[1])
-        refused = await client.post(f"/cockpit/results/{s.r1.id}/verify", headers=headers, data={"_csrf_token": token, "version": "1"})
+        lead_token = re.search(r'name="_csrf_token" value="([^"]+)"', (await client.get("/inbox")).text).group(1)
+        refused = await client.post(f"/cockpit/results/{s.r1.id}/verify", headers={"Origin": "http://testserver", "x-csrftoken": lead_token},
+                                    data={"_csrf_token": lead_token, "version": "1"})
         assert refused.status_code == 403 and "驾驶舱仅供督查室和管理员使用" in refused.text
     finally:
         client.cookies.clear()
