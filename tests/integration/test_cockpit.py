@@ -281,6 +281,9 @@ async def test_edition_review_keeps_open_checks_and_can_hold_publication(client,
     assert review is not None and len(review["open_checks"]) == len(await open_keys(client, s))
     assert review["light_counts"] == {"red": 1, "yellow": 1, "green": 1, "blue": 0, "none": 1}
     assert await checks.review_edition(s.w21.id) is None  # once per edition
+    listed = (await client.get("/api/v1/checks/editions", headers=s.h)).json()
+    assert [(x["period"], x["open_count"]) for x in listed] == [("2024-W21", len(review["open_checks"])), ("2024-W22", 0)]
+    assert (await client.get("/api/v1/checks/editions", headers=s.h_lead)).status_code == 403
     assert await EditionReview.count().where(EditionReview.publication == s.w21.id) == 1
     assert await Notification.exists().where(Notification.kind == "checks")
     assert await checks.hold_publication() is False  # default: publish and notify

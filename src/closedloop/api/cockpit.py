@@ -175,6 +175,23 @@ class ExplanationRead(Struct):
     explained_at: dt.datetime
 
 
+class ReviewedCheck(Struct):
+    key: str
+    kind: str
+    item_id: int
+    detail: str
+
+
+class EditionReviewRead(Struct):
+    publication_id: int
+    cadence: str
+    period: str
+    edition: int
+    created_at: dt.datetime
+    open_count: int
+    open_checks: list[ReviewedCheck]
+
+
 class CockpitController(Controller):
     path = "/api/v1"
     tags = ["驾驶舱"]
@@ -193,6 +210,10 @@ class CockpitController(Controller):
     ) -> list[CheckRead]:
         rows = await checks.open_checks(checks.CheckFilter(plan_id, section_id, unit_id, kind))
         return msgspec.convert(rows, list[CheckRead], strict=False)
+
+    @get("/checks/editions", summary="历期晾晒发布时未说明的核查（内部备注，不公开）")
+    async def edition_reviews(self) -> list[EditionReviewRead]:
+        return msgspec.convert(await checks.edition_reviews(), list[EditionReviewRead], strict=False)
 
     @post("/checks/explanations", summary="说明核查项（附说明，审计留痕），说明后不再列出")
     async def explain(self, actor: CurrentActor, data: JSONBody[ExplainIn]) -> ExplanationRead:

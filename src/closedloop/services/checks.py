@@ -272,3 +272,17 @@ async def review_edition(publication_id: int) -> dict | None:
                 body="请到驾驶舱「数据核查」查看并说明。",
             )
     return {"publication": publication_id, "open_checks": brief, "light_counts": light_counts}
+
+
+async def edition_reviews(limit: int = 12) -> list[dict]:
+    """The internal notes of the latest reviewed editions, newest first: which checks were
+    open at each edition's cut-off (supervisors only; never on the public page)."""
+    rows = await EditionReview.select(
+        EditionReview.publication, EditionReview.open_checks, EditionReview.created_at,
+        EditionReview.publication.cadence.as_alias("cadence"), EditionReview.publication.period.as_alias("period"),
+        EditionReview.publication.edition.as_alias("edition"),
+    ).order_by(EditionReview.id, ascending=False).limit(limit).output(load_json=True)
+    for r in rows:
+        r["publication_id"] = r.pop("publication")
+        r["open_count"] = len(r["open_checks"])
+    return rows

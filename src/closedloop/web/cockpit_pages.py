@@ -109,6 +109,7 @@ class CockpitPages(Controller):
         office(request)
         rows = await checks.open_checks(checks.CheckFilter(plan_id, section_id, unit_id))
         return page("cockpit_checks.html", request, rows=rows, explained=await checks.explanations(20), kinds=checks.KINDS,
+                    reviews=await checks.edition_reviews(),
                     filters={"plan_id": plan_id, "section_id": section_id, "unit_id": unit_id})
 
     @post("/cockpit/checks/explain")
