@@ -395,3 +395,15 @@ async def test_issue_an_order_and_verify_a_result_from_the_cockpit(client, scene
         assert refused.status_code == 403 and "驾驶舱仅供督查室和管理员使用" in refused.text
     finally:
         client.cookies.clear()
+
+
+async def test_the_scan_escalates_orders_and_reviews_a_new_edition_once(client, scene):
+    from closedloop.services.common import Clock
+
+    s = scene
+    fresh = await PublicationFactory.create(period="2024-W23", cutoff=at(2024, 6, 3, 1), published_at=Clock.now() - dt.timedelta(minutes=30))
+    assert await cockpit.after_scan() == {"orders_escalated": 1, "editions_reviewed": 1}
+    assert await cockpit.after_scan() == {"orders_escalated": 0, "editions_reviewed": 0}
+    review = await EditionReview.select().where(EditionReview.publication == fresh.id).first().output(load_json=True)
+    assert f"problem_no_resolution:{s.p_bad.id}" in {c["key"] for c in review["open_checks"]}
+    assert not await EditionReview.exists().where(EditionReview.publication == s.w21.id)  # old editions are left alone
