@@ -33,12 +33,14 @@ from closedloop.api.publications import PublicationController
 from closedloop.api.records import GoalController, ProblemController, ProjectController, ResultController
 from closedloop.api.security import PUBLIC_OPT, auth_middleware, current_actor, refuse_nul_characters
 from closedloop.api.supervision import InboxController, SupervisionController
+from closedloop.api.workdays import WorkdayController
 from closedloop.hardening import harden
 from closedloop.settings import get_settings
 from closedloop.web.cockpit_pages import CockpitPages
 from closedloop.web.csrf import SessionCSRFMiddleware
 from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
 from closedloop.web.public import ExportController, PublicController, PublicPlanController
+from closedloop.web.workday_pages import WorkdayPages
 
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -116,6 +118,8 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             AdminPages,
             CockpitController,  # issue 17: the cockpit and data checks
             CockpitPages,
+            WorkdayController,  # issue 17: working-day overrides (admin)
+            WorkdayPages,
             index,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt={PUBLIC_OPT: True}, include_in_schema=False),
             *_swagger_files(),

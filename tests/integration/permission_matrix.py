@@ -124,6 +124,10 @@ OPS += [
     Op("explain data check", "POST", "/api/v1/checks/explanations", lambda w: "/api/v1/checks/explanations",
        lambda w: {"check_key": f"problem_no_resolution:{w.problem_unresolved_text.id}", "note": "已电话核实"},
        allow(*SUPERVISION, ok=201)),
+    Op("set working day", "PUT", "/api/v1/workdays/{day:date}", lambda w: "/api/v1/workdays/2027-02-08",
+       lambda w: {"is_workday": False, "note": "春节"}, allow("admin")),
+    Op("clear working day", "DELETE", "/api/v1/workdays/{day:date}", lambda w: f"/api/v1/workdays/{w.workday_override.day}",
+       None, allow("admin", ok=204)),
 ]
 
 # Writes every logged-in user may do to their own session or inbox; not unit data.

@@ -14,6 +14,7 @@ from tests.factories import (
     PublicationFactory,
     ResultFactory,
     SupervisionActionFactory,
+    WorkdayOverrideFactory,
     WorkItemFactory,
 )
 from tests.integration.permission_matrix import ACTORS, OPS, PAGE_OPS, SELF_SERVICE
@@ -38,6 +39,7 @@ async def matrix_world(world):
     world.result_verified = await ResultFactory.create(item=world.item_a, goal=world.goal_a.id, verified_by=world.users["supervisor"].id)
     world.evidence_a = await EvidenceFactory.create(result=await ResultFactory.create(item=world.item_a, goal=world.goal_a.id))
     world.problem_unresolved_text = await ProblemFactory.create(item=world.item_a, status="resolved")  # an open data check
+    world.workday_override = await WorkdayOverrideFactory.create()
     return world
 
 

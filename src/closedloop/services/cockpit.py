@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from closedloop.db import sql
-from closedloop.db.tables import EditionReview, WorkdayOverride
+from closedloop.db.tables import EditionReview
 from closedloop.domain import periods
 from closedloop.domain.lights import SEVERITY, Light
 from closedloop.domain.stages import STAGE_ORDER
 from closedloop.domain.trajectory import clamp01, completion
 from closedloop.domain.workdays import add_workdays, is_workday, workdays_between
-from closedloop.services import checks, publishing
+from closedloop.services import checks, publishing, workdays
 from closedloop.services.common import Clock, local_zone
 from closedloop.settings import get_settings
 
@@ -57,10 +57,6 @@ class CockpitFilter:
 def items_href(f: CockpitFilter, **more) -> str:
     """The link behind a number: the cockpit's item list with the same filters as the count."""
     return "/cockpit/items?" + urlencode(f.query(**more))
-
-
-async def _overrides() -> dict[dt.date, bool]:
-    return {r["day"]: r["is_workday"] for r in await WorkdayOverride.select(WorkdayOverride.day, WorkdayOverride.is_workday)}
 
 
 def _date(v) -> dt.date | None:
@@ -287,12 +283,12 @@ def _workday_counter(start: dt.date, end: dt.date, overrides: dict):
     return lambda day: after[(day - start).days] if start <= day <= end else workdays_between(day, end, overrides)
 
 
-async def quiet_units(f: CockpitFilter, today: dt.date, overrides: dict, workdays: int) -> list[dict]:
-    """Lead units of open items whose latest progress report is ``workdays`` or more working
+async def quiet_units(f: CockpitFilter, today: dt.date, overrides: dict, min_workdays: int) -> list[dict]:
+    """Lead units of open items whose latest progress report is ``min_workdays`` or more working
     days old (or who never reported). The database keeps only those: the latest date that is
     still quiet is worked out once."""
     where, args = f.where()
-    quiet_since = add_workdays(today, -workdays, overrides)  # a report on or before this day is quiet
+    quiet_since = add_workdays(today, -min_workdays, overrides)  # a report on or before this day is quiet
     rows = await sql.fetch(
         f"SELECT w.lead_unit AS unit, u.name AS name, MAX(w.last_report_on) AS last_report_on, COUNT(*) AS items "
         f"FROM work_item w JOIN unit u ON u.id = w.lead_unit WHERE {where} AND w.stage IN ('drill', 'calculate', 'levers', 'execute') "
@@ -390,7 +386,7 @@ async def unanswered(f: CockpitFilter, today: dt.date, overrides: dict) -> list[
 
 async def cadence_health(f: CockpitFilter) -> dict:
     today = Clock.today()
-    overrides = await _overrides()
+    overrides = await workdays.overrides()
     n = get_settings().quiet_workdays
     no_goal, no_goal_total = await items_without_goal(f)
     return {
