@@ -100,6 +100,9 @@ async def scene(client):
     s.o2 = await SupervisionActionFactory.create(item=s.i4, unit=s.b.id, kind="order", respond_by=dt.date(2024, 6, 10), created_at=at(2024, 5, 27))
     s.u1 = await SupervisionActionFactory.create(item=s.i2, unit=s.a.id, kind="urge", created_at=at(2024, 5, 20))
     s.u2 = await SupervisionActionFactory.create(item=s.i4, unit=s.b.id, kind="urge", created_at=at(2024, 5, 31))
+    # the edge: sent Friday 24 May its 5 working days ended 31 May (late); sent Monday 27 May, they end today
+    s.u_edge_late = await SupervisionActionFactory.create(item=s.i3, unit=s.b.id, kind="urge", created_at=at(2024, 5, 24, 15))
+    s.u_edge_due = await SupervisionActionFactory.create(item=s.i3, unit=s.b.id, kind="urge", created_at=at(2024, 5, 26, 17))  # Monday 01:00 in Shanghai
     await SupervisionActionFactory.create(item=s.i4, unit=s.b.id, kind="urge", created_at=at(2024, 5, 21), response="已推进",
                                           responded_at=at(2024, 5, 22))
     await StageTransitionFactory.create(item=s.i4, from_stage="drill", to_stage="calculate", created_at=at(2024, 5, 22))
@@ -193,7 +196,9 @@ async def test_cadence_health(client, scene):
     assert [m["period"] for m in weekly["missed"]] == ["2024-W23"]
     assert [(x["period"], x["hours_late"]) for x in weekly["late"]] == [("2024-W21", 3.0)]
     late = {(a["kind"], a["item_code"]): a for a in c["unanswered"]}
-    assert set(late) == {("order", "一是"), ("urge", "二是")}
+    assert set(late) == {("order", "一是"), ("urge", "二是"), ("urge", "三是")}
+    assert [a["action_id"] for a in c["unanswered"] if a["item_code"] == "三是"] == [s.u_edge_late.id]
+    assert late[("urge", "三是")]["due_on"] == "2024-05-31"
     assert late[("order", "一是")]["due_on"] == "2024-05-31" and late[("order", "一是")]["days_late"] == 3
     assert late[("urge", "二是")]["due_on"] == "2024-05-27"  # 5 working days after 20 May
 

@@ -53,6 +53,8 @@ def _checks_sql() -> str:
     the jump factor (used twice)."""
     pg = sql.is_postgres()
     materialized = "MATERIALIZED " if pg else ""
+    # the cut-off's day: its UTC date, which is its local date wherever the 09:00 cut-off is at
+    # most 9 hours ahead of UTC (Asia/Shanghai: 01:00 UTC the same day)
     cut_day = "(p.cutoff AT TIME ZONE 'UTC')::date" if pg else "date(p.cutoff)"
     after_cut = "r.created_at > p.cutoff" if pg else "julianday(r.created_at) > julianday(p.cutoff)"
     later = "p2.published_at > r.created_at" if pg else "julianday(p2.published_at) > julianday(r.created_at)"

@@ -308,21 +308,23 @@ async def quiet_units(f: CockpitFilter, today: dt.date, overrides: dict, min_wor
 
 
 async def items_without_goal(f: CockpitFilter, limit: int = 100) -> tuple[list[dict], int]:
-    """Open items assigned to a lead unit that still have no goal."""
+    """Open items assigned to a lead unit that still have no goal (the first ``limit``, and
+    how many in all, from one statement)."""
     where, args = f.where()
-    cond = f"{where} AND w.lead_unit IS NOT NULL AND w.stage IN ('drill', 'calculate', 'levers', 'execute') " \
-           f"AND NOT EXISTS (SELECT 1 FROM goal g WHERE g.item = w.id)"
-    total = (await sql.fetch_one(f"SELECT COUNT(*) AS n FROM work_item w WHERE {cond}", *args))["n"]
     rows = await sql.fetch(
-        f"SELECT w.id, w.code, w.title, w.stage, u.name AS unit_name, w.created_at FROM work_item w JOIN unit u ON u.id = w.lead_unit "
-        f"WHERE {cond} ORDER BY w.seq, w.id LIMIT {int(limit)}",
+        f"SELECT w.id, w.code, w.title, w.stage, u.name AS unit_name, w.created_at, COUNT(*) OVER () AS total "
+        f"FROM work_item w JOIN unit u ON u.id = w.lead_unit "
+        f"WHERE {where} AND w.stage IN ('drill', 'calculate', 'levers', 'execute') "
+        f"AND NOT EXISTS (SELECT 1 FROM goal g WHERE g.item = w.id) ORDER BY w.seq, w.id LIMIT {int(limit)}",
         *args,
     )
     today = Clock.today()
+    total = int(rows[0]["total"]) if rows else 0
     for r in rows:
+        r.pop("total")
         since = _date(r.pop("created_at"))
         r["days"] = (today - since).days if since else None
-    return rows, int(total)
+    return rows, total
 
 
 async def edition_health(now: dt.datetime) -> list[dict]:
@@ -356,13 +358,17 @@ async def unanswered(f: CockpitFilter, today: dt.date, overrides: dict) -> list[
     """催办 and 督办单 with no response past their date: a 督办单's reply date, a 催办's
     ``URGE_RESPONSE_WORKDAYS`` working days."""
     where, args = f.where()
+    # an urge sent before this day has had its working days (5 working days from the day after
+    # it was sent have passed before today), so the database returns only the late ones
+    first_not_late = add_workdays(today, -URGE_RESPONSE_WORKDAYS, overrides)
+    urged_before = dt.datetime.combine(first_not_late, dt.time(0), tzinfo=local_zone()).astimezone(dt.timezone.utc)
     rows = await sql.fetch(
         f"SELECT a.id, a.kind, a.item, a.created_at, a.respond_by, a.message, w.code, w.title, u.name AS unit_name, "
         f"EXISTS (SELECT 1 FROM supervision_action b WHERE b.dedupe_key = 'order-circular:' || CAST(a.id AS TEXT)) AS escalated "
         f"FROM supervision_action a JOIN work_item w ON w.id = a.item LEFT JOIN unit u ON u.id = COALESCE(a.unit, w.lead_unit) "
-        f"WHERE {where} AND a.kind IN ('urge', 'order') AND a.responded_at IS NULL "
-        f"AND (a.respond_by IS NULL OR a.respond_by < {{}}) ORDER BY a.id",
-        *args, today,
+        f"WHERE {where} AND a.responded_at IS NULL "
+        f"AND ((a.kind = 'order' AND a.respond_by < {{}}) OR (a.kind = 'urge' AND a.created_at < {{}})) ORDER BY a.id",
+        *args, today, urged_before,
     )
     out = []
     due_after: dict[dt.date, dt.date] = {}  # many urges go out on the same day (the scan's)
