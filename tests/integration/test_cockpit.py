@@ -12,6 +12,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from closedloop.db.tables import AuditEvent, EditionReview, Notification, SupervisionAction
+from closedloop.domain import periods
 from closedloop.domain.workdays import workdays_between
 from closedloop.services import checks, cockpit
 from tests.factories import (
@@ -65,8 +66,11 @@ async def scene(client):
     s.g5 = await GoalFactory.create(plan=s.plan, item=s.i4.id, measure_unit="%", target=90.0, actual=40.0)
     # reports: g1 2 → 10 jumps; g2 10 → 15 → 12 goes backwards; g5 (a rate) 50 → 40 may fall
     async def value(goal, v, on, created=None):
-        rep = await ProgressReportFactory.create(item=goal.item, reported_on=on, period="2024-W20", created_at=created or at(on.year, on.month, on.day))
-        return await ProgressValueFactory.create(report=rep, goal=goal.id, value=v, reported_on=on)
+        """A report of ``goal`` for the week containing ``on``, filed at ``created`` (default: on that day)."""
+        period = periods.containing("weekly", on)
+        filed = created or at(on.year, on.month, on.day)
+        rep = await ProgressReportFactory.create(item=goal.item, reported_on=filed.date(), period=period.key, period_end=period.end, created_at=filed)
+        return await ProgressValueFactory.create(report=rep, goal=goal.id, value=v, reported_on=filed.date(), period_end=period.end, recorded_at=filed)
     s.pv_g1a = await value(s.g1, 2.0, dt.date(2024, 5, 6))
     s.pv_g1b = await value(s.g1, 10.0, dt.date(2024, 5, 13))
     await value(s.g2, 10.0, dt.date(2024, 5, 6))
@@ -85,9 +89,10 @@ async def scene(client):
     await PublicationRowFactory.create(publication=s.w22, unit=s.b, unit_name="区财政局", rank=2, score=50.0, goal_progress=0.5,
                                        problems_resolved=1, results_verified=0, overdue_items=0, urges=0, light="yellow")
     await EditionReview(publication=s.w22.id, open_checks=[], light_counts={"red": 1, "yellow": 1, "green": 2, "blue": 0, "none": 0}).save()
-    # a report dated before W22's cut-off but filed after it, with a goal value: late; one filed in time: not
+    # W21's report (week ending 26 May) filed after W22's cut-off (27 May 09:00), with a goal
+    # value: late; another item's W21 report filed on the Sunday: in time
     s.late = (await value(s.g4, 6.0, dt.date(2024, 5, 24), created=at(2024, 5, 29))).report
-    s.in_time = (await value(s.g4, 6.0, dt.date(2024, 5, 23), created=at(2024, 5, 25))).report
+    s.in_time = (await value(s.g1, 10.0, dt.date(2024, 5, 23), created=at(2024, 5, 26))).report
     # results: r1 says 8 while g1 stands at 10; r2 on g4 agrees and has evidence
     s.r1 = await ResultFactory.create(item=s.i1, goal=s.g1.id, value=8.0)
     s.r2 = await ResultFactory.create(item=s.i4, goal=s.g4.id, value=6.0)

@@ -10,9 +10,10 @@ explanation (``check_explanation``) takes exactly that occurrence off the open l
                       reciprocal of) the goal's previous report;
 - ``backwards``       a cumulative indicator reported lower than its previous report;
 - ``result_mismatch`` a result's value that differs from its goal's latest actual;
-- ``late_report``     a report filed after an edition's cut-off, dated on or before it, with
-                      goal values (so the figure that edition published would now differ),
-                      unless the edition was corrected after the report came in;
+- ``late_report``     a report with goal values for a period that ended on or before an
+                      edition's cut-off day, recorded after that cut-off (a 补报: the figure the
+                      edition published no longer tells the period's truth), unless the edition
+                      was corrected after the report came in;
 - ``problem_no_resolution`` a problem marked resolved or verified with no resolution text.
 
 A *cumulative* indicator here is one that counts upwards (≥ or > with the target above the
@@ -56,8 +57,8 @@ def _checks_sql() -> str:
     # the cut-off's day: its UTC date, which is its local date wherever the 09:00 cut-off is at
     # most 9 hours ahead of UTC (Asia/Shanghai: 01:00 UTC the same day)
     cut_day = "(p.cutoff AT TIME ZONE 'UTC')::date" if pg else "date(p.cutoff)"
-    after_cut = "r.created_at > p.cutoff" if pg else "julianday(r.created_at) > julianday(p.cutoff)"
-    later = "p2.published_at > r.created_at" if pg else "julianday(p2.published_at) > julianday(r.created_at)"
+    after_cut = "v.recorded_at > p.cutoff" if pg else "julianday(v.recorded_at) > julianday(p.cutoff)"
+    later = "p2.published_at > v.recorded_at" if pg else "julianday(p2.published_at) > julianday(v.recorded_at)"
     met = (
         "(g.comparator = '>=' AND g.actual >= g.target) OR (g.comparator = '>' AND g.actual > g.target) OR "
         "(g.comparator = '<=' AND g.actual <= g.target) OR (g.comparator = '<' AND g.actual < g.target) OR "
@@ -65,10 +66,10 @@ def _checks_sql() -> str:
     )
     return f"""
 WITH seq AS {materialized}(
-  -- in the order of the (goal, reported_on, report, value) index: no sort; a goal appears
-  -- at most once per report, so (reported_on, report) orders a goal's values
+  -- a goal's values in the ledger's order (services/values.py): period end, then filing
+  -- instant, then id — the order of the (goal, period_end, recorded_at) index
   SELECT v.id, v.goal, v.value,
-         LAG(v.value) OVER (PARTITION BY v.goal ORDER BY v.reported_on, v.report) AS prev
+         LAG(v.value) OVER (PARTITION BY v.goal ORDER BY v.period_end, v.recorded_at, v.id) AS prev
   FROM progress_value v WHERE v.goal IS NOT NULL
 ),
 evidenced AS (
@@ -100,9 +101,9 @@ FROM result rs JOIN goal g ON g.id = rs.goal JOIN work_item w ON w.id = rs.item
 WHERE rs.value IS NOT NULL AND g.actual IS NOT NULL AND ABS(rs.value - g.actual) > 0.000001 * (1 + ABS(g.actual))
 UNION ALL
 SELECT 'late_report:' || CAST(r.id AS TEXT), 'late_report', r.item, w.lead_unit, {_NUM}, {_NUM}, MIN(CAST(p.period AS TEXT))
-FROM progress_report r JOIN work_item w ON w.id = r.item
-JOIN publication p ON r.reported_on <= {cut_day} AND {after_cut}
-WHERE EXISTS (SELECT 1 FROM progress_value v WHERE v.report = r.id AND v.goal IS NOT NULL)
+FROM progress_value v JOIN progress_report r ON r.id = v.report JOIN work_item w ON w.id = r.item
+JOIN publication p ON v.period_end <= {cut_day} AND {after_cut}
+WHERE v.goal IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM publication p2 WHERE p2.cadence = p.cadence AND p2.period = p.period AND {later})
 GROUP BY r.id, r.item, w.lead_unit
 UNION ALL
