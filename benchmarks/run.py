@@ -10,6 +10,7 @@ throw-away database), builds the data set with generate.py, and measures:
   update    a lead's goal PATCH over HTTP with auth (one uvicorn worker, 32 clients) vs a bare
             Litestar + asyncpg endpoint doing the same versioned UPDATE
   overdue   the supervisor's overdue list, first page, filtered by unit: p99 latency
+  cockpit   GET /api/v1/cockpit (the supervisor's cockpit, whole district): p95 latency (goal < 300 ms)
   memory    peak Python memory (tracemalloc) of publishing at 1× and 10× the data
 
 Prints a table and, as its last line, one JSON object.   python benchmarks/run.py [--small]
@@ -294,7 +295,15 @@ async def main() -> int:
                 r = await h.get(f"/api/v1/supervision/overdue?unit_id={busiest}&page_size=50", headers={"Authorization": f"Bearer {sup_token}"})
                 lat.append(time.perf_counter() - t)
                 assert r.status_code == 200, r.text
+            # the cockpit: every count, trend and cadence figure for the whole district
+            cockpit_lat = []
+            for _ in range(20 if args.small else 100):
+                t = time.perf_counter()
+                r = await h.get("/api/v1/cockpit", headers={"Authorization": f"Bearer {sup_token}"})
+                cockpit_lat.append(time.perf_counter() - t)
+                assert r.status_code == 200, r.text
         lat.sort()
+        cockpit_lat.sort()
         procs.pop().terminate()
         await refresh_versions(url, clients)
         bare_port = free_port()
@@ -306,6 +315,7 @@ async def main() -> int:
             update_p99_ms_1_client=alone["p99_ms"],
             update_bare_rps=bare["rps"], update_ratio=round(ours["rps"] / bare["rps"], 2) if bare["rps"] else None,
             overdue_p99_ms=round(lat[int(len(lat) * 0.99) - 1] * 1000, 1),
+            cockpit_p95_ms=round(cockpit_lat[int(len(cockpit_lat) * 0.95) - 1] * 1000, 1),
         )
         if not args.skip_10x:
             import asyncpg
@@ -333,6 +343,7 @@ async def main() -> int:
     print(f"{'update p99, 1 client (ms)':<24}{result['update_p99_ms_1_client']:>14}")
     print(f"{'update errors':<24}{result['update_errors']:>14}")
     print(f"{'overdue list p99 (ms)':<24}{result['overdue_p99_ms']:>14}")
+    print(f"{'cockpit p95 (ms)':<24}{result['cockpit_p95_ms']:>14}")
     print(f"{'publish peak MB 1x':<24}{result['publish_peak_mb_1x']:>14}")
     if "publish_peak_mb_10x" in result:
         print(f"{'publish peak MB 10x':<24}{result['publish_peak_mb_10x']:>14}")

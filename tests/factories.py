@@ -349,4 +349,22 @@ class JobRunFactory(PiccoloFactory):
     run_key = factory.Sequence(lambda n: f"scan:{n}")
 
 
+class CheckExplanationFactory(PiccoloFactory):
+    class Meta:
+        model = t.CheckExplanation
+
+    check_key = factory.Sequence(lambda n: f"problem_no_resolution:{n}")
+    kind = "problem_no_resolution"
+    note = "已核实"
+
+
+class EditionReviewFactory(PiccoloFactory):
+    class Meta:
+        model = t.EditionReview
+
+    publication = factory.SubFactory(PublicationFactory)
+    open_checks = factory.LazyFunction(list)
+    light_counts = factory.LazyFunction(lambda: {"red": 0, "yellow": 0, "green": 0, "blue": 0, "none": 0})
+
+
 FACTORIES = {f._meta.model: f for f in PiccoloFactory.__subclasses__()}

@@ -23,6 +23,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from closedloop import __version__
 from closedloop.api.auth import AuthController
+from closedloop.api.cockpit import CockpitController
 from closedloop.api.errors import EXCEPTION_HANDLERS
 from closedloop.api.items import ItemController
 from closedloop.api.ledger import LedgerController
@@ -34,13 +35,16 @@ from closedloop.api.publications import PublicationController
 from closedloop.api.records import GoalController, ProblemController, ProjectController, ResultController
 from closedloop.api.security import PUBLIC_OPT, auth_middleware, current_actor, refuse_nul_characters
 from closedloop.api.supervision import InboxController, SupervisionController
+from closedloop.api.workdays import WorkdayController
 from closedloop.hardening import harden
 from closedloop.settings import get_settings
+from closedloop.web.cockpit_pages import CockpitPages
 from closedloop.web.csrf import SessionCSRFMiddleware
 from closedloop.web.ledger_pages import LedgerPages
 from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
 from closedloop.web.calendar import CalendarPages
 from closedloop.web.public import ExportController, PublicController, PublicPlanController
+from closedloop.web.workday_pages import WorkdayPages
 
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -133,6 +137,10 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             LedgerPages,
             SupervisorPages,
             AdminPages,
+            CockpitController,  # issue 17: the cockpit and data checks
+            CockpitPages,
+            WorkdayController,  # issue 17: working-day overrides (admin)
+            WorkdayPages,
             index,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt={PUBLIC_OPT: True}, include_in_schema=False),
             *_swagger_files(),

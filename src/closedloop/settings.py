@@ -47,6 +47,12 @@ class Settings(msgspec.Struct, frozen=True):
     webhook_timeout_s: float = 5.0
     secret_key: str | None = None
     secure_cookies: bool = False
+    # the cockpit: a reported actual more than this many times (or less than 1/this of) the
+    # previous report is a data check; a unit with no report for this many working days is quiet
+    check_jump_factor: float = 3.0
+    quiet_workdays: int = 10
+    # hold the scheduled 晾晒 while data checks are open (default: publish and tell supervisors)
+    hold_publication_on_checks: bool = False
 
     @property
     def session_cookie(self) -> str:
@@ -95,6 +101,14 @@ def read_settings() -> Settings:
             kw[key] = int(v)
     if (v := _env("SECRET_KEY")) is not None:
         kw["secret_key"] = v
+    if (v := _env("CHECK_JUMP_FACTOR")) is not None:
+        kw["check_jump_factor"] = float(v)
+        if not kw["check_jump_factor"] > 1:
+            raise ValueError("CLOSEDLOOP_CHECK_JUMP_FACTOR must be greater than 1")
+    if (v := _env("QUIET_WORKDAYS")) is not None:
+        kw["quiet_workdays"] = int(v)
+    if (v := _env("HOLD_PUBLICATION_ON_CHECKS")) is not None:
+        kw["hold_publication_on_checks"] = _flag(v)
     if (v := _env("SECURE_COOKIES")) is not None:
         kw["secure_cookies"] = _flag(v)
     if (v := _env("TRUSTED_PROXIES")) is not None:

@@ -159,6 +159,19 @@ LEDGER_OPS: list[Op] = [
 ]
 OPS += LEDGER_OPS
 
+
+# Issue 17, the cockpit: explaining a data check is the supervision office's (the world has a
+# problem marked resolved without resolution text, so the check is open).
+OPS += [
+    Op("explain data check", "POST", "/api/v1/checks/explanations", lambda w: "/api/v1/checks/explanations",
+       lambda w: {"check_key": f"problem_no_resolution:{w.problem_unresolved_text.id}", "note": "已电话核实"},
+       allow(*SUPERVISION, ok=201)),
+    Op("set working day", "PUT", "/api/v1/workdays/{day:date}", lambda w: "/api/v1/workdays/2027-02-08",
+       lambda w: {"is_workday": False, "note": "春节"}, allow("admin")),
+    Op("clear working day", "DELETE", "/api/v1/workdays/{day:date}", lambda w: f"/api/v1/workdays/{w.workday_override.day}",
+       None, allow("admin", ok=204)),
+]
+
 # Writes every logged-in user may do to their own session or inbox; not unit data.
 SELF_SERVICE = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/inbox/{notification_id:int}/read")}
 
@@ -225,4 +238,44 @@ PAGE_OPS: list[PageOp] = [
     PageOp("page: decide goal change", "/change-requests/{request_id:int}/decide", ITEM_PAGE,
            lambda w: f"/change-requests/{w.change_request.id}/decide", lambda w: {"version": "1", "approve": "1"},
            _change_decided, ("admin", "supervisor")),
+]
+
+
+# Issue 17, the cockpit's page forms (the office's, and the admin's working days).
+async def _explained(w: Any) -> bool:
+    from closedloop.db.tables import CheckExplanation
+
+    return await CheckExplanation.exists().where(CheckExplanation.check_key == f"problem_no_resolution:{w.problem_unresolved_text.id}")
+
+
+async def _ordered(w: Any) -> bool:
+    from closedloop.db.tables import SupervisionAction
+
+    return await SupervisionAction.exists().where((SupervisionAction.item == w.item_a.id) & (SupervisionAction.kind == "order"))
+
+
+async def _verified(w: Any) -> bool:
+    from closedloop.db.tables import Result
+
+    return (await Result.select(Result.verified_by).where(Result.id == w.result_a.id).first())["verified_by"] is not None
+
+
+async def _workday_set(w: Any) -> bool:
+    import datetime as dt
+
+    from closedloop.db.tables import WorkdayOverride
+
+    return await WorkdayOverride.exists().where(WorkdayOverride.day == dt.date(2027, 2, 8))
+
+
+PAGE_OPS += [
+    PageOp("page: explain data check", "/cockpit/checks/explain", ITEM_PAGE, lambda w: "/cockpit/checks/explain",
+           lambda w: {"check_key": f"problem_no_resolution:{w.problem_unresolved_text.id}", "note": "已核实"}, _explained,
+           ("admin", "supervisor")),
+    PageOp("page: cockpit order", "/cockpit/items/{item_id:int}/order", ITEM_PAGE, lambda w: f"/cockpit/items/{w.item_a.id}/order",
+           lambda w: {"message": "请本周报送整改方案", "respond_by": "2024-06-10"}, _ordered, ("admin", "supervisor")),
+    PageOp("page: cockpit verify result", "/cockpit/results/{result_id:int}/verify", ITEM_PAGE,
+           lambda w: f"/cockpit/results/{w.result_a.id}/verify", lambda w: {"version": "1"}, _verified, ("admin", "supervisor")),
+    PageOp("page: set working day", "/admin/workdays", ITEM_PAGE, lambda w: "/admin/workdays",
+           lambda w: {"day": "2027-02-08", "is_workday": "0", "note": "春节"}, _workday_set, ("admin",)),
 ]

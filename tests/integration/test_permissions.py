@@ -14,6 +14,7 @@ from tests.factories import (
     PublicationFactory,
     ResultFactory,
     SupervisionActionFactory,
+    WorkdayOverrideFactory,
     WorkItemFactory,
 )
 from tests.integration.permission_matrix import ACTORS, OPS, PAGE_OPS, SELF_SERVICE, Multipart
@@ -39,6 +40,8 @@ async def matrix_world(world):
     world.evidence_a = await EvidenceFactory.create(result=await ResultFactory.create(item=world.item_a, goal=world.goal_a.id))
     world.plan_goal = await GoalFactory.create(plan=world.plan, item=None, subject="高新技术企业")
     world.linked_goal = await GoalFactory.create(plan=world.plan, item=world.item_a.id, plan_goal=world.plan_goal.id)
+    world.problem_unresolved_text = await ProblemFactory.create(item=world.item_a, status="resolved")  # an open data check
+    world.workday_override = await WorkdayOverrideFactory.create()
     return world
 
 

@@ -21,7 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from closedloop.services import publishing, scan, webhooks
+from closedloop.services import cockpit, publishing, scan, webhooks
 from closedloop.settings import get_settings
 
 log = logging.getLogger("closedloop.scheduler")
@@ -46,6 +46,7 @@ async def scan_job() -> None:
             if key not in _warned:
                 _warned.add(key)
                 log.warning("scan: %s", warning)
+        log.info("cockpit: %s", await cockpit.after_scan())  # overdue 督办单 → 通报; review new editions
     except Exception:  # a failed run is retried on the next tick; never kill the scheduler
         log.exception("scan failed")
 

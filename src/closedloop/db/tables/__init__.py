@@ -1,5 +1,6 @@
 """Piccolo tables, one module per area. ``ALL_TABLES`` is the registry order."""
 
+from closedloop.db.tables.cockpit import CheckExplanation, EditionReview
 from closedloop.db.tables.org import AuthToken, LoginThrottle, Unit, User, WorkdayOverride
 from closedloop.db.tables.plans import ItemUnit, Plan, WorkItem
 from closedloop.db.tables.publishing import JobRun, Publication, PublicationRow
@@ -54,6 +55,8 @@ ALL_TABLES = (
     Publication,
     PublicationRow,
     JobRun,
+    CheckExplanation,
+    EditionReview,
 )
 
 __all__ = [t.__name__ for t in ALL_TABLES] + ["ALL_TABLES"]

@@ -1,0 +1,64 @@
+"""The working-day calendar an admin keeps: holidays and make-up workdays (调休) entered for a
+year the ``chinese_calendar`` package does not cover yet (or to correct one it does).
+
+``domain.workdays`` applies the calendar; this module stores the admin's overrides, audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from closedloop.db.engine import write_tx
+from closedloop.db.tables import WorkdayOverride
+from closedloop.domain.errors import Forbidden, Invalid, NotFound, Problem as Issue
+from closedloop.domain.workdays import covered
+from closedloop.services.common import Actor, audit
+
+
+async def overrides() -> dict[dt.date, bool]:
+    """Every override: day → whether it is a working day."""
+    return {r["day"]: r["is_workday"] for r in await WorkdayOverride.select(WorkdayOverride.day, WorkdayOverride.is_workday)}
+
+
+async def year(y: int) -> dict:
+    """A year's overrides, and whether the calendar package covers the year (if not, the
+    fallback is Monday–Friday plus these overrides)."""
+    if not 2000 <= y <= 2100:
+        raise Invalid("年份无效", [Issue("invalid", "年份应在 2000 到 2100 之间", "year")])
+    rows = await WorkdayOverride.select().where(
+        (WorkdayOverride.day >= dt.date(y, 1, 1)) & (WorkdayOverride.day <= dt.date(y, 12, 31))
+    ).order_by(WorkdayOverride.day)
+    return {"year": y, "covered": covered(y), "overrides": rows}
+
+
+def _admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise Forbidden("工作日调整由管理员维护")
+
+
+async def set_day(actor: Actor, day: dt.date, is_workday: bool, note: str = "") -> dict:
+    """Enter (or change) one day: a holiday (is_workday False) or a make-up workday (True)."""
+    _admin(actor)
+    note = (note or "").strip()
+    if len(note) > 100:
+        raise Invalid("备注不能超过 100 字", [Issue("too_long", "备注不能超过 100 字", "note")])
+    async with write_tx():
+        before = await WorkdayOverride.select().where(WorkdayOverride.day == day).first()
+        if before is None:
+            row = (await WorkdayOverride.insert(WorkdayOverride(day=day, is_workday=is_workday, note=note)).returning(*WorkdayOverride.all_columns()))[0]
+        else:
+            row = (await WorkdayOverride.update({WorkdayOverride.is_workday: is_workday, WorkdayOverride.note: note}).where(
+                WorkdayOverride.day == day).returning(*WorkdayOverride.all_columns()))[0]
+        await audit(actor, "set_workday", "workday_override", row["id"], before=before, after=row)
+    return row
+
+
+async def clear_day(actor: Actor, day: dt.date) -> None:
+    """Remove a day's override: the calendar package (or Monday–Friday) decides again."""
+    _admin(actor)
+    async with write_tx():
+        before = await WorkdayOverride.select().where(WorkdayOverride.day == day).first()
+        if before is None:
+            raise NotFound("该日期没有调整记录")
+        await WorkdayOverride.delete().where(WorkdayOverride.day == day)
+        await audit(actor, "clear_workday", "workday_override", before["id"], before=before)
