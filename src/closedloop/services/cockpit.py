@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from closedloop.db import sql
-from closedloop.db.tables import EditionReview
+from closedloop.db.tables import EditionReview, Goal
 from closedloop.domain import periods
-from closedloop.domain.lights import SEVERITY, Light
 from closedloop.domain.stages import STAGE_ORDER
-from closedloop.domain.trajectory import clamp01, completion
 from closedloop.domain.workdays import add_workdays, is_workday, workdays_between
-from closedloop.services import checks, publishing, workdays
+from closedloop.services import checks, metrics, publishing, workdays
 from closedloop.services.common import Clock, local_zone
 from closedloop.settings import get_settings
 
@@ -79,48 +77,34 @@ def _ts(v) -> dt.datetime | None:
 # Plan goals
 
 
-PLAN_GOALS_SQL = """
-SELECT pg.id, pg.plan, pg.subject, pg.measure_unit, pg.comparator, pg.baseline, pg.target, pg.deadline,
-       pg.actual AS own_actual, COUNT(g.id) AS linked, COUNT(g.actual) AS reported,
-       SUM(g.actual) AS sum_actual, AVG(g.actual) AS avg_actual,
-       MAX(CASE g.light WHEN 'red' THEN 3 WHEN 'yellow' THEN 2 WHEN 'green' THEN 1 WHEN 'blue' THEN 0 END) AS worst
+LINKED_COUNTS_SQL = """
+SELECT pg.id, COUNT(g.id) AS linked, COUNT(g.actual) AS reported
 FROM goal pg LEFT JOIN goal g ON g.plan_goal = pg.id AND g.item IS NOT NULL
-WHERE pg.item IS NULL {plan}
-GROUP BY pg.id, pg.plan, pg.subject, pg.measure_unit, pg.comparator, pg.baseline, pg.target, pg.deadline, pg.actual, pg.seq
-ORDER BY pg.plan, pg.seq, pg.id
+WHERE pg.item IS NULL GROUP BY pg.id
 """
 
 
 async def plan_goals(plan_id: int | None = None) -> list[dict]:
-    """The plan's own goals (工作目标): target, actual as of today, completion and light.
-
-    PROVISIONAL RULE — until issue "Fair lights" (services/lights.py) publishes the plan-goal
-    rule, a plan goal is rolled up here from the item goals linked to it (``Goal.plan_goal``):
-    the actual is the sum of their actuals (the mean for a ``%`` indicator, which does not
-    add up), or the plan goal's own actual when no linked goal has reported; completion is
-    ``domain.trajectory.completion`` of that actual; the light is the worst light among the
-    linked goals. At merge, replace the body of this function with a call to that rule.
-    """
-    rows = await sql.fetch(PLAN_GOALS_SQL.format(plan="AND pg.plan = {}" if plan_id is not None else ""),
-                           *([plan_id] if plan_id is not None else []))
-    out = []
-    names = {v: k for k, v in SEVERITY.items()}
-    for r in rows:
-        if r["reported"]:
-            actual = float(r["avg_actual"] if r["measure_unit"] == "%" else r["sum_actual"])
-        else:
-            actual = r["own_actual"]
-        frac = completion(actual, r["baseline"], r["target"], r["comparator"])
-        light = names[int(r["worst"])].value if r["worst"] is not None else None
-        out.append(
-            {
-                "id": r["id"], "plan_id": r["plan"], "subject": r["subject"], "measure_unit": r["measure_unit"],
-                "comparator": r["comparator"], "baseline": r["baseline"], "target": r["target"], "deadline": _date(r["deadline"]),
-                "actual": actual, "completion": None if frac is None else round(clamp01(frac) * 100, 1),
-                "light": light, "linked_goals": int(r["linked"]), "reported_goals": int(r["reported"]),
-            }
-        )
-    return out
+    """The plan's own goals (工作目标) as of now, by the rule the editions use
+    (``metrics.plan_goals_as_of``: the value of the linked item goal that reports it, completion
+    and light by the goal rules), with how many item goals restate each and how many have reported."""
+    now = Clock.now()
+    cut = metrics.Cut(at=now, day=now.astimezone(local_zone()).date(), since=now)
+    goals = await metrics.plan_goals_as_of(cut, get_settings().lights, plan_id)
+    counts = {r["id"]: r for r in await sql.fetch(LINKED_COUNTS_SQL)}
+    rows = await Goal.select(Goal.id, Goal.baseline, Goal.deadline).where(Goal.id.is_in([g["id"] for g in goals])) if goals else []
+    own = {r["id"]: r for r in rows}
+    return [
+        {
+            "id": g["id"], "plan_id": g["plan"], "subject": g["subject"], "measure_unit": g["measure_unit"],
+            "comparator": g["comparator"], "baseline": own[g["id"]]["baseline"], "target": g["target"],
+            "deadline": _date(own[g["id"]]["deadline"]), "actual": g["actual"],
+            "completion": None if g["completion"] is None else round(g["completion"] * 100, 1),
+            "light": g["light"], "linked_goals": int(counts.get(g["id"], {}).get("linked") or 0),
+            "reported_goals": int(counts.get(g["id"], {}).get("reported") or 0),
+        }
+        for g in goals
+    ]
 
 
 # ---------------------------------------------------------------------------
