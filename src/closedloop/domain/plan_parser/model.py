@@ -79,8 +79,10 @@ class ParsedItem:
     title: str
     text: str
     goals: list[ParsedGoal] = field(default_factory=list)
-    # unit names from a （…负责） / （牵头单位：…） note at the end of the item, lead unit first
+    # unit names from a （…负责） / （牵头单位：…） note or a 责任分工 row, lead unit first
     units: list[str] = field(default_factory=list)
+    deadline: date | None = None  # 完成时限 of a 责任分工 row
+    person: str = ""  # 责任人 of a 责任分工 row
 
 
 @dataclass
@@ -146,6 +148,7 @@ class ParsedPlan:
                             "title": i.title,
                             "text": i.text,
                             "units": i.units,
+                            "deadline": i.deadline.isoformat() if i.deadline else None,
                             "goals": [g.to_json(with_link=True) for g in i.goals],
                         }
                         for i in s.items

@@ -18,7 +18,8 @@ from datetime import date
 
 from closedloop.domain.plan_parser.model import ParsedGoal, ParsedItem, ParsedPlan, ParsedSection
 from closedloop.domain.plan_parser.numerals import CN_NUM, SEQ_NUMERALS, cn_to_int
-from closedloop.domain.plan_parser.targets import PAST_START, dedupe, extract_goals
+from closedloop.domain.plan_parser.tables import TableRow, find_table, parse_rows
+from closedloop.domain.plan_parser.targets import PAST_START, extract_goals
 
 _SPACES = re.compile(r"[ \t\u00a0\u2002\u2003\u3000\ufeff]+")
 
@@ -27,7 +28,7 @@ SECTION_RE = re.compile(rf"^[（(]\s*([{SEQ_NUMERALS}]+)\s*[）)]\s*(.*)$")
 NUM_ITEM_RE = re.compile(r"^(\d{1,3})\s*[.、．](?!\d)\s*(.*)$")
 PAREN_ITEM_RE = re.compile(r"^[（(]\s*(\d{1,3})\s*[）)]\s*(.*)$")
 DASH_RE = re.compile(r"^(?:——|—|--)\s*(.*)$")
-INLINE_ITEM_RE = re.compile(rf"(?:^|(?<=[。；;：:！!]))\s*([{SEQ_NUMERALS}]{{1,3}})(是|要)")
+INLINE_ITEM_RE = re.compile(rf"(?:^|(?<=[。；;：:！!]))\s*(?:([{SEQ_NUMERALS}]{{1,3}})(是|要)|(\d{{1,2}})([.、．])(?!\d))")
 DATE_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 CN_DATE_RE = re.compile(rf"^([{CN_NUM}]{{4}})年([{CN_NUM}]{{1,3}})月([{CN_NUM}]{{1,3}})日$")
 APPENDIX_RE = re.compile(r"^附件\s*\d*\s*[：:]?\s*(.*)$")
@@ -192,8 +193,6 @@ def _split_parts(body: list[str]) -> list[tuple[str, bool, list[str]]]:
             parts.append((m.group(2), True, []))
         elif am and len(line) <= 30:
             parts.append(("附件" + (("：" + am.group(1)) if am.group(1) else ""), True, []))
-        elif _bare_heading(line) and not SECTION_RE.match(line):
-            parts.append((line, False, []))
         elif (
             not has_parts
             and nm
@@ -202,6 +201,8 @@ def _split_parts(body: list[str]) -> list[tuple[str, bool, list[str]]]:
             and re.search(r"目标|任务|措施|要求|保障|思路|重点|原则|安排", nm.group(2))
         ):
             parts.append((nm.group(2), True, []))  # 1.总体目标 in a document without 一、 parts
+        elif _bare_heading(line) and not SECTION_RE.match(line) and not nm:
+            parts.append((line, False, []))
         else:
             parts[-1][2].append(line)
     if not parts[0][2]:
@@ -219,10 +220,13 @@ def _split_inline_items(text: str) -> tuple[str, list[tuple[str, str]]]:
     expected = 1
     word = None
     for m in INLINE_ITEM_RE.finditer(text):
-        n = cn_to_int(m.group(1)) if m.group(1) != "十" else 10
-        if n == expected and (word is None or m.group(2) == word):
+        if m.group(1):
+            n, w = (cn_to_int(m.group(1)) if m.group(1) != "十" else 10), m.group(2)
+        else:
+            n, w = int(m.group(3)), "."
+        if n == expected and (word is None or w == word):
             marks.append(m)
-            word = m.group(2)
+            word = w
             expected += 1
     if len(marks) < 2 and not (marks and marks[0].start() == 0 and text[marks[0].start():].lstrip().startswith("一")):
         return text, []
@@ -230,7 +234,8 @@ def _split_inline_items(text: str) -> tuple[str, list[tuple[str, str]]]:
     items = []
     for k, m in enumerate(marks):
         end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
-        items.append((m.group(1) + m.group(2), text[m.start() : end].strip()))
+        code = m.group(1) + m.group(2) if m.group(1) else m.group(3)
+        items.append((code, text[m.start() : end].strip()))
     return preamble, items
 
 
@@ -278,7 +283,7 @@ def _section_items(lines: list[str], year: int | None) -> tuple[str, list[Parsed
 
     for line in lines:
         m = NUM_ITEM_RE.match(line) or PAREN_ITEM_RE.match(line)
-        if m:
+        if m and len(_split_inline_items(line)[1]) < 2:
             flush()
             code = m.group(1) if NUM_ITEM_RE.match(line) else f"（{m.group(1)}）"
             current = (code, [line])
@@ -328,14 +333,20 @@ def _past_paragraph(line: str) -> bool:
     return bool(PAST_START.match(line))
 
 
-def parse_plan(text: str) -> ParsedPlan:
-    """Parse a plan. Never raises; see ``ParsedPlan.missing()`` for what was not found."""
+def parse_plan(text: str, default_title: str = "") -> ParsedPlan:
+    """Parse a plan. Never raises; see ``ParsedPlan.missing()`` for what was not found.
+    ``default_title`` (a file name) stands in when the text has no title (a bare 分工 table)."""
     if not isinstance(text, str):
         text = str(text)
     lines = normalise(text)
     if not lines:
         return ParsedPlan(title="", issuer=None, issued_on=None, year=None)
-    title, issuer, issued_on, body_start = title_block(lines)
+    table = find_table(lines[:40])
+    head_end = table[0] if table else len(lines)
+    title, issuer, issued_on, body_start = title_block(lines[:head_end])
+    if table and not title:
+        title, body_start = default_title, 0
+    title = title or (default_title if not lines[0].strip() else title)
     year = None
     if m := re.search(r"((?:19|20)\d{2})\s*年", title):
         year = int(m.group(1))
@@ -345,8 +356,15 @@ def parse_plan(text: str) -> ParsedPlan:
     goals: list[ParsedGoal] = []
     sections: list[ParsedSection] = []
     parts_found: list[tuple[str, str]] = []
+    body = lines[body_start:]
+    if table:
+        start = table[0] - body_start
+        rows, used = parse_rows(body[start + 1 :], table[1], year)
+        if rows:
+            sections.append(_table_section(rows, year))
+            body = body[:start] + body[start + 1 + used :]
     zone = "other"  # the role of the last unnumbered heading: a review heading covers the parts under it
-    for heading, numbered, part_lines in _split_parts(lines[body_start:]):
+    for heading, numbered, part_lines in _split_parts(body):
         role = _heading_role(heading) if heading else "other"
         if heading and not numbered:
             zone = role
@@ -367,6 +385,21 @@ def parse_plan(text: str) -> ParsedPlan:
     return ParsedPlan(
         title=title, issuer=issuer, issued_on=issued_on, year=year, goals=goals, sections=sections, parts=parts_found
     )
+
+
+def _table_section(rows: list[TableRow], year: int | None) -> ParsedSection:
+    items = []
+    for r in rows:
+        title = first_sentence(r.task) or r.task[:40]
+        if len(title) > 60:
+            title = re.split(r"[，,]", title)[0][:60]
+        items.append(
+            ParsedItem(
+                code=r.code, title=title, text=r.task, goals=extract_goals(r.task, year=year),
+                units=r.lead_units + [u for u in r.co_units if u not in r.lead_units], deadline=r.deadline, person=r.person,
+            )
+        )
+    return ParsedSection(code="", title="责任分工", text="", items=items)
 
 
 def _read_part(

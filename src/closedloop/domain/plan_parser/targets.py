@@ -99,8 +99,13 @@ def _inside_quotes(text: str, pos: int) -> bool:
     return depth > 0
 
 
+ITEM_MARK = re.compile(rf"^(?:\d{{1,3}}\s*[.、．](?!\d)|[（(]\s*\d{{1,3}}\s*[）)]|[{CN_NUM}]{{1,3}}[是要]|第[{CN_NUM}]{{1,3}}[，,、])")
+
+
 def _clean_subject(s: str) -> str:
+    s = s.split("——")[-1]  # “三个倍增”——农村居民人均可支配收入…: the group heading is not the subject
     s = s.strip(" ，,、：:；;（）()“”\"'—-")
+    s = ITEM_MARK.sub("", s).strip()
     prev = None
     while prev != s:
         prev = s
@@ -265,6 +270,13 @@ def _sentence_goals(sentence: str, horizon: int | None) -> list[ParsedGoal]:
             a, b = base + vm.start(), base + vm.end()
             if any(s <= a < e for s, e in taken):
                 continue
+            if out and re.search(r"(?:^|[、，,])\s*(?:争取|力争)(?:达到|达|突破|超过|实现)?$", clause[: vm.start()]):
+                prev = out[-1]  # 确保45万亩以上、争取46万亩: the second tier of the goal before
+                v = to_number(vm.group("num"))
+                if v is not None and prev.unit == _unit(vm.group("unit")) and v > prev.value:
+                    prev.stretch = v
+                    taken.append((a, b))
+                    continue
             g = _single(sentence, clause, base, vm, horizon)
             if g:
                 out.append(g)
@@ -277,13 +289,16 @@ def _sentence_goals(sentence: str, horizon: int | None) -> list[ParsedGoal]:
 
 
 def _goal_from(subject: str, words: str, vm: re.Match, suffix: str, source: str, horizon: int | None) -> ParsedGoal | None:
-    value = to_number(vm.group("num"))
+    num, unit = vm.group("num"), _unit(vm.group("unit"))
+    if not num[0].isdigit() and num[-1] in "万亿" and len(num) > 1 and not unit.startswith(("万", "亿")):
+        num, unit = num[:-1], num[-1] + unit  # 一百亿元 → 100 亿元, as written
+    value = to_number(num)
     if value is None or not subject or len(subject) < 2:
         return None
     comp, approx, plain, kind = _comparator(words, suffix, subject)
     upper = to_number(vm.group("num2")) if vm.group("num2") else None
     return ParsedGoal(
-        subject=subject[:60], comparator=comp, value=value, unit=_unit(vm.group("unit")), source=source.strip(),
+        subject=subject[:60], comparator=comp, value=value, unit=unit, source=source.strip(),
         kind=kind, approx=approx, plain=plain, upper=upper, horizon=horizon,
     )
 

@@ -1,0 +1,121 @@
+"""The parser on each shape real plans come in (texts written for these tests)."""
+
+from datetime import date
+
+from closedloop.domain.plan_parser import extract_goals, parse_plan
+
+
+def goals(p):
+    return [(g.subject, g.report_comparator(), g.value, g.unit) for g in p.goals]
+
+
+def test_goal_part_with_sections_and_numbered_items_gives_plan_goals_only():
+    p = parse_plan(
+        "某区2025年商务工作要点\n一、主要目标\n（一）消费目标\n1.社会消费品零售总额增长6%以上。\n"
+        "2.新增限额以上商贸企业不少于50家。\n（二）外贸目标\n1.进出口总额突破120亿元。\n"
+        "二、推进措施\n（一）促进消费扩容\n1.举办促消费活动20场以上。\n2.培育夜间经济集聚区3个。\n"
+    )
+    assert goals(p) == [
+        ("社会消费品零售总额增长", ">=", 6, "%"),
+        ("新增限额以上商贸企业", ">=", 50, "家"),
+        ("进出口总额", ">", 120, "亿元"),
+    ]
+    assert p.goals[0].kind == "growth"
+    # a part named 推进措施 is a task part: its numbered lines are items
+    assert [(s.title, [i.code for i in s.items]) for s in p.sections] == [("促进消费扩容", ["1", "2"])]
+
+
+def test_dash_bullets_quoted_group_heading_and_horizon_paragraph():
+    p = parse_plan(
+        "某县2025年农业农村工作要点\n一、总体目标\n"
+        "“三个倍增”——农村居民人均可支配收入增长7%，高标准农田新增2万亩。\n"
+        "——粮食播种面积稳定在45万亩以上。\n——农产品加工产值突破一百亿元。\n"
+        "到2027年，建成市级以上现代农业园区5个，农业科技进步贡献率达到65%。\n"
+        "二、稳粮保供\n（一）稳定粮食生产。确保粮食播种面积45万亩以上、争取46万亩。\n"
+    )
+    assert goals(p)[0] == ("农村居民人均可支配收入增长", "=", 7, "%")  # not “三个倍增”
+    assert ("农产品加工产值", ">", 100, "亿元") in goals(p)  # Chinese numeral, unit as written
+    park = next(g for g in p.goals if g.unit == "个")
+    assert park.horizon == 2027 and park.value == 5
+    # two tiers: 确保 45, 争取 46 is one goal with a stretch target; it restates plan goal 粮食播种面积
+    (g,) = p.sections[0].items[0].goals
+    assert (g.value, g.stretch, g.comparator) == (45, 46, ">=")
+    assert p.goals[g.plan_goal].subject == "粮食播种面积"
+
+
+def test_numbered_goal_part_without_chinese_parts():
+    p = parse_plan(
+        "某区2024年生态环境保护工作计划\n1.总体目标\n"
+        "全区PM2.5年均浓度控制在30微克/立方米以内，优良天数比例达到85%，单位GDP能耗下降3.5%。\n"
+        "2.主要任务\n（1）加强大气污染防治。淘汰老旧车辆500辆。\n（2）加强水污染防治。城市生活污水集中收集率提高到75%。\n"
+    )
+    assert goals(p) == [
+        ("PM2.5年均浓度", "<=", 30, "微克/立方米"),
+        ("优良天数比例", ">=", 85, "%"),
+        ("单位GDP能耗下降", "=", 3.5, "%"),
+    ]
+    assert p.goals[2].kind == "decline"
+    assert [i.title for s in p.sections for i in s.items] == ["加强大气污染防治", "加强水污染防治"]
+
+
+def test_government_work_report_expected_targets_not_achievements():
+    p = parse_plan(
+        "2024年区政府工作报告\n一、2023年工作回顾\n全区地区生产总值完成560亿元，增长7.4%。\n"
+        "二、2024年工作安排\n今年经济社会发展主要预期目标是：地区生产总值增长6%左右，城镇新增就业1.2万人。\n"
+        "（一）做强实体经济。\n培育壮大工业集群。2023年新增规上工业企业18家。今年新增规上工业企业20家。\n"
+        "扩大有效投资。实施重点项目100个，完成投资150亿元以上。\n"
+    )
+    assert goals(p) == [("地区生产总值增长", "~", 6, "%"), ("城镇新增就业", "=", 1.2, "万人")]
+    items = p.sections[0].items
+    assert [i.title for i in items] == ["培育壮大工业集群", "扩大有效投资"]
+    assert [(g.value, g.unit) for g in items[0].goals] == [(20, "家")]  # not 2023's 18
+    assert not any(g.value in (560, 7.4) for g in p.all_goals())
+
+
+def test_responsibility_table_as_text():
+    p = parse_plan(
+        "序号\t目标任务\t责任单位\t完成时限\t推进情况\n"
+        "1\t新增高新技术企业30家\t区科技局\t2024年12月底\t已完成60%\n"
+        "区经济信息委\n"
+        "2\t建成孵化器2个\t区科技局、区发展改革委\t2024年10月底\t推进中\n",
+        default_title="分工表",
+    )
+    assert p.missing() == []
+    (s,) = p.sections
+    first, second = s.items
+    assert first.units == ["区科技局", "区经济信息委"] and first.deadline == date(2024, 12, 31)
+    assert [(g.subject, g.value, g.unit) for g in first.goals] == [("高新技术企业", 30, "家")]  # not 60% progress
+    assert second.units == ["区科技局", "区发展改革委"] and second.deadline == date(2024, 10, 31)
+
+
+def test_ranges_pairs_and_chinese_numerals():
+    assert [(g.value, g.upper, g.report_comparator()) for g in extract_goals("体质健康达标率达到92%—95%")] == [
+        (92, 95, "range")
+    ]
+    pair = extract_goals("城镇和农村常住居民人均可支配收入分别增长4%左右和6%左右")
+    assert [(g.subject, g.value, g.kind) for g in pair] == [
+        ("城镇常住居民人均可支配收入", 4, "growth"),
+        ("农村常住居民人均可支配收入", 6, "growth"),
+    ]
+    assert [(g.value, g.unit) for g in extract_goals("培训教师一万二千人次")] == [(12000, "人次")]
+    assert [(g.value, g.unit, g.report_comparator()) for g in extract_goals("实践性教学课时占总课时一半以上")] == [
+        (50, "%", ">=")
+    ]
+    assert [(g.value, g.unit) for g in extract_goals("区本级科技专项资金翻一番")] == [(2, "倍")]
+
+
+def test_policy_parameters_and_names_are_not_targets():
+    text = (
+        "对不裁员的参保企业，可返还其上年度实际缴纳失业保险费的50%。可申请最高不超过15万元的创业担保贷款。"
+        "组织失业青年参加3—12个月的就业见习。推动呼和浩特、鄂尔多斯、满洲里3个综保区发展。"
+        "建设30万千瓦级煤电机组。预计今年高校毕业生超过1170万人。重点做好十方面工作。"
+    )
+    assert extract_goals(text) == []
+
+
+def test_truncated_text_keeps_what_is_there():
+    full = "某区2025年教育工作要点\n一、工作目标\n学前教育毛入园率达到95%，新增学位3000个。\n二、重点任务\n（一）扩大供给。1.新建中小学3所。2.推进集团化办学"
+    p = parse_plan(full)
+    assert len(p.goals) == 2 and [i.code for i in p.sections[0].items] == ["1", "2"]
+    goals_only = parse_plan(full[: full.index("二、")])
+    assert goals_only.missing() == [] and len(goals_only.goals) == 2 and not goals_only.sections
