@@ -63,25 +63,30 @@ def cmd_import(args: argparse.Namespace) -> int:
         return _fail(f"{path} 是目录，不是文件")
     except OSError as exc:
         return _fail(f"无法读取文件 {path}（{exc.__class__.__name__}）")
+    if not raw.strip():
+        return _fail(f"文件 {path} 是空的：未找到计划标题、重点工作和工作事项")
+    # long documents (a 50-page PDF) take a while: say what is happening on stderr
+    progress = (lambda msg: print(msg, file=sys.stderr, flush=True)) if not args.quiet else (lambda msg: None)
+    progress(f"读取 {path.name}（{len(raw) // 1024} KB）…")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            return _fail(f"文件 {path} 不是 UTF-8 或 GB18030 编码的文本")
+        text = plans.read_file(path.name, raw)
+    except Invalid as exc:
+        return _fail(f"无法读取 {path}：{exc.message}")
     if not text.strip():
         return _fail(f"文件 {path} 是空的：未找到计划标题、重点工作和工作事项")
+    progress(f"解析 {len(text)} 字…")
     if args.json:
-        parsed = parse_plan(text)
+        parsed = parse_plan(text, default_title=path.stem)
         print(json.dumps(parsed.to_json(), ensure_ascii=False, indent=2))
         if parsed.missing():
             print("；".join(m for _, m in parsed.missing()), file=sys.stderr)
             return 1
         if args.dry_run:
             return 0
+    if not args.dry_run:
+        progress("保存到数据库…")
     try:
-        result = asyncio.run(_with_db(lambda: plans.import_plan(_cli_actor(), text, preview=args.dry_run)))
+        result = asyncio.run(_with_db(lambda: plans.import_plan(_cli_actor(), text, preview=args.dry_run, filename=path.name)))
     except Invalid as exc:
         return _fail(f"无法导入 {path}：{exc.message}")
     out = sys.stderr if args.json else sys.stdout
@@ -92,6 +97,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"试导入（未保存）：{result['parsed']['title']}：{counts}", file=out)
     else:
         print(f"已导入计划 {result['plan_id']}「{result['parsed']['title']}」：{counts}", file=out)
+    if result.get("doubt_count"):
+        print(f"其中 {result['doubt_count']} 个目标值得核对（--json 查看 doubts），可在管理页面或接口中修改。", file=out)
     return 0
 
 
@@ -296,8 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1, help="worker processes on one port (the scheduler runs in one of them)")
     s.set_defaults(func=cmd_serve)
 
-    s = sub.add_parser("import", help="import a plan (工作要点) from a UTF-8 text or Markdown file")
+    s = sub.add_parser("import", help="import a plan (工作要点) from .txt/.md (UTF-8 or GB18030), .docx, .pdf or .xlsx")
     s.add_argument("file")
+    s.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     s.add_argument("--dry-run", action="store_true", help="parse and report, store nothing")
     s.add_argument("--json", action="store_true", help="print the parsed structure as JSON")
     s.set_defaults(func=cmd_import)

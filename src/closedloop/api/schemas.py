@@ -153,6 +153,7 @@ class PlanImportOut(Struct):
     item_count: int
     item_goal_count: int
     parsed: dict[str, Any]
+    doubt_count: int = 0  # targets flagged for a look before saving (parsed…goals[].doubts)
 
 
 class PlanRead(Struct):

@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from pathlib import PurePath
+
 from closedloop.db.engine import write_tx
-from closedloop.db.tables import Goal, Plan, WorkItem
+from closedloop.db.tables import Goal, ItemUnit, Plan, Unit, WorkItem
 from closedloop.domain.errors import Invalid, NotFound, Problem as Issue
 from closedloop.domain.plan_parser import ParsedPlan, parse_plan
+from closedloop.domain.plan_parser.documents import document_text
+from closedloop.domain.plan_parser.doubts import doubts
+from closedloop.domain.plan_parser.units import match_unit
 from closedloop.services.common import Actor, Clock, audit
 
 
@@ -18,8 +23,13 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
-def parse_or_raise(text: str) -> ParsedPlan:
-    parsed = parse_plan(text)
+def read_file(filename: str, raw: bytes) -> str:
+    """The text of an uploaded plan file (.txt .md .docx .pdf .xlsx); ``Invalid`` names the problem."""
+    return document_text(filename, raw)
+
+
+def parse_or_raise(text: str, filename: str = "") -> ParsedPlan:
+    parsed = parse_plan(text, default_title=PurePath(filename).stem if filename else "")
     missing = parsed.missing()
     if not text.strip():
         raise Invalid("文档为空", [Issue("empty", "文档为空：没有可读取的内容", "text")])
@@ -31,13 +41,33 @@ def parse_or_raise(text: str) -> ParsedPlan:
     return parsed
 
 
-async def import_plan(actor: Actor, text: str, *, preview: bool = False) -> dict:
+def _preview_json(parsed: ParsedPlan) -> dict:
+    """The parsed tree with each target's doubts (a number without a unit, a year, an achievement)."""
+    d = parsed.to_json()
+    for g, gj in zip(parsed.goals, d["goals"]):
+        gj["doubts"] = doubts(g, parsed.year)
+    for s, sj in zip(parsed.sections, d["sections"]):
+        for it, ij in zip(s.items, sj["items"]):
+            for g, gj in zip(it.goals, ij["goals"]):
+                gj["doubts"] = doubts(g, parsed.year)
+    return d
+
+
+async def import_file(actor: Actor, filename: str, raw: bytes, *, preview: bool = False) -> dict:
+    """``import_plan`` on an uploaded file of any accepted format."""
+    return await import_plan(actor, read_file(filename, raw), preview=preview, filename=filename)
+
+
+async def import_plan(actor: Actor, text: str, *, preview: bool = False, filename: str = "") -> dict:
     """Parse and (unless ``preview``) store a plan. The same document twice is reported as
-    already imported and nothing is duplicated."""
-    parsed = parse_or_raise(text)
+    already imported and nothing is duplicated. Unit names in the plan (（…负责）notes, 责任分工
+    rows) that match a known unit set the item's lead and cooperating units."""
+    parsed = parse_or_raise(text, filename)
     digest = content_hash(text)
+    tree = _preview_json(parsed)
     summary = {
-        "parsed": parsed.to_json(),
+        "parsed": tree,
+        "doubt_count": sum(1 for g in _all_goal_json(tree) if g["doubts"]),
         "content_hash": digest,
         "goal_count": len(parsed.goals),
         "section_count": len(parsed.sections),
@@ -51,6 +81,11 @@ async def import_plan(actor: Actor, text: str, *, preview: bool = False) -> dict
         return {**summary, "plan_id": None, "already_imported": False, "stored": False}
     year = parsed.year
     deadline = dt.date(year, 12, 31) if year else None
+    known = {u["name"]: u["id"] for u in await Unit.select(Unit.id, Unit.name)}
+
+    def goal_deadline(g) -> dt.date | None:
+        return dt.date(g.horizon, 12, 31) if g.horizon else deadline
+
     async with write_tx():
         # checked again inside the write transaction: two imports at once store one plan
         existing = await Plan.select(Plan.id).where(Plan.content_hash == digest).first()
@@ -74,8 +109,8 @@ async def import_plan(actor: Actor, text: str, *, preview: bool = False) -> dict
         for n, g in enumerate(parsed.goals):
             row = await Goal.insert(
                 Goal(
-                    plan=plan, seq=n, subject=g.subject[:300], measure_unit=g.unit, comparator=g.comparator, target=g.value,
-                    deadline=deadline, created_at=Clock.now(), updated_at=Clock.now(),
+                    plan=plan, seq=n, subject=g.subject[:300], measure_unit=g.unit[:20], comparator=g.comparator, target=g.value,
+                    deadline=goal_deadline(g), created_at=Clock.now(), updated_at=Clock.now(),
                 )
             ).returning(Goal.id)
             plan_goal_ids.append(row[0]["id"])
@@ -89,6 +124,9 @@ async def import_plan(actor: Actor, text: str, *, preview: bool = False) -> dict
             )[0]["id"]
             for it in s.items:
                 seq += 1
+                unit_ids = [uid for uid in (match_unit(n, known) for n in it.units) if uid is not None]
+                unit_ids = list(dict.fromkeys(unit_ids))
+                item_deadline = it.deadline or deadline
                 item = (
                     await WorkItem.insert(
                         WorkItem(
@@ -100,11 +138,15 @@ async def import_plan(actor: Actor, text: str, *, preview: bool = False) -> dict
                             title=it.title[:500],
                             text=it.text,
                             stage="drill",
-                            deadline=deadline,
-                            original_deadline=deadline,
+                            deadline=item_deadline,
+                            original_deadline=item_deadline,
+                            lead_unit=unit_ids[0] if unit_ids else None,
+                            responsible_person=it.person[:100] or None,
                         )
                     ).returning(WorkItem.id)
                 )[0]["id"]
+                for uid in unit_ids[1:]:
+                    await ItemUnit.insert(ItemUnit(item=item, unit=uid))
                 for n, g in enumerate(it.goals):
                     # a goal restating a plan goal is that indicator: target, comparator and
                     # unit come from the plan goal (the item's wording had drifted: ≥200 for >200)
@@ -116,16 +158,20 @@ async def import_plan(actor: Actor, text: str, *, preview: bool = False) -> dict
                             seq=n,
                             plan_goal=plan_goal_ids[g.plan_goal] if g.plan_goal is not None else None,
                             subject=g.subject[:300],
-                            measure_unit=same.unit,
+                            measure_unit=same.unit[:20],
                             comparator=same.comparator,
                             target=same.value,
-                            deadline=deadline,
+                            deadline=goal_deadline(same) if same.horizon else item_deadline,
                             created_at=Clock.now(),
                             updated_at=Clock.now(),
                         )
                     )
         await audit(actor, "import", "plan", plan, after={"title": parsed.title, "items": parsed.item_count, "content_hash": digest})
     return {**summary, "plan_id": plan, "already_imported": False, "stored": True}
+
+
+def _all_goal_json(d: dict) -> list[dict]:
+    return d["goals"] + [g for s in d["sections"] for i in s["items"] for g in i["goals"]]
 
 
 async def list_plans() -> list[dict]:

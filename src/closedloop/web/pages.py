@@ -506,17 +506,16 @@ class AdminPages(Controller):
         form = await form_of(request)
         text = form.get("text") or ""
         upload = form.get("file")
-        if isinstance(upload, UploadFile):
-            raw = await upload.read()
-            if raw:
-                try:
-                    text = raw.decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    text = raw.decode("gb18030", errors="replace")
+        filename = ""
         preview = form.get("action") != "save"
         errors, result = {}, None
         try:
-            result = await plans.import_plan(actor, text, preview=preview)
+            if isinstance(upload, UploadFile):
+                raw = await upload.read()
+                if raw:  # .txt .md .docx .pdf .xlsx, read by the plans service
+                    filename = upload.filename or ""
+                    text = plans.read_file(filename, raw)
+            result = await plans.import_plan(actor, text, preview=preview, filename=filename)
         except Invalid as exc:
             errors["text"] = exc.message
         if result and not preview:

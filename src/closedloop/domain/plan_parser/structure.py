@@ -21,7 +21,8 @@ from closedloop.domain.plan_parser.numerals import CN_NUM, SEQ_NUMERALS, cn_to_i
 from closedloop.domain.plan_parser.tables import TableRow, find_table, parse_rows
 from closedloop.domain.plan_parser.targets import PAST_START, extract_goals
 
-_SPACES = re.compile(r"[ \t\u00a0\u2002\u2003\u3000\ufeff]+")
+# tabs are kept: they separate the cells of a table (Word and Excel tables arrive that way)
+_SPACES = re.compile(r"[ \u00a0\u2002\u2003\u3000\ufeff]+")
 
 PART_RE = re.compile(rf"^([{SEQ_NUMERALS}]+)\s*[、.．]\s*(.*)$")
 SECTION_RE = re.compile(rf"^[（(]\s*([{SEQ_NUMERALS}]+)\s*[）)]\s*(.*)$")
@@ -54,7 +55,7 @@ def normalise(text: str) -> list[str]:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     lines = []
     for raw in text.split("\n"):
-        line = _SPACES.sub(" ", raw).strip()
+        line = re.sub(r" *\t *", "\t", _SPACES.sub(" ", raw)).strip(" \t")
         line = re.sub(r"^#{1,6}\s*", "", line)
         line = line.replace("**", "").replace("__", "").strip()
         line = re.sub(r"^>\s*", "", line)

@@ -40,6 +40,8 @@ class TableRow:
 
 
 def split_cells(line: str) -> list[str]:
+    if "\t" in line:
+        return [c.strip() for c in line.split("\t")]
     if "|" in line:
         return [c.strip() for c in line.strip().strip("|").split("|")]
     return [c.strip() for c in re.split(r"\s+", line.strip())]
