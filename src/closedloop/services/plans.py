@@ -10,7 +10,7 @@ from pathlib import PurePath
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Goal, ItemUnit, Plan, Unit, WorkItem
 from closedloop.domain.errors import Invalid, NotFound, Problem as Issue
-from closedloop.domain.plan_parser import ParsedPlan, parse_plan
+from closedloop.domain.plan_parser import ParsedPlan, extract_goals, parse_plan
 from closedloop.domain.plan_parser.documents import document_text
 from closedloop.domain.plan_parser.doubts import doubts
 from closedloop.domain.plan_parser.units import match_unit
@@ -41,16 +41,72 @@ def parse_or_raise(text: str, filename: str = "") -> ParsedPlan:
     return parsed
 
 
+def _marked(text: str, sources: list[str]) -> list[list]:
+    """``text`` cut into [piece, is_target_source] runs, the goals' source clauses marked."""
+    spans = []
+    for src in sources:
+        at = text.find(src) if src else -1
+        if at >= 0:
+            spans.append((at, at + len(src)))
+    spans.sort()
+    out, pos = [], 0
+    for a, b in spans:
+        if a < pos:
+            continue
+        if a > pos:
+            out.append([text[pos:a], False])
+        out.append([text[a:b], True])
+        pos = b
+    if pos < len(text):
+        out.append([text[pos:], False])
+    return out
+
+
 def _preview_json(parsed: ParsedPlan) -> dict:
-    """The parsed tree with each target's doubts (a number without a unit, a year, an achievement)."""
+    """The parsed tree with each target's doubts (a number without a unit, a year, an achievement),
+    a key per target and item for corrections, and each item's text with its targets marked."""
     d = parsed.to_json()
-    for g, gj in zip(parsed.goals, d["goals"]):
+    for n, (g, gj) in enumerate(zip(parsed.goals, d["goals"])):
         gj["doubts"] = doubts(g, parsed.year)
-    for s, sj in zip(parsed.sections, d["sections"]):
-        for it, ij in zip(s.items, sj["items"]):
-            for g, gj in zip(it.goals, ij["goals"]):
+        gj["key"] = f"g{n}"
+    for si, (s, sj) in enumerate(zip(parsed.sections, d["sections"])):
+        for ii, (it, ij) in enumerate(zip(s.items, sj["items"])):
+            ij["key"] = f"s{si}i{ii}"
+            ij["marked"] = _marked(it.text, [g.source for g in it.goals])
+            for gi, (g, gj) in enumerate(zip(it.goals, ij["goals"])):
                 gj["doubts"] = doubts(g, parsed.year)
+                gj["key"] = f"s{si}i{ii}g{gi}"
     return d
+
+
+def apply_corrections(parsed: ParsedPlan, corrections: dict | None) -> ParsedPlan:
+    """The admin's fixes from the preview: ``drop`` (target keys to leave out), ``titles``
+    (item key → title), ``extra_goals`` (plan targets written one per line, read like the plan:
+    科技特派员不少于20名)."""
+    if not corrections:
+        return parsed
+    drop = set(corrections.get("drop") or ())
+    titles = corrections.get("titles") or {}
+    kept_plan = [n for n in range(len(parsed.goals)) if f"g{n}" not in drop]
+    renumber = {old: new for new, old in enumerate(kept_plan)}
+    parsed.goals = [parsed.goals[n] for n in kept_plan]
+    for si, s in enumerate(parsed.sections):
+        for ii, it in enumerate(s.items):
+            title = (titles.get(f"s{si}i{ii}") or "").strip()
+            if title:
+                it.title = title[:500]
+            it.goals = [g for gi, g in enumerate(it.goals) if f"s{si}i{ii}g{gi}" not in drop]
+            for g in it.goals:
+                g.plan_goal = renumber.get(g.plan_goal) if g.plan_goal is not None else None
+    for line in (corrections.get("extra_goals") or "").splitlines():
+        found = extract_goals(line, year=parsed.year)
+        if line.strip() and not found:
+            raise Invalid(
+                f"补充的目标“{line.strip()[:40]}”中没有找到数值和单位",
+                [Issue("extra_goal_unreadable", f"“{line.strip()[:40]}”没有数值和单位（如：科技特派员不少于20名）", "extra_goals")],
+            )
+        parsed.goals.extend(found)
+    return parsed
 
 
 async def import_file(actor: Actor, filename: str, raw: bytes, *, preview: bool = False) -> dict:
@@ -58,13 +114,26 @@ async def import_file(actor: Actor, filename: str, raw: bytes, *, preview: bool 
     return await import_plan(actor, read_file(filename, raw), preview=preview, filename=filename)
 
 
-async def import_plan(actor: Actor, text: str, *, preview: bool = False, filename: str = "") -> dict:
+async def import_plan(
+    actor: Actor, text: str, *, preview: bool = False, filename: str = "", corrections: dict | None = None
+) -> dict:
     """Parse and (unless ``preview``) store a plan. The same document twice is reported as
     already imported and nothing is duplicated. Unit names in the plan (（…负责）notes, 责任分工
     rows) that match a known unit set the item's lead and cooperating units."""
     parsed = parse_or_raise(text, filename)
+    tree = _preview_json(parsed)  # keys name targets as the document reads, before any fix
+    n_goals = len(parsed.goals)
+    parsed = apply_corrections(parsed, corrections)
+    if corrections:
+        drop = set(corrections.get("drop") or ())
+        for g in _all_goal_json(tree):
+            g["dropped"] = g["key"] in drop
+        for s in tree["sections"]:
+            for i in s["items"]:
+                i["title"] = (corrections.get("titles") or {}).get(i["key"]) or i["title"]
+        kept_plan_goals = n_goals - sum(1 for k in drop if k.startswith("g"))  # plan goal keys are gN
+        tree["extra_goals"] = [g.to_json(with_link=False) for g in parsed.goals[kept_plan_goals:]]
     digest = content_hash(text)
-    tree = _preview_json(parsed)
     summary = {
         "parsed": tree,
         "doubt_count": sum(1 for g in _all_goal_json(tree) if g["doubts"]),
@@ -186,7 +255,7 @@ async def plan_tree(plan_id: int) -> dict:
     rows = await WorkItem.select(
         WorkItem.id, WorkItem.parent, WorkItem.kind, WorkItem.code, WorkItem.title, WorkItem.stage,
         WorkItem.light, WorkItem.completion, WorkItem.deadline, WorkItem.lead_unit,
-        WorkItem.lead_unit.name.as_alias("lead_unit_name"),
+        WorkItem.lead_unit.name.as_alias("lead_unit_name"), WorkItem.version, WorkItem.withdrawn_at, WorkItem.withdrawn_reason,
     ).where(WorkItem.plan == plan_id).order_by(WorkItem.seq).order_by(WorkItem.id)
     sections = [{**r, "items": []} for r in rows if r["kind"] == "section"]
     by_id = {s["id"]: s for s in sections}

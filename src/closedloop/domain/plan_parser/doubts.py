@@ -14,7 +14,7 @@ def doubts(g: ParsedGoal, year: int | None) -> list[str]:
     out = []
     if not g.unit:
         out.append("数值没有单位")
-    if g.value == int(g.value) and 1949 <= g.value <= 2100 and g.unit in ("", "年", "个", "项"):
+    if g.value == int(g.value) and 1949 <= g.value <= 2100 and g.unit not in RATE_UNITS and not g.unit.startswith(("万", "亿")):
         out.append("数值像年份，可能不是目标")
     src = g.source or ""
     m = re.search(r"((?:19|20)\d{2})年", src)

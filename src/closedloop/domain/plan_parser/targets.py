@@ -204,7 +204,7 @@ def extract_goals(text: str, *, year: int | None = None) -> list[ParsedGoal]:
         horizon = None
         if hm := HORIZON_RE.search(sentence):
             horizon = int(hm.group(1))
-        goals.extend(_sentence_goals(sentence, horizon))
+        goals.extend(_sentence_goals(sentence, horizon, year))
     _attach_stretch(goals)
     dedupe(goals)
     return goals
@@ -222,7 +222,7 @@ def _past_sentence(sentence: str, year: int | None) -> bool:
     return False
 
 
-def _sentence_goals(sentence: str, horizon: int | None) -> list[ParsedGoal]:
+def _sentence_goals(sentence: str, horizon: int | None, year: int | None = None) -> list[ParsedGoal]:
     out: list[ParsedGoal] = []
     taken: list[tuple[int, int]] = []
     # 分别 / 均 lists: A、B分别增长3%、5%以上
@@ -266,6 +266,8 @@ def _sentence_goals(sentence: str, horizon: int | None) -> list[ParsedGoal]:
     for clause_m in re.finditer(r"[^，,；;：:]+", sentence):
         clause = clause_m.group(0)
         base = clause_m.start()
+        if base and _past_sentence(clause, year):  # …，2025年完成研发投入12亿元: last year's result
+            continue
         for vm in VALUE_RE.finditer(clause):
             a, b = base + vm.start(), base + vm.end()
             if any(s <= a < e for s, e in taken):
