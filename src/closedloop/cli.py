@@ -102,6 +102,49 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_assign(args: argparse.Namespace) -> int:
+    """责任分工: match a 分工表's rows to the plan's items and units; preview unless --apply."""
+    from closedloop.db.tables import Plan
+    from closedloop.domain.errors import DomainError
+    from closedloop.services import responsibility
+
+    path = Path(args.file)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return _fail(f"无法读取文件 {path}（{exc.__class__.__name__}）")
+
+    async def run():
+        plan_id = args.plan
+        if plan_id is None:
+            latest = await Plan.select(Plan.id).order_by(Plan.id, ascending=False).first()
+            if latest is None:
+                raise SystemExit(_fail("还没有导入任何计划：请先 closedloop import"))
+            plan_id = latest["id"]
+        if args.apply:
+            return await responsibility.apply(_cli_actor(), plan_id, path.name, raw, create_units=args.create_units)
+        return await responsibility.preview(plan_id, path.name, raw)
+
+    try:
+        result = asyncio.run(_with_db(run))
+    except DomainError as exc:
+        return _fail(f"无法导入责任分工 {path}：{exc.message}")
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(f"计划 {result['plan_id']}「{result['plan_title']}」：匹配 {len(result['matches'])} 行，未匹配 {len(result['misses'])} 行")
+    for m in result["matches"]:
+        units = "、".join(u["matched_name"] or f"{u['name']}（未找到）" for u in m["units"]) or "—"
+        print(f"  {m['code']} {m['task'][:30]} → 事项 {m['item_code']} {m['item_title'][:20]}：{units}；时限 {m['deadline'] or '—'}")
+    for m in result["misses"]:
+        print(f"  未匹配：{m['code']} {m['task'][:30]}（{m['reason']}）")
+    if result["new_units"]:
+        hint = "已新建" if result.get("created_units") else "未找到，加 --create-units 可新建"
+        print(f"  单位{hint}：{'、'.join(result['new_units'])}")
+    print("已写入（一个事务）。" if result.get("applied") else "这是预览，未写入；确认后加 --apply。")
+    return 0
+
+
 def cmd_unit_add(args: argparse.Namespace) -> int:
     from closedloop.domain.errors import DomainError
     from closedloop.services import org
@@ -309,6 +352,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="parse and report, store nothing")
     s.add_argument("--json", action="store_true", help="print the parsed structure as JSON")
     s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("assign", help="import a 责任分工 table (.xlsx/.docx/text): items → units, deadlines; preview unless --apply")
+    s.add_argument("file")
+    s.add_argument("--plan", type=int, default=None, help="plan id (default: the latest plan)")
+    s.add_argument("--apply", action="store_true", help="write the matches (one transaction)")
+    s.add_argument("--create-units", action="store_true", help="with --apply: create units named in the table that do not exist")
+    s.add_argument("--json", action="store_true", help="print the preview as JSON")
+    s.set_defaults(func=cmd_assign)
 
     s = sub.add_parser("scan", help="run the deadline scan once")
     s.add_argument("--as-of", default=None, help="treat this date (YYYY-MM-DD) as today")

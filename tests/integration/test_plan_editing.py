@@ -130,3 +130,54 @@ async def test_import_docx_with_units_matched_by_short_names(client, world):
     assert items[0]["lead_unit"] == world.unit_a.id and items[1]["lead_unit"] is None
     assert [r["unit"] for r in await ItemUnit.select(ItemUnit.unit).where(ItemUnit.item == items[0]["id"])] == [world.unit_b.id]
     assert str(items[0]["deadline"]) == "2025-12-31" and str(items[1]["deadline"]) == "2025-06-30"
+
+
+FENGONG_PLAN = (
+    "某区2025年科技工作要点\n一、工作目标\n高新技术企业突破330家。\n二、重点工作\n"
+    "（一）培育创新主体。一是实施高新技术企业倍增计划，高新技术企业突破330家。二是建设科技企业孵化器。\n"
+    "（二）优化创新生态。一是举办科技活动周。\n"
+)
+
+
+def _fengong_xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["序号", "目标任务", "牵头单位", "配合单位", "完成时限"])
+    ws.append([1, "实施高新技术企业倍增计划", "区科技局", "巴南区财政局", "2025年11月底"])
+    ws.append([2, "建设科技企业孵化器", "区科技局", None, "2025年6月"])
+    ws.append([3, "举办科技活动周", "区科协", None, None])
+    ws.append([4, "推进一件计划里没有的事", "区科技局", None, None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+async def test_responsibility_table_preview_then_apply_in_one_go(client, world):
+    from closedloop.services import plans, responsibility
+    from closedloop.services.common import Actor
+
+    admin = Actor(id=world.users["admin"].id, username="admin", role="admin", display_name="管理员")
+    await Unit.update({Unit.name: "重庆市巴南区科学技术局"}).where(Unit.id == world.unit_a.id)
+    plan_id = (await plans.import_plan(admin, FENGONG_PLAN))["plan_id"]
+    raw = _fengong_xlsx()
+
+    seen = await responsibility.preview(plan_id, "分工.xlsx", raw)
+    assert [(m["code"], m["item_code"]) for m in seen["matches"]] == [("1", "一是"), ("2", "二是"), ("3", "一是")]
+    assert [m["code"] for m in seen["misses"]] == ["4"]
+    first = seen["matches"][0]["units"]
+    # near-miss names: 区科技局 is 重庆市巴南区科学技术局, 巴南区财政局 is 区财政局
+    assert [u["unit_id"] for u in first] == [world.unit_a.id, world.unit_b.id]
+    assert seen["new_units"] == ["区科协"]
+    assert await WorkItem.count().where((WorkItem.plan == plan_id) & WorkItem.lead_unit.is_not_null()) == 0  # preview wrote nothing
+
+    done = await responsibility.apply(admin, plan_id, "分工.xlsx", raw, create_units=True)
+    assert done["created_units"] == ["区科协"]
+    rows = {r["title"]: r for r in await WorkItem.select().where((WorkItem.plan == plan_id) & (WorkItem.kind == "item"))}
+    multiply = rows["实施高新技术企业倍增计划，高新技术企业突破330家"]
+    assert multiply["lead_unit"] == world.unit_a.id and str(multiply["deadline"]) == "2025-11-30"
+    assert [r["unit"] for r in await ItemUnit.select(ItemUnit.unit).where(ItemUnit.item == multiply["id"])] == [world.unit_b.id]
+    kexie = (await Unit.select(Unit.id).where(Unit.name == "区科协").first())["id"]
+    assert rows["举办科技活动周"]["lead_unit"] == kexie
+    assert await AuditEvent.count().where((AuditEvent.action == "assign") & (AuditEvent.entity_id == plan_id)) == 1
