@@ -119,3 +119,29 @@ def test_truncated_text_keeps_what_is_there():
     assert len(p.goals) == 2 and [i.code for i in p.sections[0].items] == ["1", "2"]
     goals_only = parse_plan(full[: full.index("二、")])
     assert goals_only.missing() == [] and len(goals_only.goals) == 2 and not goals_only.sections
+
+
+def test_district_plan_with_units_notes_support_part_and_ordinal_items():
+    p = parse_plan(
+        "XX区2025年经济和信息化工作要点\n一、总体要求\n（一）指导思想\n以新思想为指导。\n（二）主要目标\n"
+        "全年规上工业总产值增长8%，力争达到1200亿元；规上工业增加值同比增长7%。\n二、重点任务\n（一）壮大工业集群\n"
+        "1.培育汽车产业集群。汽车产业产值突破300亿元。（牵头单位：区经济信息委；配合单位：区发展改革委、区财政局）\n"
+        "2.深化“放管服”改革。企业开办时间压缩至1个工作日以内。\n"
+        "三、保障措施\n（一）加强组织领导。各单位要高度重视。\n"
+    )
+    assert goals(p) == [
+        ("规上工业总产值增长", "=", 8, "%"),
+        ("规上工业总产值", ">=", 1200, "亿元"),
+        ("规上工业增加值同比增长", "=", 7, "%"),
+    ]
+    (s,) = p.sections  # 指导思想 and 保障措施 hold no work items
+    first, second = s.items
+    assert first.units == ["区经济信息委", "区发展改革委", "区财政局"]
+    assert [(g.subject, g.comparator, g.value, g.unit) for g in second.goals] == [("企业开办时间", "<=", 1, "个工作日")]
+
+    q = parse_plan(
+        "# 某镇2025年乡村振兴工作计划\n## 一、工作目标\n- 新建高标准农田5000亩\n## 二、主要措施\n"
+        "第一，发展特色产业。新发展柑橘种植3000亩。\n\n第二，改善人居环境。完成农村改厕500户。\n"
+    )
+    assert [(i.code, i.title) for s in q.sections for i in s.items] == [("第一", "发展特色产业"), ("第二", "改善人居环境")]
+    assert [g.value for g in q.goals] == [5000]

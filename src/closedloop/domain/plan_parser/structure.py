@@ -29,7 +29,11 @@ SECTION_RE = re.compile(rf"^[（(]\s*([{SEQ_NUMERALS}]+)\s*[）)]\s*(.*)$")
 NUM_ITEM_RE = re.compile(r"^(\d{1,3})\s*[.、．](?!\d)\s*(.*)$")
 PAREN_ITEM_RE = re.compile(r"^[（(]\s*(\d{1,3})\s*[）)]\s*(.*)$")
 DASH_RE = re.compile(r"^(?:——|—|--)\s*(.*)$")
-INLINE_ITEM_RE = re.compile(rf"(?:^|(?<=[。；;：:！!]))\s*(?:([{SEQ_NUMERALS}]{{1,3}})(是|要)|(\d{{1,2}})([.、．])(?!\d))")
+# a line opening an item with a word marker: 一是… / 二要… / 第三，…
+LINE_ITEM_RE = re.compile(rf"^\s*(?:([{SEQ_NUMERALS}]{{1,3}})([是要])|第([{SEQ_NUMERALS}]{{1,3}})[，,、])")
+INLINE_ITEM_RE = re.compile(
+    rf"(?:^|(?<=[。；;：:！!]))\s*(?:([{SEQ_NUMERALS}]{{1,3}})(是|要)|(\d{{1,2}})([.、．])(?!\d)|第([{SEQ_NUMERALS}]{{1,3}})[，,、])"
+)
 DATE_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 CN_DATE_RE = re.compile(rf"^([{CN_NUM}]{{4}})年([{CN_NUM}]{{1,3}})月([{CN_NUM}]{{1,3}})日$")
 APPENDIX_RE = re.compile(r"^附件\s*\d*\s*[：:]?\s*(.*)$")
@@ -159,7 +163,12 @@ def title_block(lines: list[str]) -> tuple[str, str | None, date | None, int]:
 # Parts
 
 
+SUPPORT_WORDS = ("保障措施", "组织保障", "组织领导", "工作要求", "有关要求", "实施保障", "保障机制")
+
+
 def _heading_role(heading: str) -> str:
+    if any(w in heading for w in SUPPORT_WORDS):
+        return "support"  # how the plan is carried out: no work items of its own
     review = any(w in heading for w in REVIEW_WORDS)
     goal = any(w in heading for w in GOAL_WORDS)
     task = any(w in heading for w in TASK_WORDS)
@@ -223,6 +232,8 @@ def _split_inline_items(text: str) -> tuple[str, list[tuple[str, str]]]:
     for m in INLINE_ITEM_RE.finditer(text):
         if m.group(1):
             n, w = (cn_to_int(m.group(1)) if m.group(1) != "十" else 10), m.group(2)
+        elif m.group(5):
+            n, w = (cn_to_int(m.group(5)) if m.group(5) != "十" else 10), "第"
         else:
             n, w = int(m.group(3)), "."
         if n == expected and (word is None or w == word):
@@ -235,7 +246,7 @@ def _split_inline_items(text: str) -> tuple[str, list[tuple[str, str]]]:
     items = []
     for k, m in enumerate(marks):
         end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
-        code = m.group(1) + m.group(2) if m.group(1) else m.group(3)
+        code = m.group(1) + m.group(2) if m.group(1) else (f"第{m.group(5)}" if m.group(5) else m.group(3))
         items.append((code, text[m.start() : end].strip()))
     return preamble, items
 
@@ -245,17 +256,21 @@ def _units_note(body: str) -> tuple[str, list[str]]:
     m = UNITS_NOTE_RE.search(body)
     if not m:
         return body, []
-    note = m.group(1)
-    note = re.sub(r"^(?:牵头单位|责任单位|牵头|责任)[：:]", "", note)
-    note = re.sub(r"(?:等(?:有关|相关)?(?:部门|单位)?)?(?:按职责分工)?负责$", "", note)
-    note = re.split(r"[。，,；;]", note)[0]
-    units = [u.strip() for u in re.split(r"[、，,；;]", note) if 1 < len(u.strip()) <= 40]
+    note = m.group(0).strip().lstrip("（(").rstrip("）)。；; ")
+    if re.match(r"(?:牵头单位|责任单位|牵头|责任)[：:]", note):
+        # （牵头单位：区经济信息委；配合单位：区发展改革委、区财政局）
+        parts = re.findall(r"(?:牵头单位|责任单位|配合单位|协办单位|牵头|责任|配合)[：:]([^；;。]+)", note)
+        names = "、".join(parts)
+    else:
+        # （农业农村部、工业和信息化部等负责。列第一位者为牵头单位，下同）
+        names = re.sub(r"(?:等(?:有关|相关)?(?:部门|单位)?)?(?:按职责分工)?负责$", "", re.split(r"[。；;]", note)[0])
+    units = [u.strip() for u in re.split(r"[、，,；;]", names) if 1 < len(u.strip()) <= 40]
     return body, units
 
 
 def _make_item(code: str, body: str, year: int | None) -> ParsedItem:
     """An item from its text; the title is the first sentence without the code marker."""
-    content = re.sub(rf"^\s*[{SEQ_NUMERALS}]{{1,3}}[是要]\s*", "", body)
+    content = re.sub(rf"^\s*(?:[{SEQ_NUMERALS}]{{1,3}}[是要]|第[{SEQ_NUMERALS}]{{1,3}}[，,、])\s*", "", body)
     content = re.sub(r"^\s*(?:\d{1,3}\s*[.、．]|[（(]\s*\d{1,3}\s*[）)]|——|—)\s*", "", content)
     title = first_sentence(content) or content[:40]
     if len(title) > 60:
@@ -283,10 +298,15 @@ def _section_items(lines: list[str], year: int | None) -> tuple[str, list[Parsed
             current = None
 
     for line in lines:
-        m = NUM_ITEM_RE.match(line) or PAREN_ITEM_RE.match(line)
+        m = NUM_ITEM_RE.match(line) or PAREN_ITEM_RE.match(line) or LINE_ITEM_RE.match(line)
         if m and len(_split_inline_items(line)[1]) < 2:
             flush()
-            code = m.group(1) if NUM_ITEM_RE.match(line) else f"（{m.group(1)}）"
+            if NUM_ITEM_RE.match(line):
+                code = m.group(1)
+            elif PAREN_ITEM_RE.match(line):
+                code = f"（{m.group(1)}）"
+            else:
+                code = m.group(1) + m.group(2) if m.group(1) else f"第{m.group(3)}"
             current = (code, [line])
             continue
         pre, inline = _split_inline_items(line)
@@ -373,7 +393,7 @@ def parse_plan(text: str, default_title: str = "") -> ParsedPlan:
             parts_found.append((heading, role))
         if role == "review" or (zone == "review" and not numbered):
             continue
-        if role == "goals":
+        if role in ("goals", "support"):
             for line in part_lines:
                 if not _past_paragraph(line):
                     goals.extend(extract_goals(DASH_RE.sub(r"\1", line), year=year))
@@ -419,7 +439,7 @@ def _read_part(
     loose = [x for x in loose if not _past_paragraph(x)]
     if loose:
         as_items = role != "goals+tasks" and (
-            any(NUM_ITEM_RE.match(x) or PAREN_ITEM_RE.match(x) for x in loose)
+            any(NUM_ITEM_RE.match(x) or PAREN_ITEM_RE.match(x) or LINE_ITEM_RE.match(x) for x in loose)
             or any(_split_inline_items(x)[1] for x in loose)
         )
         if as_items:

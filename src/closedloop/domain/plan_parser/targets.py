@@ -24,7 +24,7 @@ MAGNITUDE = r"(?:[十百千]?万亿|[十百千]?亿|[十百千]?万|千|百)"
 _BASE = sorted(
     """元 美元 家 个 名 项 人 件 所 座 户 台 套 篇 场 辆 吨 亩 公里 平方米 平方公里 立方米 千瓦时 千瓦 兆瓦 瓦 度
     床 张 部 条 款 批 支 类 倍 家次 人次 亩次 株 棵 栋 处 例 斤 艘 架 间 根 头 只 羽 标箱 吨标准煤 标准煤 千米 岁 年
-    所次 场次 册 份 种 门 微克 毫克 公顷 余人""".split(),
+    所次 场次 册 份 种 门 微克 毫克 公顷 余人 个工作日 工作日""".split(),
     key=len,
     reverse=True,
 )
@@ -47,7 +47,7 @@ VALUE_RE = re.compile(
 
 GT_WORDS = ("突破", "超过", "高于", "多于", "超")
 GE_WORDS = ("不少于", "不低于", "达到", "提高到", "提高至", "提升至", "提升到", "增加到", "增至", "达", "稳定在", "至少")
-LE_WORDS = ("不高于", "不超过", "下降至", "下降到", "降至", "降到", "降低到", "减少到", "控制在", "压减至")
+LE_WORDS = ("不高于", "不超过", "下降至", "下降到", "降至", "降到", "降低到", "减少到", "控制在", "压减至", "压缩至", "压缩到", "缩短至", "缩短到", "压减到")
 LT_WORDS = ("低于", "少于")
 GROWTH_WORDS = ("增长", "增速", "增幅", "提高", "提升", "上涨", "涨幅", "增加")
 DECLINE_WORDS = ("下降", "降低", "减少", "压减")
@@ -65,13 +65,13 @@ LEAD_INS = re.compile(
     r"此外|另外|加快|全力|着力|大力|共|还|约)[，,]?)+"
 )
 TRAILING_VERBS = re.compile(
-    r"(?:分别|均|都|原则上|一般为|一般|拟按|拟安排|安排|按|为|在|要|将|"
+    r"(?:分别|均|都|全部|全面|原则上|一般为|一般|拟按|拟安排|安排|按|为|在|要|将|"
     + "|".join(sorted(map(re.escape, GT_WORDS + GE_WORDS + LE_WORDS + LT_WORDS + ("保持", "保持在", "稳定", "控制")), key=len, reverse=True))
     + r")+$"
 )
 # a number that is a condition, parameter, name or comparison, not a target
 SKIP_BEFORE = re.compile(
-    r"(?:(?:最高|最低|最多)(?:不超过|不低于|可达|为)?|(?:每人|每生|每户|每名|每个|每年每|比上年|比去年|较上年|较去年|比上年年初|同比|海拔|首批|前|第|近|由)\S{0,6}|[个家条项座所等的])$"
+    r"(?:(?:最高|最低|最多)(?:不超过|不低于|可达|为)?|(?:每人|每生|每户|每名|每个|每年每|比上年|比去年|较上年|较去年|比上年年初|海拔|首批|前|第|近|由)\S{0,6}|[个家条项座所等的])$"
 )
 # counts of the document's own parts (设置了29项主要指标, 重点做好十方面工作), not targets
 META_NOUN = re.compile(r"^(?:主要指标|指标|项?任务举措|任务|举措|维度|方面|条意见|政策措施|措施|重点工作|条)")
@@ -360,7 +360,8 @@ def _single(sentence: str, clause: str, base: int, vm: re.Match, horizon: int | 
     if not subject and not noun and base > 0:
         # 新增1000处信号灯联网，累计达8000处: the subject is the clause before
         prev = re.split(r"[，,；;：:]", sentence[: base].rstrip("，,；;：:"))[-1]
-        subject = _clean_subject(re.sub(rf"{NUMBER}\s*{UNIT}", "", prev))
+        subject = _clean_subject(re.sub(rf"{NUMBER}\s*{UNIT}(?:{QUALIFIER})?", "", prev))
+        subject = re.sub("(?:" + "|".join(GROWTH_WORDS + DECLINE_WORDS) + ")$", "", subject)  # 产值增长8%，力争达到1200亿元
         subject = subject + "累计" if "累计" in before_all and subject else subject
     if verbish and noun:
         verb = subject if subject.endswith(("新增", "新建")) else ""
