@@ -145,3 +145,8 @@ def test_district_plan_with_units_notes_support_part_and_ordinal_items():
     )
     assert [(i.code, i.title) for s in q.sections for i in s.items] == [("第一", "发展特色产业"), ("第二", "改善人居环境")]
     assert [g.value for g in q.goals] == [5000]
+
+
+def test_full_width_digits_and_percent():
+    p = parse_plan("某区2025年工作要点\n一、工作目标\n高新技术企业突破３３０家，研发投入强度达到３．５％。\n")
+    assert goals(p) == [("高新技术企业", ">", 330, "家"), ("研发投入强度", ">=", 3.5, "%")]

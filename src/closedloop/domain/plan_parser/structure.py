@@ -54,9 +54,17 @@ ISSUER_SUFFIXES = ("局", "委", "办", "政府", "委员会", "办公室", "厅
 UNITS_NOTE_RE = re.compile(r"[（(]((?:牵头单位|责任单位|牵头|责任)[：:][^（）()]{2,120}|[^（）()]{2,120}?负责)(?:[。，,；;][^（）()]*)?[）)]\s*[。；;]?$")
 
 
+# full-width digits, letters and ％ as typed in Chinese documents; the structural full-width
+# punctuation （）：，； is left alone (the patterns expect it)
+_FULL_WIDTH = {0xFF10 + i: 0x30 + i for i in range(10)} | {0xFF21 + i: 0x41 + i for i in range(26)} | {
+    0xFF41 + i: 0x61 + i for i in range(26)
+} | {0xFF05: 0x25}
+
+
 def normalise(text: str) -> list[str]:
     """Lines with full-width/ASCII spaces trimmed, Markdown marks removed, blanks dropped."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").translate(_FULL_WIDTH)
+    text = re.sub(r"(?<=\d)．(?=\d)", ".", text)
     lines = []
     for raw in text.split("\n"):
         line = re.sub(r" *\t *", "\t", _SPACES.sub(" ", raw)).strip(" \t")
