@@ -190,3 +190,26 @@ async def test_admin_fixes_the_preview_then_edits_the_plan(clean_db, server, new
     assert "已添加分项" in await page.locator(".flash").inner_text()
     assert await page.locator("input[value='优化创新生态']").count() == 1
     await shot(page, "admin-plan-edit")
+
+    # 责任分工 from an Excel file: preview the matches (a short unit name), then write them
+    import io
+
+    from openpyxl import Workbook
+
+    from closedloop.db.tables import Unit
+
+    await UnitFactory.create(name="重庆市某区科学技术局")
+    wb = Workbook()
+    wb.active.append(["序号", "目标任务", "责任单位", "完成时限"])
+    wb.active.append([1, "建立培育库", "区科技局", "2026年9月底"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    await page.set_input_files("#assign input[type=file]", files=[{"name": "分工.xlsx", "mimeType": "application/octet-stream", "buffer": buf.getvalue()}])
+    await page.click("#assign button[value=preview]")
+    await page.wait_for_load_state()
+    assert "重庆市某区科学技术局" in await page.locator("#assign table").inner_text()
+    await page.click("#assign button[value=apply]")
+    await page.wait_for_load_state()
+    assert "已按责任分工更新 1 个事项" in await page.locator(".flash").inner_text()
+    unit = await Unit.select(Unit.id).where(Unit.name == "重庆市某区科学技术局").first()
+    assert await WorkItem.count().where((WorkItem.lead_unit == unit["id"]) & (WorkItem.title.like("建立培育库%"))) == 1

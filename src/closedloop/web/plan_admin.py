@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
 from closedloop.api.security import IdPath
 from closedloop.domain.errors import DomainError, Forbidden
 from closedloop.domain.plan_parser import COMPARATORS
-from closedloop.services import plan_editing, plans
+from closedloop.services import plan_editing, plans, responsibility
 from closedloop.services.common import Actor
 
 
@@ -73,11 +74,35 @@ class PlanAdminPages(Controller):
     @get("/{plan_id:int}")
     async def edit_page(self, request: Request, plan_id: IdPath) -> Template:
         _actor(request)
+        return await self._page(request, plan_id)
+
+    async def _page(self, request: Request, plan_id: int, **extra: Any) -> Template:
         tree = await plans.plan_tree(plan_id)
-        return Template(
-            template_name="plan_edit.html",
-            context={"plan": tree, "comparators": COMPARATORS, "me": request.scope.get("user"), "flash": request.query_params.get("msg")},
-        )
+        context = {"plan": tree, "comparators": COMPARATORS, "me": request.scope.get("user"), "flash": request.query_params.get("msg")}
+        return Template(template_name="plan_edit.html", context={**context, **extra}, status_code=422 if extra.get("assign_error") else 200)
+
+    @post("/{plan_id:int}/assign")
+    async def assign(self, request: Request, plan_id: IdPath) -> Response:
+        """责任分工: a table file (or its text, sent back from the preview) → preview, then apply."""
+        actor = _actor(request)
+        form = await request.form()
+        text = form.get("text") or ""
+        upload = form.get("file")
+        try:
+            if isinstance(upload, UploadFile):
+                raw = await upload.read()
+                if raw:
+                    text = plans.read_file(upload.filename or "", raw)
+            if not text.strip():
+                return await self._page(request, plan_id, assign_error="请上传责任分工表（.xlsx、.docx 或文本）")
+            raw_text = text.encode("utf-8")
+            if form.get("action") == "apply":
+                done = await responsibility.apply(actor, plan_id, "分工.txt", raw_text, create_units=form.get("create_units") == "1")
+                return _back(plan_id, f"已按责任分工更新 {len(done['matches'])} 个事项" + (f"，新建单位 {'、'.join(done['created_units'])}" if done["created_units"] else ""))
+            seen = await responsibility.preview(plan_id, "分工.txt", raw_text)
+        except DomainError as exc:
+            return await self._page(request, plan_id, assign_error=exc.message)
+        return await self._page(request, plan_id, assign_preview=seen, assign_text=text)
 
     @post("/{plan_id:int}/sections")
     async def add_section(self, request: Request, plan_id: IdPath) -> Redirect:
