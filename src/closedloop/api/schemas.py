@@ -176,6 +176,7 @@ class PlanTreeItem(Struct):
     deadline: dt.date | None
     lead_unit_id: int | None
     lead_unit_name: str | None
+    withdrawn_at: dt.datetime | None = None  # 撤销: kept in the plan with its history, out of rankings
 
 
 class PlanTreeSection(Struct):
