@@ -179,7 +179,7 @@ async def import_plan(
             row = await Goal.insert(
                 Goal(
                     plan=plan, seq=n, subject=g.subject[:300], measure_unit=g.unit[:20], comparator=g.comparator, target=g.value,
-                    deadline=goal_deadline(g), created_at=Clock.now(), updated_at=Clock.now(),
+                    baseline=g.baseline, deadline=goal_deadline(g), created_at=Clock.now(), updated_at=Clock.now(),
                 )
             ).returning(Goal.id)
             plan_goal_ids.append(row[0]["id"])
@@ -230,6 +230,7 @@ async def import_plan(
                             measure_unit=same.unit[:20],
                             comparator=same.comparator,
                             target=same.value,
+                            baseline=same.baseline,
                             deadline=goal_deadline(same) if same.horizon else item_deadline,
                             created_at=Clock.now(),
                             updated_at=Clock.now(),

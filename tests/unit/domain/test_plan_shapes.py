@@ -150,3 +150,18 @@ def test_district_plan_with_units_notes_support_part_and_ordinal_items():
 def test_full_width_digits_and_percent():
     p = parse_plan("某区2025年工作要点\n一、工作目标\n高新技术企业突破３３０家，研发投入强度达到３．５％。\n")
     assert goals(p) == [("高新技术企业", ">", 330, "家"), ("研发投入强度", ">=", 3.5, "%")]
+
+
+def test_indicator_table_gives_plan_goals_with_baselines():
+    p = parse_plan(
+        "某区2024年经济社会发展主要指标\n一、主要指标\n序号\t指标名称\t单位\t2023年基数\t2024年目标\n"
+        "1\t地区生产总值增速\t%\t6.1\t6左右\n2\t高新技术企业\t家\t300\t330以上\n3\t单位GDP能耗下降\t%\t3\t≤3.2\n"
+        "二、重点任务\n（一）稳增长。一是扩大有效投资，完成固定资产投资300亿元。\n"
+    )
+    assert [(g.subject, g.report_comparator(), g.value, g.unit, g.baseline, g.kind) for g in p.goals] == [
+        ("地区生产总值增速", "~", 6, "%", 6.1, "growth"),
+        ("高新技术企业", ">=", 330, "家", 300, "level"),
+        ("单位GDP能耗下降", "<=", 3.2, "%", 3, "decline"),
+    ]
+    assert all(g.horizon == 2024 for g in p.goals)
+    assert [i.title for s in p.sections for i in s.items] == ["扩大有效投资，完成固定资产投资300亿元"]

@@ -32,6 +32,7 @@ class ParsedGoal:
     upper: float | None = None
     stretch: float | None = None
     horizon: int | None = None
+    baseline: float | None = None  # 基数 of an indicator table row
 
     def key(self) -> tuple[str, float, str]:
         return (self.subject, self.value, self.unit)
@@ -63,6 +64,8 @@ class ParsedGoal:
             d["approx"] = True
         if self.horizon:
             d["horizon"] = self.horizon
+        if self.baseline is not None:
+            d["baseline"] = _num(self.baseline)
         d["source"] = self.source
         if with_link:
             d["plan_goal"] = self.plan_goal

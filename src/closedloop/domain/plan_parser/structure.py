@@ -18,7 +18,14 @@ from datetime import date
 
 from closedloop.domain.plan_parser.model import ParsedGoal, ParsedItem, ParsedPlan, ParsedSection
 from closedloop.domain.plan_parser.numerals import CN_NUM, SEQ_NUMERALS, cn_to_int
-from closedloop.domain.plan_parser.tables import TableRow, find_table, parse_rows
+from closedloop.domain.plan_parser.tables import (
+    IndicatorRow,
+    TableRow,
+    find_indicator_table,
+    find_table,
+    parse_indicator_rows,
+    parse_rows,
+)
 from closedloop.domain.plan_parser.targets import PAST_START, extract_goals
 
 # tabs are kept: they separate the cells of a table (Word and Excel tables arrive that way)
@@ -392,6 +399,13 @@ def parse_plan(text: str, default_title: str = "") -> ParsedPlan:
         if rows:
             sections.append(_table_section(rows, year))
             body = body[:start] + body[start + 1 + used :]
+    indicators = find_indicator_table(body)
+    if indicators:  # 主要指标 table: one plan goal per row
+        start, cols = indicators
+        rows, used = parse_indicator_rows(body[start + 1 :], cols, body[start])
+        if rows:
+            goals.extend(_indicator_goal(r) for r in rows)
+            body = body[:start] + body[start + 1 + used :]
     zone = "other"  # the role of the last unnumbered heading: a review heading covers the parts under it
     for heading, numbered, part_lines in _split_parts(body):
         role = _heading_role(heading) if heading else "other"
@@ -413,6 +427,16 @@ def parse_plan(text: str, default_title: str = "") -> ParsedPlan:
             _link_to_plan_goals(it.goals, goals)
     return ParsedPlan(
         title=title, issuer=issuer, issued_on=issued_on, year=year, goals=goals, sections=sections, parts=parts_found
+    )
+
+
+def _indicator_goal(r: IndicatorRow) -> ParsedGoal:
+    kind = "growth" if re.search(r"增长|增速|增幅", r.name) and r.unit in ("%", "个百分点") else "level"
+    if re.search(r"下降|降低", r.name) and r.unit in ("%", "个百分点"):
+        kind = "decline"
+    return ParsedGoal(
+        subject=r.name[:60], comparator=r.comparator, value=r.value, unit=r.unit, source=r.name, kind=kind,
+        approx=r.approx, plain=r.plain, upper=r.upper, horizon=r.horizon, baseline=r.baseline,
     )
 
 

@@ -141,3 +141,117 @@ def parse_rows(lines: list[str], cols: dict[str, int], year: int | None) -> tupl
             break
         used += 1
     return rows, used
+
+
+# ---------------------------------------------------------------------------
+# Indicator tables: 序号 / 指标名称 / 单位 / 2023年基数 / 2024年目标 …
+
+INDICATOR_COLUMNS = {
+    "name": ("指标名称", "主要指标", "指标项", "指标"),
+    "unit": ("计量单位", "单位"),
+    "target": ("目标值", "年度目标", "预期目标", "目标"),
+    "baseline": ("基数", "基期值", "基期", "现状值", "上年完成", "完成值", "实际值"),
+}
+CELL_VALUE = re.compile(
+    r"^(?P<cmp>≥|≤|>=|<=|>|<|＞|＜|不低于|不少于|不高于|不超过|达到|突破|超过)?\s*(?P<num>\d+(?:\.\d+)?)"
+    r"(?:\s*[-—–~～至]\s*(?P<num2>\d+(?:\.\d+)?))?\s*(?P<unit>[%％‰]|个百分点)?\s*(?P<suffix>以上|以内|以下|左右)?$"
+)
+
+
+@dataclass
+class IndicatorRow:
+    name: str
+    unit: str
+    comparator: str
+    value: float
+    upper: float | None = None
+    approx: bool = False
+    plain: bool = False
+    baseline: float | None = None
+    horizon: int | None = None
+
+
+def indicator_columns(line: str) -> dict[str, int] | None:
+    """Column index by role when ``line`` heads an indicator table (a name and a target column)."""
+    cells = split_cells(line)
+    if len(cells) < 3:
+        return None
+    cols: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        c = re.sub(r"\s", "", cell)
+        for role, words in INDICATOR_COLUMNS.items():
+            if role in cols:
+                continue
+            if role == "target" and re.search(r"(?:19|20)\d{2}年?(?:目标|计划|预期)", c):
+                cols[role] = i
+                break
+            if role == "baseline" and re.search(r"(?:19|20)\d{2}年?(?:基数|完成|实际)", c):
+                cols[role] = i
+                break
+            if any(c == w or (len(c) <= 10 and c.endswith(w)) for w in words):
+                cols[role] = i
+                break
+    return cols if "name" in cols and "target" in cols else None
+
+
+def parse_indicator_cell(text: str) -> tuple[str, float, float | None, bool, bool, str] | None:
+    """(comparator, value, upper, approx, plain, unit written in the cell) of a target cell."""
+    m = CELL_VALUE.match(text.strip().replace("％", "%"))
+    if not m:
+        return None
+    word = m.group("cmp") or ""
+    comp = {"≥": ">=", ">=": ">=", "不低于": ">=", "不少于": ">=", "达到": ">=", "≤": "<=", "<=": "<=", "不高于": "<=",
+            "不超过": "<=", ">": ">", "＞": ">", "突破": ">", "超过": ">", "<": "<", "＜": "<"}.get(word, ">=")
+    suffix = m.group("suffix") or ""
+    if suffix == "以上":
+        comp = ">=" if comp not in (">", ">=") else comp
+    elif suffix in ("以内", "以下"):
+        comp = "<="
+    plain = not word and not suffix
+    return comp, float(m.group("num")), float(m.group("num2")) if m.group("num2") else None, suffix == "左右", plain, m.group("unit") or ""
+
+
+def parse_indicator_rows(lines: list[str], cols: dict[str, int], header: str) -> tuple[list[IndicatorRow], int]:
+    rows: list[IndicatorRow] = []
+    used = 0
+    horizon = None
+    if hm := re.search(r"((?:19|20)\d{2})年?(?:目标|计划|预期)", header.replace(" ", "")):
+        horizon = int(hm.group(1))
+    for line in lines:
+        if re.fullmatch(r"[|\-:\s]+", line):
+            used += 1
+            continue
+        cells = split_cells(line)
+
+        def cell(role: str) -> str:
+            i = cols.get(role)
+            return cells[i] if i is not None and i < len(cells) else ""
+
+        name = re.sub(r"^\d{1,3}[.、．]?\s*", "", cell("name")).strip()
+        target = parse_indicator_cell(cell("target"))
+        if not name or target is None:
+            if rows and len(cells) <= 1:
+                break
+            if not rows:
+                break
+            used += 1
+            continue
+        comp, value, upper, approx, plain, cell_unit = target
+        unit = (cell("unit") or cell_unit).replace("％", "%")
+        base = parse_indicator_cell(cell("baseline"))
+        rows.append(
+            IndicatorRow(
+                name=name, unit=unit, comparator=comp, value=value, upper=upper, approx=approx, plain=plain,
+                baseline=base[1] if base else None, horizon=horizon,
+            )
+        )
+        used += 1
+    return rows, used
+
+
+def find_indicator_table(lines: list[str]) -> tuple[int, dict[str, int]] | None:
+    for i, line in enumerate(lines):
+        cols = indicator_columns(line)
+        if cols:
+            return i, cols
+    return None
