@@ -165,3 +165,14 @@ def test_indicator_table_gives_plan_goals_with_baselines():
     ]
     assert all(g.horizon == 2024 for g in p.goals)
     assert [i.title for s in p.sections for i in s.items] == ["扩大有效投资，完成固定资产投资300亿元"]
+
+
+def test_numbered_item_keeps_its_own_points_and_capacities_name_projects():
+    p = parse_plan(
+        "某镇2024年工作计划\n二、工作重点\n1、狠抓招商引资工作。全年引进项目10个。\n"
+        "2、继续打造特色农业。一是建设现代农业示范园；二是新建蓝莓基地3000亩。\n"
+    )
+    items = [i for s in p.sections for i in s.items]
+    assert [(i.code, i.title) for i in items] == [("1", "狠抓招商引资工作"), ("2", "继续打造特色农业")]
+    assert [(g.value, g.unit) for g in items[1].goals] == [(3000, "亩")]
+    assert extract_goals("推进XX炼化150万吨乙烯等重大产业项目建设。") == []

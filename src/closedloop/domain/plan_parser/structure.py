@@ -314,7 +314,10 @@ def _section_items(lines: list[str], year: int | None) -> tuple[str, list[Parsed
 
     for line in lines:
         m = NUM_ITEM_RE.match(line) or PAREN_ITEM_RE.match(line) or LINE_ITEM_RE.match(line)
-        if m and len(_split_inline_items(line)[1]) < 2:
+        inline_codes = [c for c, _ in _split_inline_items(line)[1]]
+        # "1.…2.…" in one line are items; "2、打造特色农业。一是…二是…" is one item with its points
+        numbered = bool(NUM_ITEM_RE.match(line) or PAREN_ITEM_RE.match(line))
+        if m and (len(inline_codes) < 2 or (numbered and not inline_codes[0].isdigit())):
             flush()
             if NUM_ITEM_RE.match(line):
                 code = m.group(1)

@@ -357,6 +357,8 @@ def _single(sentence: str, clause: str, base: int, vm: re.Match, horizon: int | 
     listed = "、" in re.split(r"[，,；;：:]", before_all)[-1]
     if noun and not verbish and not words and COUNT_UNIT.fullmatch(unit) and listed:
         return None  # 呼和浩特、鄂尔多斯、满洲里3个综保区: existing things counted, not a target
+    if noun and not verbish and not words and re.fullmatch(rf"{MAGNITUDE}?(?:吨|千瓦|兆瓦|瓦|千伏|立方米)", unit):
+        return None  # XX炼化150万吨乙烯: a plant's capacity names the project, not a target
     if not subject and not noun and base > 0:
         # 新增1000处信号灯联网，累计达8000处: the subject is the clause before
         prev = re.split(r"[，,；;：:]", sentence[: base].rstrip("，,；;：:"))[-1]
