@@ -176,3 +176,14 @@ def test_numbered_item_keeps_its_own_points_and_capacities_name_projects():
     assert [(i.code, i.title) for i in items] == [("1", "狠抓招商引资工作"), ("2", "继续打造特色农业")]
     assert [(g.value, g.unit) for g in items[1].goals] == [(3000, "亩")]
     assert extract_goals("推进XX炼化150万吨乙烯等重大产业项目建设。") == []
+
+
+def test_respectively_with_subjects_in_the_clause_before_and_generic_subjects():
+    text = (
+        "到2027年，全区高新技术企业和科技型企业在2023年的基础上实现倍增，分别超过120家和900家。"
+        "新增创新平台20家，总量突破150家；研发经费投入达到30亿元，占地区生产总值比重达到2.6%。"
+    )
+    got = [(g.subject, g.report_comparator(), g.value, g.horizon) for g in extract_goals(text, year=2025)]
+    assert got[:2] == [("高新技术企业", ">", 120, 2027), ("科技型企业", ">", 900, 2027)]
+    assert ("创新平台总量", ">", 150, None) in got
+    assert ("研发经费投入占地区生产总值比重", ">=", 2.6, None) in got

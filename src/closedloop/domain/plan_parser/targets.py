@@ -76,7 +76,9 @@ SKIP_BEFORE = re.compile(
 # counts of the document's own parts (设置了29项主要指标, 重点做好十方面工作), not targets
 META_NOUN = re.compile(r"^(?:主要指标|指标|项?任务举措|任务|举措|维度|方面|条意见|政策措施|措施|重点工作|条)")
 SKIP_AFTER = re.compile(r"^(?:级|型|制|线|号|周年|次会议|届|倍速|大|强|内|后|前|间|期间|年|月|日|天|小时|周|的|之|多年|万?千伏|以来|起|期|和\d)")
-POLICY_SENTENCE = re.compile(r"可申请|可按|可享受|申领|申请条件|的基础上|可返还|贷款|贴息|至\d{4}年\d{1,2}月")
+POLICY_SENTENCE = re.compile(r"可申请|可按|可享受|申领|申请条件|可返还|贷款|贴息|至\d{4}年\d{1,2}月")
+# a subject that only makes sense with the one before it: 新增高新技术企业80家，总量突破550家
+GENERIC_SUBJECT = re.compile(r"^(?:总量|总数|总额|规模|比重|占比|增速|其中|累计)$|^占")
 # verbs that do not belong in a subject's name (完成植树造林1200亩 → 植树造林); 新增/新建 do
 STRIP_VERBS = re.compile(r"^(?:新增|完成|培育|引进|选派|实施|打造|推进|抓好|开展|组织|举办|提供|实现|招引|认定|推出|建成|累计)")
 COUNT_UNIT = re.compile(r"[个家条所座项处栋批]")
@@ -232,6 +234,10 @@ def _sentence_goals(sentence: str, horizon: int | None, year: int | None = None)
             default=-1,
         )
         subject = _clean_subject(sentence[start + 1 : m.start()])
+        if not subject and start > 0:
+            # A和B在2022年的基础上实现“双倍增”，分别超过90家和870家: the subjects lead the clause before
+            prev = re.split(r"[，,；;：:]", sentence[:start])[-1]
+            subject = _clean_subject(re.split(r"在|实现|要|将|力争|达到|均|都", prev)[0])
         rest = sentence[m.end() :]
         verb_m = re.match(r"[^\d，,；;、]{0,8}?(?=\d|[" + CN_NUM + r"]{2})", rest)
         if not verb_m or not subject:
@@ -281,6 +287,8 @@ def _sentence_goals(sentence: str, horizon: int | None, year: int | None = None)
                     continue
             g = _single(sentence, clause, base, vm, horizon)
             if g:
+                if GENERIC_SUBJECT.search(g.subject) and out:
+                    g.subject = (out[-1].subject + g.subject)[:60]
                 out.append(g)
                 taken.append((a, b))
         for sm in re.finditer(r"(超过|达到|达|占[^，,；;]{0,12}?)一半(以上)?|翻(一|两|二)?番", clause):
