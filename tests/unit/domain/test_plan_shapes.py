@@ -187,3 +187,17 @@ def test_respectively_with_subjects_in_the_clause_before_and_generic_subjects():
     assert got[:2] == [("高新技术企业", ">", 120, 2027), ("科技型企业", ">", 900, 2027)]
     assert ("创新平台总量", ">", 150, None) in got
     assert ("研发经费投入占地区生产总值比重", ">=", 2.6, None) in got
+
+
+def test_report_part_without_sections_each_and_heading_lines():
+    p = parse_plan(
+        "2025年某区政府工作报告\n一、2024年工作回顾\n新增森林资源3000亩。\n二、2025年重点工作\n"
+        "夯实绿色生态基底。整治中小河道60公里，陆域森林覆盖率达21%。\n"
+        "实施乡村振兴战略。完成绿叶菜基地、绿色防控基地各8000亩。\n"
+    )
+    (s,) = p.sections
+    assert [i.title for i in s.items] == ["夯实绿色生态基底", "实施乡村振兴战略"]
+    assert [(g.subject, g.value) for g in s.items[1].goals] == [("绿叶菜基地", 8000), ("绿色防控基地", 8000)]
+    assert not any(g.value == 3000 for g in p.all_goals())  # the review part
+    q = parse_plan("某市2016年政务公开工作要点\n一、围绕改革推进公开\n（一）推进重大项目信息公开\n做好300个重大项目信息公开。\n")
+    assert [(g.subject, g.value) for g in q.sections[0].items[0].goals] == [("重大项目信息公开", 300)]

@@ -178,7 +178,10 @@ def title_block(lines: list[str]) -> tuple[str, str | None, date | None, int]:
 # Parts
 
 
-SUPPORT_WORDS = ("保障措施", "组织保障", "组织领导", "工作要求", "有关要求", "实施保障", "保障机制")
+SUPPORT_WORDS = (
+    "保障措施", "组织保障", "组织领导", "工作要求", "有关要求", "实施保障", "保障机制", "总体要求", "政策取向", "指导思想",
+    "基本原则", "总体思路",
+)
 
 
 def _heading_role(heading: str) -> str:
@@ -292,6 +295,17 @@ def _make_item(code: str, body: str, year: int | None) -> ParsedItem:
         title = re.split(r"[，,]", title)[0][:60]
     body, units = _units_note(body)
     return ParsedItem(code=code, title=title[:500], text=body, goals=extract_goals(body, year=year), units=units)
+
+
+def join_lines(lines: list[str]) -> str:
+    """Lines of one paragraph or item as one text; a heading-like line (short, no closing
+    punctuation) ends its own sentence, so “推进重大项目信息公开” does not run into the next line."""
+    out = ""
+    for line in lines:
+        if out and len(out) <= 40 and not re.search(r"[。；;：:！!？?，,、]$", out) and "\n" not in out:
+            out += "。"
+        out += line
+    return out
 
 
 def _lead_paragraph(line: str) -> bool:
@@ -476,6 +490,7 @@ def _read_part(
         as_items = role != "goals+tasks" and (
             any(NUM_ITEM_RE.match(x) or PAREN_ITEM_RE.match(x) or LINE_ITEM_RE.match(x) for x in loose)
             or any(_split_inline_items(x)[1] for x in loose)
+            or (not groups and sum(1 for x in loose if _lead_paragraph(x)) >= 2)  # a report's part without （一）
         )
         if as_items:
             text, items = _section_items(loose, year)
@@ -503,7 +518,7 @@ def _read_part(
         first = [after_title] if after_title else []
         text, items = _section_items(first + more, year)
         if not items:  # a section with no item markers is one item of its own
-            body, units = _units_note(rest + "".join(more))
+            body, units = _units_note(join_lines([rest] + more))
             items = [ParsedItem(code=code, title=title, text=body, goals=extract_goals(body, year=year), units=units)]
         else:
             goals.extend(extract_goals(text, year=year))

@@ -58,6 +58,7 @@ ACTION_VERBS = (
     "举办", "组织", "招引", "认定", "培养", "发展", "招募", "推出", "开展", "设置", "布局", "落地", "立项", "建立", "抓好",
     "支持", "扶持", "引导", "带动", "吸引", "服务", "帮扶", "救助", "发放", "释放", "发布", "增加", "再", "新", "在", "为",
     "对", "向", "给", "实现", "攻坚突破", "加快推进", "加快建设", "推动", "整合", "纳规", "再纳规", "认证",
+    "做好", "办好", "建好", "管好", "改建", "扩建", "新改建", "整治", "治理", "修复", "创成", "评选", "命名",
 )
 LEAD_INS = re.compile(
     r"^(?:(?:力争|确保|全年|年内|今年|明年|全区|全市|全县|全镇|全省|全国|累计|奋力|努力|争取|推动|促进|到年底|年底前|"
@@ -108,6 +109,9 @@ def _clean_subject(s: str) -> str:
     s = s.split("——")[-1]  # “三个倍增”——农村居民人均可支配收入…: the group heading is not the subject
     s = s.strip(" ，,、：:；;（）()“”\"'—-")
     s = ITEM_MARK.sub("", s).strip()
+    for q in "\"“”":  # 建设第三轮“美丽街区”3个 cut inside a quotation: drop the stray mark
+        if s.count(q) % 2 or (q in "“”" and s.count("“") != s.count("”")):
+            s = s.replace(q, "")
     prev = None
     while prev != s:
         prev = s
@@ -228,7 +232,11 @@ def _sentence_goals(sentence: str, horizon: int | None, year: int | None = None)
     out: list[ParsedGoal] = []
     taken: list[tuple[int, int]] = []
     # 分别 / 均 lists: A、B分别增长3%、5%以上
-    for m in re.finditer(r"(分别|(?<![平年人户日月])均(?=增长|达到|达|为|提高|超过|在|不低于|不少于|稳定在|保持在|控制在|下降|实现)|都(?=达到|增长))", sentence):
+    for m in re.finditer(
+        r"(分别|(?<![平年人户日月])均(?=增长|达到|达|为|提高|超过|在|不低于|不少于|稳定在|保持在|控制在|下降|实现)|都(?=达到|增长)"
+        r"|(?<=[\u4e00-\u9fff])各(?=\d))",
+        sentence,
+    ):
         start = max(
             (sentence.rfind(c, 0, m.start()) for c in "，,；;：:"),
             default=-1,
@@ -254,11 +262,13 @@ def _sentence_goals(sentence: str, horizon: int | None, year: int | None = None)
             if not sep or m.group(1) != "分别":
                 break
             pos = vm.end() + sep.end()
-        if not values or (m.group(1) == "分别" and len(values) < 2):
+        if not values or (m.group(1) == "分别" and len(values) < 2) or (m.group(1) == "各" and "、" not in subject and "和" not in subject):
             continue
         n = len(values) if m.group(1) == "分别" else len(re.split(r"、|和|及|与", subject))
         if n < 2:
             continue
+        if len(STRIP_VERBS.sub("", subject)) >= 2:
+            subject = STRIP_VERBS.sub("", subject)  # 完成绿叶菜基地、绿色防控基地各8000亩
         subjects = _split_subjects(subject, n)
         last_suffix = values[-1].group("suffix") or ""
         src_end = m.end() + values[-1].end()
@@ -362,6 +372,7 @@ def _single(sentence: str, clause: str, base: int, vm: re.Match, horizon: int | 
     subject = _clean_subject(subject_raw)
     noun = _noun_after(after)
     verbish = not subject or subject.endswith(ACTION_VERBS) or subject in ACTION_VERBS or len(subject) < 2
+    verbish = verbish or (len(subject) <= 2 and bool(noun) and not words)  # 做好300个重大项目信息公开
     listed = "、" in re.split(r"[，,；;：:]", before_all)[-1]
     if noun and not verbish and not words and COUNT_UNIT.fullmatch(unit) and listed:
         return None  # 呼和浩特、鄂尔多斯、满洲里3个综保区: existing things counted, not a target
