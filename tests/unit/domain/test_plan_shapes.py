@@ -201,3 +201,15 @@ def test_report_part_without_sections_each_and_heading_lines():
     assert not any(g.value == 3000 for g in p.all_goals())  # the review part
     q = parse_plan("某市2016年政务公开工作要点\n一、围绕改革推进公开\n（一）推进重大项目信息公开\n做好300个重大项目信息公开。\n")
     assert [(g.subject, g.value) for g in q.sections[0].items[0].goals] == [("重大项目信息公开", 300)]
+
+
+def test_division_plan_with_unit_lines_under_items():
+    p = parse_plan(
+        "某区2023年重点工作任务分解和责任分工方案\n一、主要预期目标\n1.地区生产总值增长6%左右。\n牵头单位：区发改局\n"
+        "二、重点工作任务\n1.实施事项清单管理。（区政府办公室、区审改办牵头，区级各有关部门按职责分工负责）\n"
+        "2.新建5G基站200个。\n牵头单位：区工信局\n责任单位：区住建局、各街道\n完成时限：2023年12月底\n"
+    )
+    assert goals(p) == [("地区生产总值增长", "~", 6, "%")]
+    first, second = p.sections[0].items
+    assert first.units == ["区政府办公室", "区审改办"]  # 各有关部门 is no unit
+    assert (second.units, second.deadline) == (["区工信局", "区住建局"], date(2023, 12, 31))

@@ -23,6 +23,7 @@ from closedloop.domain.plan_parser.tables import (
     TableRow,
     find_indicator_table,
     find_table,
+    parse_deadline,
     parse_indicator_rows,
     parse_rows,
 )
@@ -282,8 +283,25 @@ def _units_note(body: str) -> tuple[str, list[str]]:
     else:
         # （农业农村部、工业和信息化部等负责。列第一位者为牵头单位，下同）
         names = re.sub(r"(?:等(?:有关|相关)?(?:部门|单位)?)?(?:按职责分工)?负责$", "", re.split(r"[。；;]", note)[0])
-    units = [u.strip() for u in re.split(r"[、，,；;]", names) if 1 < len(u.strip()) <= 40]
-    return body, units
+    return body, clean_units(names)
+
+
+GENERIC_UNIT = re.compile(r"各有关|有关部门|相关部门|有关单位|相关单位|各级|各县|各区|各街道|各镇|各乡|各部门|各单位|专班")
+
+
+def clean_units(names: str) -> list[str]:
+    """Unit names from a note: 市政府办公室、市审改办牵头，市级各有关部门按职责分工负责 →
+    [市政府办公室, 市审改办]; words like 牵头/负责/配合 and collective names (各有关部门) dropped."""
+    out = []
+    for u in re.split(r"[、，,；;]", names):
+        u = re.sub(r"(?:等(?:有关|相关)?(?:部门|单位)?)?(?:按职责分工|按职责)?(?:牵头|负责|配合|参与)$", "", u.strip())
+        u = u.strip()
+        if 1 < len(u) <= 40 and not GENERIC_UNIT.search(u) and u not in out:
+            out.append(u)
+    return out
+
+
+UNIT_LINE_RE = re.compile(r"^(牵头单位|责任单位|主责单位|配合单位|协办单位|责任领导|责任人|完成时限|完成时间)[：:]\s*(.+)$")
 
 
 def _make_item(code: str, body: str, year: int | None) -> ParsedItem:
@@ -326,7 +344,14 @@ def _section_items(lines: list[str], year: int | None) -> tuple[str, list[Parsed
             items.append(_make_item(current[0], "".join(current[1]), year))
             current = None
 
+    notes: dict[int, list[tuple[str, str]]] = {}  # item index → (label, value) lines under it
     for line in lines:
+        um = UNIT_LINE_RE.match(line)
+        if um and (current or items):
+            # 牵头单位：区发改局 / 责任单位：… / 完成时限：… on lines of their own under an item
+            flush()
+            notes.setdefault(len(items) - 1, []).append((um.group(1), um.group(2)))
+            continue
         m = NUM_ITEM_RE.match(line) or PAREN_ITEM_RE.match(line) or LINE_ITEM_RE.match(line)
         inline_codes = [c for c, _ in _split_inline_items(line)[1]]
         # "1.…2.…" in one line are items; "2、打造特色农业。一是…二是…" is one item with its points
@@ -356,6 +381,15 @@ def _section_items(lines: list[str], year: int | None) -> tuple[str, list[Parsed
             flush()
             preamble.append(line)
     flush()
+    for idx, pairs in notes.items():
+        it = items[idx]
+        for label, value in pairs:
+            if label in ("完成时限", "完成时间"):
+                it.deadline = parse_deadline(value, year)
+            elif label in ("责任领导", "责任人"):
+                it.person = value.strip()[:100]
+            else:
+                it.units.extend(u for u in clean_units(value) if u not in it.units)
     if not items and any(DASH_RE.match(x) for x in preamble):  # a section of —— bullets
         rest = []
         for line in preamble:
