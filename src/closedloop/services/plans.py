@@ -149,7 +149,8 @@ async def import_plan(
     if preview:
         return {**summary, "plan_id": None, "already_imported": False, "stored": False}
     year = parsed.year
-    deadline = dt.date(year, 12, 31) if year else None
+    last_year = parsed.end_year or year  # a 2022—2024 plan's items are due at its end
+    deadline = dt.date(last_year, 12, 31) if last_year else None
     known = {u["name"]: u["id"] for u in await Unit.select(Unit.id, Unit.name)}
 
     def goal_deadline(g) -> dt.date | None:

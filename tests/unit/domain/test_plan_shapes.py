@@ -185,8 +185,9 @@ def test_respectively_with_subjects_in_the_clause_before_and_generic_subjects():
     )
     got = [(g.subject, g.report_comparator(), g.value, g.horizon) for g in extract_goals(text, year=2025)]
     assert got[:2] == [("高新技术企业", ">", 120, 2027), ("科技型企业", ">", 900, 2027)]
-    assert ("创新平台总量", ">", 150, None) in got
-    assert ("研发经费投入占地区生产总值比重", ">=", 2.6, None) in got
+    # 到2027年 governs the sentences after it in the paragraph
+    assert ("创新平台总量", ">", 150, 2027) in got
+    assert ("研发经费投入占地区生产总值比重", ">=", 2.6, 2027) in got
 
 
 def test_report_part_without_sections_each_and_heading_lines():
@@ -213,3 +214,12 @@ def test_division_plan_with_unit_lines_under_items():
     first, second = p.sections[0].items
     assert first.units == ["区政府办公室", "区审改办"]  # 各有关部门 is no unit
     assert (second.units, second.deadline) == (["区工信局", "区住建局"], date(2023, 12, 31))
+
+
+def test_multi_year_plan_reads_its_first_year_as_current():
+    p = parse_plan(
+        "某市新型基础设施建设三年行动方案（2022—2024年）\n一、主要目标\n"
+        "2022年，全市新建5G基站2600个以上。到2024年，全市累计建成5G基站1万个。\n二、重点任务\n（一）推进算力建设。\n"
+    )
+    assert (p.year, p.end_year) == (2022, 2024)
+    assert [(g.value, g.unit, g.horizon) for g in p.goals] == [(2600, "个", 2022), (1, "万个", 2024)]

@@ -106,6 +106,7 @@ class ParsedPlan:
     sections: list[ParsedSection] = field(default_factory=list)
     # headings of the parts (一、…) found, with the role read from each: goals, tasks, review, other
     parts: list[tuple[str, str]] = field(default_factory=list)
+    end_year: int | None = None  # the last year of a multi-year plan (2022—2024年)
 
     @property
     def item_count(self) -> int:
@@ -139,6 +140,7 @@ class ParsedPlan:
             "issuer": self.issuer,
             "issued_on": self.issued_on.isoformat() if self.issued_on else None,
             "year": self.year,
+            "end_year": self.end_year,
             "parts": [{"heading": h, "role": r} for h, r in self.parts],
             "goals": [g.to_json(with_link=False) for g in self.goals],
             "sections": [

@@ -434,9 +434,11 @@ def parse_plan(text: str, default_title: str = "") -> ParsedPlan:
     if table and not title:
         title, body_start = default_title, 0
     title = title or (default_title if not lines[0].strip() else title)
-    year = None
-    if m := re.search(r"((?:19|20)\d{2})\s*年", title):
+    year = end_year = None
+    # 2024年… or a span (2022—2024年): the first year is the plan's, the last its end
+    if m := re.search(r"((?:19|20)\d{2})\s*(?:年\s*)?(?:[—\-–~～至到]\s*((?:19|20)\d{2})\s*)?年", title):
         year = int(m.group(1))
+        end_year = int(m.group(2)) if m.group(2) else None
     elif issued_on:
         year = issued_on.year
 
@@ -477,7 +479,8 @@ def parse_plan(text: str, default_title: str = "") -> ParsedPlan:
         for it in s.items:
             _link_to_plan_goals(it.goals, goals)
     return ParsedPlan(
-        title=title, issuer=issuer, issued_on=issued_on, year=year, goals=goals, sections=sections, parts=parts_found
+        title=title, issuer=issuer, issued_on=issued_on, year=year, goals=goals, sections=sections, parts=parts_found,
+        end_year=end_year,
     )
 
 

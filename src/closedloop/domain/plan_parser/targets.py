@@ -203,13 +203,15 @@ def extract_goals(text: str, *, year: int | None = None) -> list[ParsedGoal]:
     """Quantified targets stated in ``text``. ``year`` is the plan's year: a sentence about an
     earlier year (2023年完成…) states an achievement, not a target."""
     goals: list[ParsedGoal] = []
+    horizon = None  # 到2025年… governs the sentences after it in the same paragraph
     for sent_m in re.finditer(r"[^。！!？?\n]+", text):
         sentence = sent_m.group(0)
         if POLICY_SENTENCE.search(sentence) or _past_sentence(sentence, year):
             continue
-        horizon = None
         if hm := HORIZON_RE.search(sentence):
             horizon = int(hm.group(1))
+        elif (lead := re.match(r"^\s*((?:19|20)\d{2})年[，,]", sentence)) and (year is None or int(lead.group(1)) >= year):
+            horizon = int(lead.group(1))  # 2022年，全市新建5G基站2600个以上
         goals.extend(_sentence_goals(sentence, horizon, year))
     _attach_stretch(goals)
     dedupe(goals)
