@@ -137,6 +137,8 @@ OPS: list[Op] = [
        lambda w: {"subject": "高新技术企业", "measure_unit": "家", "comparator": ">", "target": 330}, allow("admin", ok=201)),
     Op("edit plan goal", "PATCH", "/api/v1/plans/goals/{goal_id:int}", lambda w: f"/api/v1/plans/goals/{w.plan_goal.id}",
        lambda w: {"version": 1, "target": 340}, allow("admin")),
+    Op("assign plan", "POST", "/api/v1/plans/{plan_id:int}/assign", lambda w: f"/api/v1/plans/{w.plan.id}/assign",
+       lambda w: {"text": "序号\t目标任务\t责任单位\t完成时限\n1\t测试事项\t区科技局\t2024年12月底"}, allow("admin")),
     Op("delete plan goal", "DELETE", "/api/v1/plans/goals/{goal_id:int}", lambda w: f"/api/v1/plans/goals/{w.plan_goal_spare.id}?version=1",
        None, allow("admin", ok=204)),
 ]

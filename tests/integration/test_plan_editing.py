@@ -181,3 +181,27 @@ async def test_responsibility_table_preview_then_apply_in_one_go(client, world):
     kexie = (await Unit.select(Unit.id).where(Unit.name == "区科协").first())["id"]
     assert rows["举办科技活动周"]["lead_unit"] == kexie
     assert await AuditEvent.count().where((AuditEvent.action == "assign") & (AuditEvent.entity_id == plan_id)) == 1
+
+
+async def test_api_import_with_corrections_and_assign(client, world):
+    h = world.headers["admin"]
+    text = "某区2025年科技工作要点\n一、工作目标\n科技型企业突破500家，走访企业2026家。\n二、重点工作\n（一）培育企业。一是建立培育库。二是开展走访。\n"
+    preview = (await client.post("/api/v1/plans/import", json={"text": text, "preview": True}, headers=h)).json()
+    doubtful = [g for g in preview["parsed"]["goals"] if g["doubts"]]
+    assert [g["value"] for g in doubtful] == [2026] and preview["doubt_count"] == 1
+    fixes = {"drop": [doubtful[0]["key"]], "titles": {"s0i1": "走访服务企业"}, "extra_goals": "科技特派员不少于20名"}
+    stored = (await client.post("/api/v1/plans/import", json={"text": text, "corrections": fixes}, headers=h)).json()
+    assert stored["stored"] and stored["goal_count"] == 2
+    tree = (await client.get(f"/api/v1/plans/{stored['plan_id']}", headers=h)).json()
+    assert [g["subject"] for g in tree["goals"]] == ["科技型企业", "科技特派员"]
+    assert [i["title"] for i in tree["sections"][0]["items"]] == ["建立培育库", "走访服务企业"]
+    bad = await client.post("/api/v1/plans/import", json={"text": text, "corrections": {"extra_goals": "没有数字的一句话"}}, headers=h)
+    assert bad.status_code == 422 and bad.json()["error"]["problems"][0]["field"] == "extra_goals"
+
+    table = "序号\t目标任务\t责任单位\t完成时限\n1\t开展走访\t区科技局\t2025年9月底\n2\t没有的事\t区统计局\t\n"
+    seen = (await client.post(f"/api/v1/plans/{stored['plan_id']}/assign", json={"text": table}, headers=h)).json()
+    assert [m["item_title"] for m in seen["matches"]] == ["走访服务企业"] and [m["code"] for m in seen["misses"]] == ["2"]
+    done = await client.post(f"/api/v1/plans/{stored['plan_id']}/assign", json={"text": table, "apply": True}, headers=h)
+    assert done.status_code == 200 and done.json()["applied"] is True
+    row = await WorkItem.select(WorkItem.lead_unit, WorkItem.deadline).where(WorkItem.title == "走访服务企业").first()
+    assert row["lead_unit"] == world.unit_a.id and str(row["deadline"]) == "2025-09-30"

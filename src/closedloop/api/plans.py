@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.params import JSONBody, QueryParameter
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -29,7 +30,7 @@ from closedloop.api.schemas import (
     read_all,
 )
 from closedloop.api.security import CurrentActor, IdPath, admin_only, any_role
-from closedloop.services import plan_editing, plans
+from closedloop.services import plan_editing, plans, responsibility
 
 VersionQ = Annotated[int, QueryParameter(ge=1, le=MAX_ID, description="当前版本号；过期版本返回 409")]
 Title = Annotated[str, Meta(min_length=1, max_length=500)]
@@ -108,6 +109,22 @@ class Restate(In, kw_only=True):
     plan_goal_id: Id
 
 
+class AssignOut(Struct, kw_only=True):
+    plan_id: int
+    plan_title: str
+    matches: list[dict[str, Any]]  # row → item, units (unit_id null when no unit fits), deadline
+    misses: list[dict[str, Any]]  # rows that fit no item
+    new_units: list[str]  # unit names that fit no unit
+    applied: bool = False
+    created_units: list[str] = []
+
+
+class AssignIn(In, kw_only=True):
+    text: Annotated[str, Meta(min_length=1, max_length=2_000_000, description="责任分工表：制表符分隔的行（Excel 另存或复制）或文本")]
+    apply: bool = False
+    create_units: bool = False
+
+
 class PlanController(Controller):
     path = "/api/v1/plans"
     tags = ["计划"]
@@ -130,7 +147,15 @@ class PlanController(Controller):
 
     @post("/import", guards=[admin_only], status_code=200, summary="导入计划全文（preview=true 只解析不保存）")
     async def import_plan(self, actor: CurrentActor, data: JSONBody[PlanImportIn]) -> PlanImportOut:
-        return read(PlanImportOut, await plans.import_plan(actor, data.text, preview=data.preview))
+        corrections = msgspec.to_builtins(data.corrections) if data.corrections else None
+        return read(PlanImportOut, await plans.import_plan(actor, data.text, preview=data.preview, corrections=corrections))
+
+    @post("/{plan_id:int}/assign", guards=[admin_only], status_code=200, summary="导入责任分工（apply=false 只预览匹配）")
+    async def assign(self, actor: CurrentActor, plan_id: IdPath, data: JSONBody[AssignIn]) -> AssignOut:
+        raw = data.text.encode("utf-8")
+        if data.apply:
+            return read(AssignOut, await responsibility.apply(actor, plan_id, "分工.txt", raw, create_units=data.create_units))
+        return read(AssignOut, await responsibility.preview(plan_id, "分工.txt", raw))
 
     # --- editing: sections and items (rows of the plan tree, "nodes") ---------------------------
 
