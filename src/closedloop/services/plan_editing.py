@@ -172,7 +172,16 @@ SELECT
   (SELECT COUNT(*) FROM supervision_action WHERE item = {0}) AS supervision,
   (SELECT COUNT(*) FROM extension_request WHERE item = {0}) AS extensions,
   (SELECT COUNT(*) FROM notification WHERE item = {0}) AS notifications,
-  (SELECT COUNT(*) FROM audit_event WHERE item = {0}) AS audited_changes
+  (SELECT COUNT(*) FROM audit_event WHERE item = {0}) AS audited_changes,
+  (SELECT COUNT(*) FROM goal g WHERE g.item = {0} AND (
+     EXISTS (SELECT 1 FROM progress_value v WHERE v.goal = g.id) OR EXISTS (SELECT 1 FROM result r WHERE r.goal = g.id)
+     OR EXISTS (SELECT 1 FROM problem_goal pg WHERE pg.goal = g.id) OR EXISTS (SELECT 1 FROM project_goal jg WHERE jg.goal = g.id)
+  )) AS goal_links
+"""
+# what refers to one goal (a plan goal may be reported on, linked or restated)
+GOAL_REFERENCES_SQL = """
+SELECT (SELECT COUNT(*) FROM progress_value WHERE goal = {}) + (SELECT COUNT(*) FROM result WHERE goal = {})
+     + (SELECT COUNT(*) FROM problem_goal WHERE goal = {}) + (SELECT COUNT(*) FROM project_goal WHERE goal = {}) AS n
 """
 
 
@@ -193,6 +202,8 @@ async def delete_node(actor: Actor, node_id: int, version: int) -> None:
         if before["kind"] == "section":
             if await WorkItem.count().where(WorkItem.parent == node_id):
                 raise Conflict("分项下还有事项，请先移走或删除事项", [Problem("section_not_empty", "分项下还有事项", "id")])
+            if any((await item_history(node_id)).values()):
+                raise Conflict("分项已有记录，不能删除", [Problem("has_history", "分项已有记录", "id")])
         else:
             history = await item_history(node_id)
             if any(history.values()):
@@ -288,8 +299,9 @@ async def delete_plan_goal(actor: Actor, goal_id: int, version: int) -> None:
         restated = await Goal.count().where(Goal.plan_goal == goal_id)
         if restated:
             raise Conflict(f"有 {restated} 个事项目标承接该计划目标，不能删除", [Problem("restated", "事项目标承接该计划目标", "id")])
-        if before["actual"] is not None:
-            raise Conflict("计划目标已有实际值，不能删除", [Problem("has_history", "计划目标已有实际值", "id")])
+        refs = await sql.fetch_one(GOAL_REFERENCES_SQL, *([goal_id] * 4))
+        if before["actual"] is not None or (refs and refs["n"]):
+            raise Conflict("计划目标已有实际值或填报记录，不能删除", [Problem("has_history", "计划目标已有实际值或填报记录", "id")])
         await Goal.delete().where(Goal.id == goal_id)
         await audit(actor, "delete", "plan_goal", goal_id, before=before)
 
