@@ -223,3 +223,9 @@ def test_multi_year_plan_reads_its_first_year_as_current():
     )
     assert (p.year, p.end_year) == (2022, 2024)
     assert [(g.value, g.unit, g.horizon) for g in p.goals] == [(2600, "个", 2022), (1, "万个", 2024)]
+
+
+def test_one_rate_for_two_subjects_sharing_its_head():
+    got = [(g.subject, g.value) for g in extract_goals("确保基本养老、医疗保险参保率稳定在95%以上。")]
+    assert got == [("养老保险参保率", 95), ("医疗保险参保率", 95)]
+    assert [(g.subject, g.value) for g in extract_goals("新建中小学3所、幼儿园覆盖率达到90%。")] == [("新建中小学", 3), ("幼儿园覆盖率", 90)]

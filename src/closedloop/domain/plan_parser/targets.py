@@ -301,6 +301,7 @@ def _sentence_goals(sentence: str, horizon: int | None, year: int | None = None)
             if g:
                 if GENERIC_SUBJECT.search(g.subject) and out:
                     g.subject = (out[-1].subject + g.subject)[:60]
+                out.extend(_shared_rate(clause[: vm.start()], g))
                 out.append(g)
                 taken.append((a, b))
         for sm in re.finditer(r"(超过|达到|达|占[^，,；;]{0,12}?)一半(以上)?|翻(一|两|二)?番", clause):
@@ -308,6 +309,20 @@ def _sentence_goals(sentence: str, horizon: int | None, year: int | None = None)
             if g:
                 out.append(g)
     return out
+
+
+def _shared_rate(before: str, g: ParsedGoal) -> list[ParsedGoal]:
+    """基本养老、医疗保险参保率稳定在95%以上: one rate for two subjects sharing its head; the goal
+    for the first (the second is ``g``)."""
+    parts = before.split("、")
+    if g.unit not in ("%", "‰") or not g.subject.endswith("率") or len(parts) != 2:
+        return []
+    first = _clean_subject(parts[0])
+    if not (2 <= len(first) <= 6) or re.search(r"\d", first):
+        return []
+    twin = ParsedGoal(**{**g.__dict__})
+    twin.subject = _split_subjects(f"{first}、{g.subject}", 2)[0]
+    return [twin]
 
 
 def _goal_from(subject: str, words: str, vm: re.Match, suffix: str, source: str, horizon: int | None) -> ParsedGoal | None:
