@@ -1,10 +1,11 @@
-"""Plans: import a 工作要点 document, list plans, and a plan's tree (sections → items)."""
+"""Plans: import a plan document (any accepted file format, with the admin's corrections from the
+preview), list plans, and a plan's tree (sections → items). Editing after import lives in
+``plan_editing``, the 责任分工 import in ``responsibility``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-
 from pathlib import PurePath
 
 from closedloop.db.engine import write_tx
