@@ -6,6 +6,7 @@ import preview's corrections (targets dropped, titles fixed, targets added)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -36,8 +37,6 @@ def _actor(request: Request) -> Actor:
 
 
 def _back(plan_id: int, message: str) -> Redirect:
-    from urllib.parse import quote
-
     return Redirect(path=f"/admin/plans/{plan_id}?msg={quote(message)}")
 
 
