@@ -205,3 +205,28 @@ async def test_api_import_with_corrections_and_assign(client, world):
     assert done.status_code == 200 and done.json()["applied"] is True
     row = await WorkItem.select(WorkItem.lead_unit, WorkItem.deadline).where(WorkItem.title == "走访服务企业").first()
     assert row["lead_unit"] == world.unit_a.id and str(row["deadline"]) == "2025-09-30"
+
+
+async def test_every_real_plan_imports_and_codes_stay_unique(client, world):
+    """The shared real plans restart （一） in every part and have unnumbered sections: all store."""
+    import asyncio
+    from pathlib import Path
+
+    from closedloop.services import plans
+    from closedloop.services.common import Actor
+
+    shared = next((p / "shared" / "plans" for p in Path(__file__).resolve().parents if (p / "shared" / "plans").is_dir()), None)
+    if shared is None:
+        pytest.skip("../shared/plans is not beside the checkout")
+    admin = Actor(id=world.users["admin"].id, username="admin", role="admin", display_name="管理员")
+    for path in sorted(shared.glob("0*.txt")):
+        text = path.read_text(encoding="utf-8").split("\n", 1)[1]
+        result = await plans.import_plan(admin, text, filename=path.name)
+        assert result["stored"], path.name
+    h = world.headers["admin"]
+    burst = await asyncio.gather(
+        *[client.post(f"/api/v1/plans/{world.plan.id}/sections", json={"title": f"分项{i}", "code": ""}, headers=h) for i in range(6)]
+    )
+    assert [r.status_code for r in burst] == [201] * 6
+    clash = await client.patch(f"/api/v1/plans/nodes/{world.item_b.id}", json={"version": 1, "code": world.item_a.code}, headers=h)
+    assert clash.status_code == 409

@@ -18,6 +18,7 @@ from closedloop.db.tables import Goal, ItemUnit, Plan, WorkItem
 from closedloop.domain.errors import Conflict, Invalid, NotFound, Problem
 from closedloop.domain.plan_parser import COMPARATORS
 from closedloop.services.common import Actor, Clock, audit, versioned_update
+from closedloop.services.plans import unique_code
 
 NODE_FIELDS = ("code", "title", "text")
 GOAL_FIELDS = ("subject", "measure_unit", "comparator", "target", "baseline", "deadline")
@@ -42,6 +43,12 @@ def _check_text(values: dict) -> None:
         raise Invalid("标题不能为空", [Problem("required", "标题不能为空", "title")])
 
 
+async def _codes(plan_id: int, parent_id: int | None) -> set[str]:
+    q = WorkItem.select(WorkItem.code).where(WorkItem.plan == plan_id)
+    q = q.where(WorkItem.parent.is_null()) if parent_id is None else q.where(WorkItem.parent == parent_id)
+    return {r["code"] for r in await q}
+
+
 async def _siblings(plan_id: int, parent_id: int | None) -> list[dict]:
     q = WorkItem.select(WorkItem.id, WorkItem.seq).where(WorkItem.plan == plan_id)
     q = q.where(WorkItem.parent.is_null() & (WorkItem.kind == "section")) if parent_id is None else q.where(WorkItem.parent == parent_id)
@@ -50,10 +57,12 @@ async def _siblings(plan_id: int, parent_id: int | None) -> list[dict]:
 
 async def _renumber(plan_id: int, order: dict[int | None, list[int]] | None = None) -> None:
     """seq = running position: each section, then its items. ``order`` overrides the sibling
-    order of the parents it names."""
-    rows = await WorkItem.select(WorkItem.id, WorkItem.parent, WorkItem.kind).where(WorkItem.plan == plan_id).order_by(
-        WorkItem.seq
-    ).order_by(WorkItem.id)
+    order of the parents it names. Only rows whose seq changes are written, in one statement per
+    chunk, so that a large plan's edit stays a short transaction."""
+    rows = await WorkItem.select(WorkItem.id, WorkItem.parent, WorkItem.kind, WorkItem.seq).where(
+        WorkItem.plan == plan_id
+    ).order_by(WorkItem.seq).order_by(WorkItem.id)
+    current = {r["id"]: r["seq"] for r in rows}
     children: dict[int | None, list[int]] = {}
     for r in rows:
         parent = r["parent"] if r["kind"] == "item" else None
@@ -61,15 +70,25 @@ async def _renumber(plan_id: int, order: dict[int | None, list[int]] | None = No
     for parent, ids in (order or {}).items():
         children[parent] = ids
     seq = 0
-    wanted: list[tuple[int, int]] = []
+    changed: list[tuple[int, int]] = []
+    placed: set[int] = set()
     for section in children.get(None, []):
-        seq += 1
-        wanted.append((section, seq))
-        for item in children.get(section, []):
+        for node in [section, *children.get(section, [])]:
             seq += 1
-            wanted.append((item, seq))
-    for node_id, n in wanted:
-        await WorkItem.update({WorkItem.seq: n}).where(WorkItem.id == node_id)
+            placed.add(node)
+            if current.get(node) != seq:
+                changed.append((node, seq))
+    for node in current:  # an item whose section is gone from the tree keeps a place at the end
+        if node not in placed:
+            seq += 1
+            if current[node] != seq:
+                changed.append((node, seq))
+    for k in range(0, len(changed), 400):
+        chunk = changed[k : k + 400]
+        cases = " ".join("WHEN CAST({} AS INTEGER) THEN CAST({} AS INTEGER)" for _ in chunk)
+        ids = ", ".join("{}" for _ in chunk)
+        args = [v for pair in chunk for v in pair] + [node for node, _ in chunk]
+        await sql.execute(f'UPDATE "work_item" SET "seq" = CASE "id" {cases} END WHERE "id" IN ({ids})', *args)
 
 
 def _position(ids: list[int], position: int | None) -> int:
@@ -86,7 +105,10 @@ async def add_section(actor: Actor, plan_id: int, values: dict) -> dict:
         ids = [r["id"] for r in await _siblings(plan_id, None)]
         row = (
             await WorkItem.insert(
-                WorkItem(plan=plan_id, kind="section", seq=0, code=(values.get("code") or "—")[:40], title=values["title"].strip()[:500], text=values.get("text") or "")
+                WorkItem(
+                    plan=plan_id, kind="section", seq=0, code=unique_code(values.get("code") or "", await _codes(plan_id, None)),
+                    title=values["title"].strip()[:500], text=values.get("text") or "",
+                )
             ).returning(*WorkItem.all_columns())
         )[0]
         ids.insert(_position(ids, values.get("position")), row["id"])
@@ -109,7 +131,8 @@ async def add_item(actor: Actor, section_id: int, values: dict) -> dict:
         row = (
             await WorkItem.insert(
                 WorkItem(
-                    plan=plan["id"], parent=section_id, kind="item", seq=0, code=(values.get("code") or str(len(ids) + 1))[:40],
+                    plan=plan["id"], parent=section_id, kind="item", seq=0,
+                    code=unique_code(values.get("code") or "", await _codes(plan["id"], section_id), str(len(ids) + 1)),
                     title=values["title"].strip()[:500], text=values.get("text") or "", stage="drill", deadline=deadline,
                     original_deadline=deadline,
                 )
@@ -130,6 +153,11 @@ async def update_node(actor: Actor, node_id: int, version: int, values: dict) ->
         values["title"] = values["title"].strip()[:500]
     async with write_tx():
         before = await _node(node_id)
+        if "code" in values:
+            values["code"] = (values["code"] or "").strip()[:40] or before["code"]
+            parent = before["parent"] if before["kind"] == "item" else None
+            if values["code"] != before["code"] and values["code"] in await _codes(before["plan"], parent):
+                raise Conflict(f"同级已有编号“{values['code']}”", [Problem("duplicate_code", "同级已有相同编号", "code")])
         row = await versioned_update(WorkItem, node_id, version, {getattr(WorkItem, k): v for k, v in values.items()}, "分项或事项")
         await audit(actor, "update", before["kind"], node_id, before=before, after=row)
     return row
@@ -148,7 +176,10 @@ async def move_node(actor: Actor, node_id: int, version: int, position: int, par
             target_parent = parent_id
         elif before["kind"] == "section" and parent_id is not None:
             raise Invalid("分项不能移入其他分项", [Problem("bad_parent", "分项不能移入其他分项", "parent_id")])
-        row = await versioned_update(WorkItem, node_id, version, {WorkItem.parent: target_parent}, "分项或事项")
+        moved: dict = {WorkItem.parent: target_parent}
+        if target_parent != before["parent"] and before["code"] in await _codes(before["plan"], target_parent):
+            moved[WorkItem.code] = unique_code(before["code"], await _codes(before["plan"], target_parent))
+        row = await versioned_update(WorkItem, node_id, version, moved, "分项或事项")
         key = None if before["kind"] == "section" else target_parent
         ids = [r["id"] for r in await _siblings(before["plan"], key) if r["id"] != node_id]
         ids.insert(_position(ids, position), node_id)

@@ -24,6 +24,18 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
+def unique_code(code: str, used: set[str], fallback: str = "—") -> str:
+    """``code`` made unique among its siblings (the database holds (plan, parent, code) unique):
+    a document restarting （一） in every part, or two unnumbered sections, get -2, -3 …"""
+    base = (code or fallback)[:36]
+    candidate, n = base, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{base}-{n}"
+    used.add(candidate)
+    return candidate
+
+
 def read_file(filename: str, raw: bytes) -> str:
     """The text of an uploaded plan file (.txt .md .docx .pdf .xlsx); ``Invalid`` names the problem."""
     return document_text(filename, raw)
@@ -186,13 +198,15 @@ async def import_plan(
             ).returning(Goal.id)
             plan_goal_ids.append(row[0]["id"])
         seq = 0
+        section_codes: set[str] = set()
         for s in parsed.sections:
             seq += 1
             section = (
                 await WorkItem.insert(
-                    WorkItem(plan=plan, kind="section", seq=seq, code=s.code or "—", title=s.title[:500], text=s.text)
+                    WorkItem(plan=plan, kind="section", seq=seq, code=unique_code(s.code, section_codes), title=s.title[:500], text=s.text)
                 ).returning(WorkItem.id)
             )[0]["id"]
+            item_codes: set[str] = set()
             for it in s.items:
                 seq += 1
                 unit_ids = [uid for uid in (match_unit(n, known) for n in it.units) if uid is not None]
@@ -205,7 +219,7 @@ async def import_plan(
                             parent=section,
                             kind="item",
                             seq=seq,
-                            code=it.code,
+                            code=unique_code(it.code, item_codes, str(len(item_codes) + 1)),
                             title=it.title[:500],
                             text=it.text,
                             stage="drill",
