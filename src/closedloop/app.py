@@ -43,6 +43,7 @@ from closedloop.web.csrf import SessionCSRFMiddleware
 from closedloop.web.ledger_pages import LedgerPages
 from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
 from closedloop.web.calendar import CalendarPages
+from closedloop.web.plan_admin import PlanAdminPages
 from closedloop.web.public import ExportController, PublicController, PublicPlanController
 from closedloop.web.workday_pages import WorkdayPages
 
@@ -141,6 +142,7 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             CockpitPages,
             WorkdayController,  # issue 17: working-day overrides (admin)
             WorkdayPages,
+            PlanAdminPages,
             index,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt={PUBLIC_OPT: True}, include_in_schema=False),
             *_swagger_files(),

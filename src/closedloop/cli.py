@@ -63,25 +63,30 @@ def cmd_import(args: argparse.Namespace) -> int:
         return _fail(f"{path} 是目录，不是文件")
     except OSError as exc:
         return _fail(f"无法读取文件 {path}（{exc.__class__.__name__}）")
+    if not raw.strip():
+        return _fail(f"文件 {path} 是空的：未找到计划标题、重点工作和工作事项")
+    # long documents (a 50-page PDF) take a while: say what is happening on stderr
+    progress = (lambda msg: print(msg, file=sys.stderr, flush=True)) if not args.quiet else (lambda msg: None)
+    progress(f"读取 {path.name}（{len(raw) // 1024} KB）…")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            return _fail(f"文件 {path} 不是 UTF-8 或 GB18030 编码的文本")
+        text = plans.read_file(path.name, raw)
+    except Invalid as exc:
+        return _fail(f"无法读取 {path}：{exc.message}")
     if not text.strip():
         return _fail(f"文件 {path} 是空的：未找到计划标题、重点工作和工作事项")
+    progress(f"解析 {len(text)} 字…")
     if args.json:
-        parsed = parse_plan(text)
+        parsed = parse_plan(text, default_title=path.stem)
         print(json.dumps(parsed.to_json(), ensure_ascii=False, indent=2))
         if parsed.missing():
             print("；".join(m for _, m in parsed.missing()), file=sys.stderr)
             return 1
         if args.dry_run:
             return 0
+    if not args.dry_run:
+        progress("保存到数据库…")
     try:
-        result = asyncio.run(_with_db(lambda: plans.import_plan(_cli_actor(), text, preview=args.dry_run)))
+        result = asyncio.run(_with_db(lambda: plans.import_plan(_cli_actor(), text, preview=args.dry_run, filename=path.name)))
     except Invalid as exc:
         return _fail(f"无法导入 {path}：{exc.message}")
     out = sys.stderr if args.json else sys.stdout
@@ -92,6 +97,51 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"试导入（未保存）：{result['parsed']['title']}：{counts}", file=out)
     else:
         print(f"已导入计划 {result['plan_id']}「{result['parsed']['title']}」：{counts}", file=out)
+    if result.get("doubt_count"):
+        print(f"其中 {result['doubt_count']} 个目标值得核对（--json 查看 doubts），可在管理页面或接口中修改。", file=out)
+    return 0
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    """责任分工: match a 分工表's rows to the plan's items and units; preview unless --apply."""
+    from closedloop.db.tables import Plan
+    from closedloop.domain.errors import DomainError
+    from closedloop.services import responsibility
+
+    path = Path(args.file)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return _fail(f"无法读取文件 {path}（{exc.__class__.__name__}）")
+
+    async def run():
+        plan_id = args.plan
+        if plan_id is None:
+            latest = await Plan.select(Plan.id).order_by(Plan.id, ascending=False).first()
+            if latest is None:
+                raise SystemExit(_fail("还没有导入任何计划：请先 closedloop import"))
+            plan_id = latest["id"]
+        if args.apply:
+            return await responsibility.apply(_cli_actor(), plan_id, path.name, raw, create_units=args.create_units)
+        return await responsibility.preview(plan_id, path.name, raw)
+
+    try:
+        result = asyncio.run(_with_db(run))
+    except DomainError as exc:
+        return _fail(f"无法导入责任分工 {path}：{exc.message}")
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(f"计划 {result['plan_id']}「{result['plan_title']}」：匹配 {len(result['matches'])} 行，未匹配 {len(result['misses'])} 行")
+    for m in result["matches"]:
+        units = "、".join(u["matched_name"] or f"{u['name']}（未找到）" for u in m["units"]) or "—"
+        print(f"  {m['code']} {m['task'][:30]} → 事项 {m['item_code']} {m['item_title'][:20]}：{units}；时限 {m['deadline'] or '—'}")
+    for m in result["misses"]:
+        print(f"  未匹配：{m['code']} {m['task'][:30]}（{m['reason']}）")
+    if result["new_units"]:
+        hint = "已新建" if result.get("created_units") else "未找到，加 --create-units 可新建"
+        print(f"  单位{hint}：{'、'.join(result['new_units'])}")
+    print("已写入（一个事务）。" if result.get("applied") else "这是预览，未写入；确认后加 --apply。")
     return 0
 
 
@@ -296,11 +346,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1, help="worker processes on one port (the scheduler runs in one of them)")
     s.set_defaults(func=cmd_serve)
 
-    s = sub.add_parser("import", help="import a plan (工作要点) from a UTF-8 text or Markdown file")
+    s = sub.add_parser("import", help="import a plan (工作要点) from .txt/.md (UTF-8 or GB18030), .docx, .pdf or .xlsx")
     s.add_argument("file")
+    s.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     s.add_argument("--dry-run", action="store_true", help="parse and report, store nothing")
     s.add_argument("--json", action="store_true", help="print the parsed structure as JSON")
     s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("assign", help="import a 责任分工 table (.xlsx/.docx/text): items → units, deadlines; preview unless --apply")
+    s.add_argument("file")
+    s.add_argument("--plan", type=int, default=None, help="plan id (default: the latest plan)")
+    s.add_argument("--apply", action="store_true", help="write the matches (one transaction)")
+    s.add_argument("--create-units", action="store_true", help="with --apply: create units named in the table that do not exist")
+    s.add_argument("--json", action="store_true", help="print the preview as JSON")
+    s.set_defaults(func=cmd_assign)
 
     s = sub.add_parser("scan", help="run the deadline scan once")
     s.add_argument("--as-of", default=None, help="treat this date (YYYY-MM-DD) as today")

@@ -151,3 +151,65 @@ async def test_admin_previews_an_import_before_saving(clean_db, server, new_page
     await page.click("button[value=save]")
     await page.wait_for_load_state()
     assert "已导入计划，共 2 个事项" in await page.locator(".flash").inner_text()
+
+
+async def test_admin_fixes_the_preview_then_edits_the_plan(clean_db, server, new_page):
+    from closedloop.db.tables import Goal, Plan, WorkItem
+
+    await UserFactory.create(username="root", role="admin", unit=None)
+    page = await new_page()
+    await login(page, server, "root")
+    text = (
+        "某区2026年科技工作要点\n二、工作目标\n科技型企业突破500家，2025年完成研发投入12亿元。\n三、重点工作\n"
+        "（一）培育企业。一是建立培育库，新增科技型企业不少于50家。二是开展走访，走访企业2026家。"
+    )
+    await page.fill("textarea[name=text]", text)
+    await page.click("button[value=preview]")
+    await page.wait_for_load_state()
+    # the year-like number is flagged; the admin drops it, renames an item and adds a missed target
+    assert "数值像年份" in await page.locator(".preview").inner_text()
+    assert "12亿元" not in await page.locator(".preview").inner_text()  # 2025年完成…: an achievement, not offered
+    doubtful = page.locator("div:has(> [data-doubt]) input[name=keep]").first
+    await doubtful.uncheck()
+    await page.fill("input[name='title:s0i1']", "走访服务企业")
+    await page.fill("textarea[name=extra_goals]", "科技特派员不少于20名")
+    await shot(page, "admin-import-corrections")
+    await page.click("button[value=save]")
+    await page.wait_for_load_state()
+    assert "已导入计划" in await page.locator(".flash").inner_text()
+    plan = await Plan.select(Plan.id).first()
+    goals = {(g["subject"], g["target"]) for g in await Goal.select(Goal.subject, Goal.target)}
+    assert ("科技特派员", 20) in goals and ("科技型企业", 500) in goals and not any(t == 2026 for _, t in goals)
+    assert await WorkItem.count().where(WorkItem.title == "走访服务企业") == 1
+
+    # the plan editing page: add a section, then withdraw-free delete of an item without history
+    await page.goto(f"{server}/admin/plans/{plan['id']}")
+    await page.fill("input[placeholder='新分项标题']", "优化创新生态")
+    await page.click("text=添加分项")
+    await page.wait_for_load_state()
+    assert "已添加分项" in await page.locator(".flash").inner_text()
+    assert await page.locator("input[value='优化创新生态']").count() == 1
+    await shot(page, "admin-plan-edit")
+
+    # 责任分工 from an Excel file: preview the matches (a short unit name), then write them
+    import io
+
+    from openpyxl import Workbook
+
+    from closedloop.db.tables import Unit
+
+    await UnitFactory.create(name="重庆市某区科学技术局")
+    wb = Workbook()
+    wb.active.append(["序号", "目标任务", "责任单位", "完成时限"])
+    wb.active.append([1, "建立培育库", "区科技局", "2026年9月底"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    await page.set_input_files("#assign input[type=file]", files=[{"name": "分工.xlsx", "mimeType": "application/octet-stream", "buffer": buf.getvalue()}])
+    await page.click("#assign button[value=preview]")
+    await page.wait_for_load_state()
+    assert "重庆市某区科学技术局" in await page.locator("#assign table").inner_text()
+    await page.click("#assign button[value=apply]")
+    await page.wait_for_load_state()
+    assert "已按责任分工更新 1 个事项" in await page.locator(".flash").inner_text()
+    unit = await Unit.select(Unit.id).where(Unit.name == "重庆市某区科学技术局").first()
+    assert await WorkItem.count().where((WorkItem.lead_unit == unit["id"]) & (WorkItem.title.like("建立培育库%"))) == 1

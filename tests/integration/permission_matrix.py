@@ -118,6 +118,29 @@ OPS: list[Op] = [
        lambda w: f"/api/v1/plan-goals/{w.plan_goal.id}/reporter", lambda w: {"goal_id": w.linked_goal.id}, allow("admin")),
     Op("import plan", "POST", "/api/v1/plans/import", lambda w: "/api/v1/plans/import",
        lambda w: {"text": "某区2025年工作要点\n二、重点工作\n（一）抓创新。一是建平台。", "preview": True}, allow("admin")),
+    # editing a plan by hand: admin only
+    Op("add section", "POST", "/api/v1/plans/{plan_id:int}/sections", lambda w: f"/api/v1/plans/{w.plan.id}/sections",
+       lambda w: {"title": "加强队伍建设"}, allow("admin", ok=201)),
+    Op("add plan item", "POST", "/api/v1/plans/nodes/{section_id:int}/items", lambda w: f"/api/v1/plans/nodes/{_section(w)}/items",
+       lambda w: {"title": "建设人才驿站", "position": 1}, allow("admin", ok=201)),
+    Op("edit plan node", "PATCH", "/api/v1/plans/nodes/{node_id:int}", lambda w: f"/api/v1/plans/nodes/{_section(w)}",
+       lambda w: {"version": 1, "title": "提升科技创新平台布局"}, allow("admin")),
+    Op("move plan node", "POST", "/api/v1/plans/nodes/{node_id:int}/move", lambda w: f"/api/v1/plans/nodes/{w.item_b.id}/move",
+       lambda w: {"version": 1, "position": 1}, allow("admin")),
+    Op("delete plan node", "DELETE", "/api/v1/plans/nodes/{node_id:int}", lambda w: f"/api/v1/plans/nodes/{w.item_spare.id}?version=1",
+       None, allow("admin", ok=204)),
+    Op("withdraw item", "POST", "/api/v1/plans/nodes/{node_id:int}/withdraw", lambda w: f"/api/v1/plans/nodes/{w.item_a.id}/withdraw",
+       lambda w: {"version": 1, "reason": "区委调整工作安排"}, allow("admin")),
+    Op("restate plan goal", "POST", "/api/v1/plans/nodes/{node_id:int}/restate", lambda w: f"/api/v1/plans/nodes/{w.item_b.id}/restate",
+       lambda w: {"plan_goal_id": w.plan_goal.id}, allow("admin", ok=201)),
+    Op("add plan goal", "POST", "/api/v1/plans/{plan_id:int}/goals", lambda w: f"/api/v1/plans/{w.plan.id}/goals",
+       lambda w: {"subject": "高新技术企业", "measure_unit": "家", "comparator": ">", "target": 330}, allow("admin", ok=201)),
+    Op("edit plan goal", "PATCH", "/api/v1/plans/goals/{goal_id:int}", lambda w: f"/api/v1/plans/goals/{w.plan_goal.id}",
+       lambda w: {"version": 1, "target": 340}, allow("admin")),
+    Op("assign plan", "POST", "/api/v1/plans/{plan_id:int}/assign", lambda w: f"/api/v1/plans/{w.plan.id}/assign",
+       lambda w: {"text": "序号\t目标任务\t责任单位\t完成时限\n1\t测试事项\t区科技局\t2024年12月底"}, allow("admin")),
+    Op("delete plan goal", "DELETE", "/api/v1/plans/goals/{goal_id:int}", lambda w: f"/api/v1/plans/goals/{w.plan_goal_spare.id}?version=1",
+       None, allow("admin", ok=204)),
 ]
 
 # --- issue 18: the leads' Excel round trip --------------------------------------------------
@@ -171,6 +194,10 @@ OPS += [
     Op("clear working day", "DELETE", "/api/v1/workdays/{day:date}", lambda w: f"/api/v1/workdays/{w.workday_override.day}",
        None, allow("admin", ok=204)),
 ]
+
+def _section(w) -> int:
+    """The section of the world's items (a factory keeps the id it was given)."""
+    return getattr(w.item_a.parent, "id", w.item_a.parent)
 
 # Writes every logged-in user may do to their own session or inbox; not unit data.
 SELF_SERVICE = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/inbox/{notification_id:int}/read")}

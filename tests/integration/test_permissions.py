@@ -42,6 +42,11 @@ async def matrix_world(world):
     world.linked_goal = await GoalFactory.create(plan=world.plan, item=world.item_a.id, plan_goal=world.plan_goal.id)
     world.problem_unresolved_text = await ProblemFactory.create(item=world.item_a, status="resolved")  # an open data check
     world.workday_override = await WorkdayOverrideFactory.create()
+    # plan editing: a plan goal nothing restates and an item without history, to delete
+    world.plan_goal_spare = await GoalFactory.create(plan=world.plan, item=None)
+    world.item_spare = await WorkItemFactory.create(
+        plan=world.plan, parent=getattr(world.item_a.parent, "id", world.item_a.parent), code="四是", lead_unit=world.unit_a
+    )
     return world
 
 

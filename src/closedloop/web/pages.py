@@ -27,6 +27,7 @@ from closedloop.services.common import Actor, Clock
 from closedloop.services.items import ItemFilter
 from closedloop.services.records import GOAL, PROBLEM, PROJECT, RESULT
 from closedloop.settings import get_settings
+from closedloop.web.plan_admin import import_corrections
 
 LIGHTS = {l.value: LIGHT_NAMES[l] for l in Light}
 STAGES = {s.value: STAGE_NAMES[s] for s in Stage}
@@ -506,25 +507,27 @@ class AdminPages(Controller):
         form = await form_of(request)
         text = form.get("text") or ""
         upload = form.get("file")
-        if isinstance(upload, UploadFile):
-            raw = await upload.read()
-            if raw:
-                try:
-                    text = raw.decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    text = raw.decode("gb18030", errors="replace")
+        filename = ""
         preview = form.get("action") != "save"
         errors, result = {}, None
         try:
-            result = await plans.import_plan(actor, text, preview=preview)
+            if isinstance(upload, UploadFile):
+                raw = await upload.read()
+                if raw:  # .txt .md .docx .pdf .xlsx, read by the plans service
+                    filename = upload.filename or ""
+                    text = plans.read_file(filename, raw)
+            filename = filename or form.get("filename") or ""
+            result = await plans.import_plan(actor, text, preview=preview, filename=filename, corrections=import_corrections(await request.form()))
         except Invalid as exc:
-            errors["text"] = exc.message
+            fields = {p.field for p in exc.problems}
+            errors = {"extra_goals" if "extra_goals" in fields else "text": exc.message}
         if result and not preview:
             msg = "该计划已导入过，未重复导入" if result["already_imported"] else f"已导入计划，共 {result['item_count']} 个事项"
             return back("/admin", msg)
         return page(
             "admin.html", request, status=422 if errors else 200, units=await org.list_units(), users=await org.list_users(),
-            plans=await plans.list_plans(), values={"text": text}, errors=errors, preview=result,
+            plans=await plans.list_plans(), values={"text": text, "filename": filename, "extra_goals": form.get("extra_goals") or ""},
+            errors=errors, preview=result,
         )
 
     @post("/admin/units")

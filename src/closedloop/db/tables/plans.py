@@ -54,6 +54,10 @@ class WorkItem(Table, tablename="work_item"):
     review = Text(null=True, default=None)  # 复盘 record
     archived_at = Timestamptz(null=True, default=None)
     closed = Boolean(null=False, default=False)
+    # 撤销: an item with history is withdrawn from the plan instead of deleted; rankings leave
+    # out items withdrawn before an edition's cut-off (withdrawn_at IS NULL OR withdrawn_at > cut-off)
+    withdrawn_at = Timestamptz(null=True, default=None)
+    withdrawn_reason = Text(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     version = Integer(null=False, default=1)
