@@ -81,7 +81,7 @@ WHERE {counted} AND (NOT {linear} OR g.updated_at > k.ts)
 """
 
 # the goals an edition counts: created by the cut-off, of items assigned before its day
-COUNTED = "w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.assigned_on IS NULL OR w.assigned_on < k.day) AND g.created_at <= k.ts"
+COUNTED = "w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.withdrawn_at IS NULL OR w.withdrawn_at > k.ts) AND (w.assigned_on IS NULL OR w.assigned_on < k.day) AND g.created_at <= k.ts"
 
 # linear goals not written since the cut-off: their points in SQL (``services.lights.behind_sql``)
 LINEAR_SQL = """
@@ -158,7 +158,7 @@ COUNTS_SQL = """
 WITH k AS {cut},
 units AS (
   SELECT DISTINCT w.lead_unit AS unit FROM work_item w, k
-  WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.assigned_on IS NULL OR w.assigned_on < k.day)
+  WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.withdrawn_at IS NULL OR w.withdrawn_at > k.ts) AND (w.assigned_on IS NULL OR w.assigned_on < k.day)
 ),
 pr AS (
   SELECT COALESCE(pb.unit, w.lead_unit) AS unit, COUNT(*) AS n
@@ -182,14 +182,14 @@ struck AS (
 od AS (
   SELECT w.lead_unit AS unit, COUNT(*) AS n
   FROM work_item w CROSS JOIN k LEFT JOIN struck s ON s.item = w.id
-  WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.assigned_on IS NULL OR w.assigned_on < k.day)
+  WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.withdrawn_at IS NULL OR w.withdrawn_at > k.ts) AND (w.assigned_on IS NULL OR w.assigned_on < k.day)
     AND COALESCE(w.original_deadline, w.deadline) < k.day AND s.item IS NULL
   GROUP BY w.lead_unit
 ),
 ud AS (
   SELECT w.lead_unit AS unit, COUNT(*) AS n
   FROM work_item w, k
-  WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND w.assigned_on <= k.drill AND w.assigned_on < k.day
+  WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.withdrawn_at IS NULL OR w.withdrawn_at > k.ts) AND w.assigned_on <= k.drill AND w.assigned_on < k.day
     AND NOT EXISTS (SELECT 1 FROM goal g WHERE g.item = w.id AND g.created_at <= k.ts)
   GROUP BY w.lead_unit
 ),

@@ -67,7 +67,7 @@ async def scan(now: dt.datetime | None = None) -> ScanReport:
     candidates = await WorkItem.select(
         WorkItem.id, WorkItem.code, WorkItem.title, WorkItem.lead_unit, WorkItem.deadline, WorkItem.light
     ).where(
-        (WorkItem.kind == "item") & WorkItem.stage.is_in(OPEN_STAGES) & WorkItem.deadline.is_not_null()
+        (WorkItem.kind == "item") & WorkItem.stage.is_in(OPEN_STAGES) & WorkItem.deadline.is_not_null() & WorkItem.withdrawn_at.is_null()
         & (WorkItem.deadline <= soon) & WorkItem.lead_unit.is_not_null()
     )
     urges = {}
