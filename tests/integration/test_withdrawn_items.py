@@ -48,3 +48,32 @@ async def test_a_withdrawn_item_leaves_the_rankings_after_its_withdrawal(clean_d
     # a correction of W10 computed now still counts it: it was in the plan at W10's cut-off
     correction, _ = await publishing.publish("weekly", "2024-W10", correct=w10["id"], reason="核对")
     assert await _overdue(correction["id"], unit.id) == 2
+
+
+async def test_the_office_can_hold_publication_while_data_checks_are_open(clean_db, clock, monkeypatch):
+    """With CLOSEDLOOP_HOLD_PUBLICATION_ON_CHECKS=on an open data check (here a problem marked
+    resolved with no resolution text) holds the scheduled edition; explained, it publishes,
+    and the edition's internal review lists what was open at publication."""
+    from closedloop.db.tables import EditionReview, Publication
+    from closedloop.services import checks
+    from closedloop.settings import get_settings
+    from tests.factories import ProblemFactory
+
+    clock.fixed = at(dt.date(2024, 3, 12))
+    plan = await PlanFactory.create(year=2024, issued_on=dt.date(2024, 1, 15))
+    unit = await UnitFactory.create(name="甲局")
+    item = await WorkItemFactory.create(plan=plan, lead_unit=unit, code="一是", assigned_on=dt.date(2024, 1, 20))
+    await ProblemFactory.create(item=item, status="resolved", resolution=None)
+    assert await checks.open_checks()
+    monkeypatch.setenv("CLOSEDLOOP_HOLD_PUBLICATION_ON_CHECKS", "on")
+    get_settings(reload=True)
+    try:
+        assert await publishing.publish_due("weekly") == []
+        assert await Publication.count() == 0
+    finally:
+        monkeypatch.undo()
+        get_settings(reload=True)
+    done = await publishing.publish_due("weekly")  # the default: publish, and note the open checks
+    assert len(done) == 1
+    review = await EditionReview.select().where(EditionReview.publication == done[0]["id"]).first()
+    assert review is not None and review["open_checks"]

@@ -410,7 +410,14 @@ def period_title(cadence: str, period: str) -> str:
 
 async def publish_due(cadence: str, *, limit: int = MAX_CATCH_UP) -> list[dict]:
     """Publish every period whose cut-off has passed and has no edition yet, oldest first,
-    each as of its own cut-off. With no edition at all, only the latest due period is published."""
+    each as of its own cut-off. With no edition at all, only the latest due period is published.
+    When the office holds publication while data checks are open (``hold_publication_on_checks``),
+    nothing is published until they are explained; each new edition's open checks are kept in its
+    internal review for the supervisors at once."""
+    from closedloop.services import checks
+
+    if await checks.hold_publication():
+        return []
     now = Clock.now()
     latest = latest_due_period(cadence, now)
     last = await Publication.select(Publication.period).where(Publication.cadence == cadence).order_by(Publication.period, ascending=False).first()
@@ -431,6 +438,7 @@ async def publish_due(cadence: str, *, limit: int = MAX_CATCH_UP) -> list[dict]:
         await finish_run(claim, "done", f"edition {pub['edition']}")
         if created:
             out.append(pub)
+            await checks.review_edition(pub["id"])
     return out
 
 
