@@ -252,3 +252,9 @@ async def test_options_lists_every_method_of_the_path(client, world):
         allow = {m.strip() for m in r.headers["allow"].split(",")}
         expected = set(methods) | {"OPTIONS"} | ({"HEAD"} if "GET" in methods else set())
         assert allow == expected, path
+
+
+async def test_the_unit_chart_loads_no_script_from_another_site(client, world):
+    r = await client.get(f"/units/{world.unit_a.id}/chart.svg")
+    assert r.status_code == 200 and r.text.lstrip().startswith(("<?xml", "<svg"))
+    assert "<script" not in r.text and "http://kozea" not in r.text
