@@ -170,7 +170,7 @@ class PublicPlanController(Controller):
             raise NotFound("单位不存在")
         history = await unit_history(unit_id)
         style = Style(font_family="WenQuanYi Zen Hei, Noto Sans CJK SC, sans-serif", colors=("#1d6fd8", "#d0312d"), background="white", plot_background="white")
-        chart = pygal.Line(style=style, height=320, width=760, secondary_range=(1, max([h["units"] for h in history] or [1])), x_label_rotation=30, show_dots=True, )
+        chart = pygal.Line(style=style, height=320, width=760, secondary_range=(1, max([h["units"] for h in history] or [1])), x_label_rotation=30, show_dots=True, js=[])  # no tooltip script from another site
         chart.title = f"{unit['name']}：晾晒得分与排名"
         chart.x_labels = [h["short"] for h in history]
         chart.add("得分", [h["score"] for h in history])
