@@ -60,19 +60,19 @@ def goal_progress_of(behind: float) -> float:
 
 
 def unit_goal_figures_from_sums(goals: int, sum_behind: float, sum_progress: float) -> tuple[float, float | None]:
-    """``unit_goal_figures`` from sums over the goals (computed where the goals are)."""
+    """``unit_goal_figures`` from sums over the goals (computed where the goals are). Rounded
+    to 9 decimals: sums taken in another order (in SQL, or in Python for goals written since the
+    cut-off) differ in the last bits, and an edition recomputed later must not."""
     if not goals:
         return 0.0, None
-    return sum_progress / goals, sum_behind / goals
+    return round(sum_progress / goals, 9), round(sum_behind / goals, 9)
 
 
 def unit_goal_figures(behinds: list[float]) -> tuple[float, float | None]:
     """(goal_progress, mean points behind) of a unit from its goals' points behind. A unit
     without goals earns no goal progress (nothing is measured yet) and has no points behind
     (its light comes from its items: overdue, 未下钻)."""
-    if not behinds:
-        return 0.0, None
-    return sum(goal_progress_of(b) for b in behinds) / len(behinds), sum(behinds) / len(behinds)
+    return unit_goal_figures_from_sums(len(behinds), sum(behinds), sum(goal_progress_of(b) for b in behinds))
 
 
 def _behind(u: UnitMetrics) -> float:

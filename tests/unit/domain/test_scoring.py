@@ -33,5 +33,5 @@ def test_goal_progress_is_measured_in_points_behind_the_trajectory():
     assert goal_progress_of(3.0) == 0.97
     assert goal_progress_of(-12.0) == 1.0  # ahead counts as on the trajectory
     assert goal_progress_of(150.0) == 0.0
-    assert unit_goal_figures([0.0, 20.0, -10.0]) == (0.9333333333333332, 3.3333333333333335)
+    assert unit_goal_figures([0.0, 20.0, -10.0]) == (0.933333333, 3.333333333)
     assert unit_goal_figures([]) == (0.0, None)
