@@ -97,7 +97,8 @@ class Form:
 
     def all(self, name: str) -> list[str]:
         getall = getattr(self._data, "getall", None)
-        items = getall(name) if getall else [self._data.get(name)]
+        # getall raises KeyError for a name that was not sent (no box ticked): that is an empty list
+        items = getall(name, []) if getall else [self._data.get(name)]
         return [str(x) for x in items if x is not None and not isinstance(x, UploadFile)]
 
     def file(self, name: str) -> UploadFile | None:
@@ -177,7 +178,9 @@ def parse_id(raw: str, name: str, errors: dict[str, str], *, required: bool = Fa
             errors.setdefault(name, f"请选择{what}")
         return None
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
-        errors.setdefault(name, f"{what}无效，请从列表中选择")
+        # hidden fields (版本, 事项) come from the page itself: only a stale or altered page sends junk
+        hidden = what in ("版本", "事项")
+        errors.setdefault(name, f"{what}无效：请刷新页面后重新提交" if hidden else f"{what}无效，请从列表中选择")
         return None
     return int(raw)
 
