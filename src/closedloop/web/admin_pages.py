@@ -31,7 +31,7 @@ async def render_admin(request: Request, *, status: int = 200, form_name: str = 
                        errors: dict | None = None, preview: dict | None = None) -> Template:
     return page(
         "admin.html", request, status=422 if errors else status, units=await org.list_units(), users=await org.list_users(),
-        plans=await plans.list_plans(), roles=ROLES, form_name=form_name, values=values or {}, errors=errors or {}, preview=preview,
+        plans=await plans.list_plans(), roles=ROLES, draft_page="/admin", form_name=form_name, values=values or {}, errors=errors or {}, preview=preview,
         calendar_warnings=await calendar.warnings(Clock.today()),
     )
 

@@ -346,5 +346,6 @@ async def render_item(
         comparators=COMPARATOR_SIGNS,
         measure_units=MEASURE_UNITS,
         return_to=local_path(request.query_params.get("return_to")) or "",
+        draft_page=f"/items/{item_id}",
         today=today,
     )

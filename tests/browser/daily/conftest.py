@@ -29,7 +29,7 @@ from tests.factories import (
 
 
 async def seed_daily(*, publish: bool = False) -> dict:
-    today = dt.date.today()
+    today = Clock.today()
     year_end = dt.date(today.year, 12, 31) if today < dt.date(today.year, 12, 20) else today + dt.timedelta(days=60)
     last_week = today - dt.timedelta(days=7)
     plan = await PlanFactory.create(year=today.year, title=f"{today.year}年科技工作要点")

@@ -11,7 +11,9 @@
   var saved = document.body.getAttribute("data-saved-form") || "";
   var failed = document.querySelector(".error-summary, .error") !== null;
 
-  function key(form) { return "draft:" + location.pathname + ":" + form.getAttribute("data-draft"); }
+  // a page re-rendered after a failed POST has the form's address: key drafts by the page
+  var pagePath = document.body.getAttribute("data-draft-page") || location.pathname;
+  function key(form) { return "draft:" + pagePath + ":" + form.getAttribute("data-draft"); }
 
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
