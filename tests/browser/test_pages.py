@@ -40,7 +40,6 @@ async def test_lead_reports_a_goal_value_and_sees_its_light_change(clean_db, ser
     assert page.url.endswith("/my")
     rows = page.locator("tbody tr")
     assert "建设孵化平台" in await rows.nth(0).inner_text(), "overdue item first"
-    await shot(page, "lead-workspace")
     await page.click("text=培育高新技术企业")
     goal_row = page.locator(f"#goal-{w['goal'].id}")
     assert "红灯" in await goal_row.locator(".goal-light").inner_text()
@@ -90,7 +89,6 @@ async def test_supervisor_urges_and_the_lead_sees_it_in_the_inbox(clean_db, serv
     await sup.click("button:has-text('确认催办')")
     await sup.wait_for_load_state()
     assert "已催办 1 个事项" in await sup.locator(".flash").inner_text()
-    await shot(sup, "supervisor-desk")
     lead = await new_page()
     await login(lead, server, "kjj")
     await lead.goto(f"{server}/inbox")
