@@ -10,6 +10,7 @@ lets a malformed value through to a service or turns it into a 500.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -79,6 +80,9 @@ def field_errors(exc: DomainError, default_field: str = "_") -> dict[str, str]:
     return out
 
 
+_GROUPED = re.compile(r"^[+-]?\d{1,3}([,，]\d{3})+(\.\d+)?$")
+
+
 class Form:
     """A posted form, read once. Getters return None and record an error for a bad field."""
 
@@ -118,7 +122,9 @@ class Form:
         return raw
 
     def number(self, name: str, *, required: bool = False, integer: bool = False, low: float | None = None, high: float | None = None) -> float | int | None:
-        raw = self.raw(name).replace(",", "").replace("，", "")
+        raw = self.raw(name)
+        if _GROUPED.match(raw):  # 1,234.5 — thousands separators only, never a decimal comma
+            raw = raw.replace(",", "").replace("，", "")
         if not raw:
             if required:
                 self.errors.setdefault(name, "必填")
