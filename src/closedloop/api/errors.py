@@ -120,7 +120,10 @@ def domain_error_handler(request: Request, exc: DomainError) -> Response:
     )
 
 
-def validation_handler(_: Request, exc: ValidationException) -> Response:
+def validation_handler(request: Request, exc: ValidationException) -> Response:
+    if _is_page(request):
+        # page handlers read their forms themselves; what reaches here is a malformed address
+        return _page(request, 400, "页面地址中的编号或参数无效，请从菜单或列表重新进入")
     problems = []
     for entry in exc.extra or [] if isinstance(exc.extra, list) else []:
         if not isinstance(entry, dict):

@@ -27,6 +27,15 @@ from closedloop.web.forms import HOME, Form, actor_of, back, field_errors, local
 COMPARATOR_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 MEASURE_UNITS = ("家", "%", "亿元", "万元", "个", "名", "项", "人", "次", "件")
 OPEN_STAGES = ("drill", "calculate", "levers", "execute")
+# what the error summary calls each field (goal_N and project_N are named per item)
+FIELD_LABELS = {
+    "period": "填报周期", "narrative": "本期进展", "actual": "实际值", "subject": "指标名称", "comparator": "比较方式",
+    "measure_unit": "计量单位", "baseline": "基期值", "target": "目标值", "deadline": "完成时限", "description": "描述",
+    "due_on": "解决时限", "resolution": "解决情况", "name": "项目名称", "end_on": "完成时间", "value": "数值", "goal_id": "对应目标",
+    "file": "佐证文件", "url": "佐证链接", "new_deadline": "新的完成时限", "reason": "理由", "response": "回复", "version": "页面",
+    "item_id": "事项", "review": "复盘记录", "lead_unit_id": "牵头单位", "cooperating_unit_ids": "配合单位", "responsible_person": "责任人",
+    "to": "阶段",
+}
 
 
 class LeadPages(Controller):
@@ -316,6 +325,8 @@ async def render_item(
         r["period_label"] = periods.label_of(r["period"])
     errors = errors or {}
     warnings = warnings or {}
+    labels = dict(FIELD_LABELS)
+    labels.update({f"goal_{g['id']}": g["subject"] for g in goals})
     return page(
         "item.html",
         request,
@@ -340,7 +351,7 @@ async def render_item(
         values=values or {},
         errors=errors,
         warnings=warnings,
-        problem_count=len(errors) + len(warnings),
+        field_labels=labels,
         period_choices=[(p.key, ("本周 " if p == week else "上周 " if p == week.previous() else "") + p.label) for p in (week, week.previous(), week.previous().previous())],
         period=week.key,
         comparators=COMPARATOR_SIGNS,

@@ -165,6 +165,9 @@ async def test_bad_input_on_form_pages_answers_with_the_field_never_500(clean_db
     assert "数值超出范围" in await lead.locator(f"#report .error[data-field=goal_{w['goal'].id}]").inner_text()
     assert "0 到 100" in await lead.locator(f"#report .error[data-field=project_{w['project'].id}]").inner_text()
     assert await lead.input_value("#report textarea[name=narrative]") == "本周走访 12 家"
+    # an address with an id no row can have, and one that only takes forms: pages, not JSON
+    response = await lead.goto(f"{server}/items/99999999999999999999")
+    assert response.status == 400 and "编号或参数无效" in await lead.locator("main").inner_text()
     # a page address that only takes forms, opened directly: a page, not JSON
     response = await lead.goto(f"{server}/items/{w['a'].id}/report")
     assert response.status == 405 and "只接受表单提交" in await lead.locator("main").inner_text()

@@ -75,6 +75,7 @@ async def test_errors_scroll_to_a_summary_and_keep_every_field_and_other_forms(c
     assert (await nav.value).status == 422
     summary = page.locator("#report .error-summary")
     assert "有 3 处需要修改" in await summary.inner_text()
+    assert "高新技术企业：请输入数字" in await summary.inner_text() and "本期进展：请填写本期进展" in await summary.inner_text()
     box = await summary.bounding_box()
     assert box is not None and 0 <= box["y"] < 768, "the page opens at the summary"
     assert await page.input_value(f"#report input[name=goal_{w['goal'].id}]") == "五十"
