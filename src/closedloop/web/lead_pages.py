@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 
 from closedloop.api.security import IdPath
 from closedloop.domain import periods
-from closedloop.domain.errors import DomainError
+from closedloop.domain.errors import DomainError, NotFound
 from closedloop.domain.stages import COMPARATORS, STAGE_NAMES, STAGE_ORDER, Stage
 from closedloop.domain.trajectory import cumulative
 from closedloop.services import items as items_service
@@ -72,7 +72,7 @@ class LeadPages(Controller):
         actor_of(request)
         row = await records.get_evidence_file(evidence_id)
         if row["kind"] != "file" or row["content"] is None:
-            return Redirect(path=row["url"] or "/", status_code=303) if row["kind"] == "link" else Redirect(path="/")
+            raise NotFound("该佐证是链接，没有可下载的文件；请点击事项页上的链接查看")
         name = (row["filename"] or "evidence").replace('"', "")
         return Response(
             content=bytes(row["content"]), media_type=row["content_type"] or "application/octet-stream",
@@ -146,7 +146,8 @@ class LeadPages(Controller):
                 )
                 target = local_path(form.raw("return_to")) or f"/items/{item_id}"
                 item = await items_service.get_item(item_id)
-                return back(target, f"已报送「{item['code']} {item['title']}」{periods.label_of(period or '')}的进度", saved="report")
+                # the draft to drop is the item page's, wherever the redirect lands
+                return back(target, f"已报送「{item['code']} {item['title']}」{periods.label_of(period or '')}的进度", saved=f"/items/{item_id}:report")
             except DomainError as exc:
                 form.errors = field_errors(exc, "narrative")
                 for k in ("goals", "projects"):

@@ -45,9 +45,11 @@ async def test_my_is_the_weeks_to_do_list_and_a_report_goes_back_to_it(clean_db,
     assert "本周已报送" in row_a and f"{Clock.today().month}月{Clock.today().day}日" in row_a
     report = await ProgressReport.select().where(ProgressReport.item == w["a"].id).order_by(ProgressReport.id, ascending=False).first()
     assert report["period"] == week.key
-    # the item page lists the report under the label people say
+    # the item page lists the report under the label people say, and the sent text is not
+    # offered again as an unsent draft
     await page.goto(f"{server}/items/{w['a'].id}")
     assert week.label in await page.locator("#report ul").inner_text()
+    assert await page.input_value("#report textarea[name=narrative]") == ""
 
 
 async def test_errors_scroll_to_a_summary_and_keep_every_field_and_other_forms(clean_db, server, new_page):

@@ -55,6 +55,8 @@
     }
   }
 
+  // "page:form" names a draft of another page (a report sent from an item page lands on /my)
+  if (saved.indexOf(":") > 0) store.removeItem("draft:" + saved);
   document.querySelectorAll("form[data-draft]").forEach(function (form) {
     var name = form.getAttribute("data-draft");
     if (name === saved) store.removeItem(key(form));
