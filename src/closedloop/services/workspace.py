@@ -119,7 +119,7 @@ async def desk_list(show: str, *, unit_id: int | None = None, section_id: int | 
     if show not in DESK_LISTS:
         raise Invalid("列表无效", [Issue("invalid", "列表必须是 " + "、".join(DESK_LISTS) + " 之一", "show")])
     today = Clock.today()
-    where = [f"w.kind = 'item'", f"w.stage IN {_OPEN}"]
+    where = ["w.kind = 'item'", f"w.stage IN {_OPEN}"]
     args: list = []
     if show == "red":
         where.append("w.light = 'red'")

@@ -26,7 +26,6 @@ from closedloop.web.forms import HOME, Form, actor_of, back, field_errors, local
 
 COMPARATOR_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 MEASURE_UNITS = ("家", "%", "亿元", "万元", "个", "名", "项", "人", "次", "件")
-OPEN_STAGES = ("drill", "calculate", "levers", "execute")
 # what the error summary calls each field (goal_N and project_N are named per item)
 FIELD_LABELS = {
     "period": "填报周期", "narrative": "本期进展", "actual": "实际值", "subject": "指标名称", "comparator": "比较方式",
@@ -292,7 +291,7 @@ def extension_block(item: dict, is_lead_unit: bool, today) -> str | None:
     """Why 申请延期 is not offered, or None when it is."""
     if not is_lead_unit:
         return None
-    if item["stage"] not in OPEN_STAGES:
+    if item["stage"] not in supervision.OPEN_STAGES:
         return "事项已进入闭环或复盘阶段，不再申请延期。"
     if item["deadline"] is None:
         return "事项尚未确定完成时限，无需申请延期。"

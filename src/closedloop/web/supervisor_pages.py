@@ -168,6 +168,6 @@ async def render_desk(request: Request, *, form_name: str = "", values: dict | N
         filters={"unit_id": unit_id, "section_id": section_id, "stage": stage, "light": light, "show": show},
         list_title=workspace.DESK_LISTS.get(show or "", "超期与红灯事项"), desk_lists=workspace.DESK_LISTS,
         week=workspace.this_week(), filter_errors=filter_errors, form_name=form_name, values=values or {}, errors=errors or {}, pubs=(await publishing.list_publications())[:12],
-        urge_penalty=get_settings().weights.urge_penalty, draft_page="/desk",
+        urge_penalty=get_settings().weights.urge_penalty, draft_page="/desk", open_stages=supervision.OPEN_STAGES,
     )
 
