@@ -33,7 +33,7 @@ FIELD_LABELS = {
     "due_on": "解决时限", "resolution": "解决情况", "name": "项目名称", "end_on": "完成时间", "value": "数值", "goal_id": "对应目标",
     "file": "佐证文件", "url": "佐证链接", "new_deadline": "新的完成时限", "reason": "理由", "response": "回复", "version": "页面",
     "item_id": "事项", "review": "复盘记录", "lead_unit_id": "牵头单位", "cooperating_unit_ids": "配合单位", "responsible_person": "责任人",
-    "to": "阶段",
+    "to": "阶段", "period_other": "其他周期",
 }
 
 
@@ -120,7 +120,8 @@ class LeadPages(Controller):
     async def report(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await Form.read(request)
         today = Clock.today()
-        period = form.period("period", today=today)
+        # the weeks on offer, or any other period typed as people write it (2026年11月, 2026年第四季度)
+        period = form.period("period_other" if form.raw("period_other") else "period", today=today)
         narrative = form.text("narrative", required="请填写本期进展")
         goal_values: list[tuple[int, float]] = []
         project_values: list[tuple[int, int]] = []

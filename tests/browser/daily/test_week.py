@@ -141,3 +141,24 @@ async def test_no_dead_ends_disabled_buttons_say_why_goals_can_be_added_and_late
     # before it: the form is offered
     await page.goto(f"{server}/items/{w['a'].id}")
     assert await page.locator("#supervision button:has-text('申请延期')").count() == 1
+
+
+async def test_a_month_or_quarter_is_written_as_people_say_it(clean_db, server, new_page):
+    w = await seed_daily()
+    page = await new_page()
+    await login(page, server, "kjj")
+    await page.goto(f"{server}/items/{w['a'].id}")
+    await page.click("#report summary:has-text('按月或季度填报')")
+    await page.fill("#report input[name=period_other]", "2026年13月")
+    await page.fill("#report textarea[name=narrative]", "月度小结")
+    async with page.expect_navigation() as nav:
+        await page.click("#report button[type=submit]")
+    assert (await nav.value).status == 422
+    assert "月份应在 1 到 12 之间" in await page.locator("#report .error[data-field=period_other]").inner_text()
+    await page.fill("#report input[name=period_other]", "2026年11月")
+    async with page.expect_navigation():
+        await page.click("#report button[type=submit]")
+    assert "2026年11月的进度" in await page.locator(".flash").inner_text()
+    report = await ProgressReport.select().where(ProgressReport.item == w["a"].id).order_by(ProgressReport.id, ascending=False).first()
+    assert report["period"] == "2026-11"
+    assert "2026年11月" in await page.locator("#report ul").inner_text()
