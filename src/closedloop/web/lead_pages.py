@@ -87,13 +87,16 @@ class LeadPages(Controller):
         actual = form.number("actual", required=True)
         version = form.ident("version", required=True, what="版本")
         name = f"goal-{goal_id}"
-        if not form.errors:
+        warnings: dict[str, str] = {}
+        if not form.errors and form.raw("confirm_decrease") != "1":
+            warnings = {"actual": m for m in (await decreases(item_id, [(goal_id, float(actual))])).values()}  # type: ignore[arg-type]
+        if not form.errors and not warnings:
             try:
                 await records.update_record(GOAL, actor, goal_id, version, {"actual": actual})  # type: ignore[arg-type]
                 return back(f"/items/{item_id}", "目标实际值已更新", saved=name)
             except DomainError as exc:
                 form.errors = field_errors(exc, "actual")
-        return await render_item(request, item_id, form_name=name, values=form.kept(), errors=form.errors)
+        return await render_item(request, item_id, form_name=name, values=form.kept(), errors=form.errors, warnings=warnings)
 
     @post("/items/{item_id:int}/goals")
     async def add_goal(self, request: Request, item_id: IdPath) -> Response:
@@ -282,9 +285,10 @@ async def decreases(item_id: int, goal_values: list[tuple[int, float]]) -> dict[
         g = goals.get(gid)
         if g is None or not cumulative(g["comparator"], g["baseline"], g["target"]):
             continue
-        before = last.get(gid, {}).get("value", g["actual"])
+        # the value now in force (a report and the 更新 form both set it), else the last reported one
+        before = g["actual"] if g["actual"] is not None else last.get(gid, {}).get("value")
         if before is not None and value < before:
-            out[f"goal_{gid}"] = f"「{g['subject']}」是累计指标，本次 {value:g} 低于上次的 {before:g}。如确认无误，请勾选下方“确认数值下降”后再报送。"
+            out[f"goal_{gid}"] = f"「{g['subject']}」是累计指标，本次 {value:g} 低于当前的 {before:g}。如确认无误，请勾选“确认数值下降”后再提交。"
     return out
 
 

@@ -106,6 +106,18 @@ async def test_a_cumulative_value_that_goes_down_asks_for_confirmation(clean_db,
         await page.click("#report button[type=submit]")
     assert "已报送" in await page.locator(".flash").inner_text()
     assert (await Goal.select(Goal.actual).where(Goal.id == w["goal"].id).first())["actual"] == 30
+    # the goal's own 更新 form asks the same
+    row = page.locator(f"#goal-{w['goal'].id}")
+    await row.locator("input[name=actual]").fill("20")
+    async with page.expect_navigation() as nav:
+        await row.locator("button").click()
+    assert (await nav.value).status == 422
+    assert "累计指标" in await page.locator(f"#goal-{w['goal'].id} .error-summary").inner_text()
+    assert (await Goal.select(Goal.actual).where(Goal.id == w["goal"].id).first())["actual"] == 30
+    await page.check(f"#goal-{w['goal'].id} input[name=confirm_decrease]")
+    async with page.expect_navigation():
+        await page.locator(f"#goal-{w['goal'].id} button").click()
+    assert (await Goal.select(Goal.actual).where(Goal.id == w["goal"].id).first())["actual"] == 20
 
 
 async def test_no_dead_ends_disabled_buttons_say_why_goals_can_be_added_and_late_extension_explained(clean_db, server, new_page):
