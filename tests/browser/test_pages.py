@@ -48,7 +48,7 @@ async def test_lead_reports_a_goal_value_and_sees_its_light_change(clean_db, ser
     await page.fill("#report textarea[name=narrative]", "新认定高企 100 家")
     await page.click("#report button[type=submit]")
     await page.wait_for_load_state()
-    assert "进度已报送" in await page.locator(".flash").inner_text()
+    assert "已报送「一是 培育高新技术企业」" in await page.locator(".flash").inner_text()
     assert "蓝灯" in await page.locator(f"#goal-{w['goal'].id} .goal-light").inner_text()
     assert "实际值台账（1 条）" in await page.locator("#goals").inner_text()
     assert (await Goal.select(Goal.actual).where(Goal.id == w["goal"].id).first())["actual"] == 100

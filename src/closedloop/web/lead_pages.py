@@ -19,7 +19,8 @@ from closedloop.domain.errors import DomainError, NotFound
 from closedloop.domain.stages import COMPARATORS, STAGE_NAMES, STAGE_ORDER, Stage
 from closedloop.domain.trajectory import cumulative
 from closedloop.services import items as items_service
-from closedloop.services import notify, org, progress, records, supervision, workspace
+from closedloop.services import goal_changes, notify, org, progress, records, supervision, workspace
+from closedloop.services import values as ledger_values
 from closedloop.services.common import Clock
 from closedloop.services.records import GOAL, PROBLEM, PROJECT, RESULT
 from closedloop.web.forms import HOME, Form, actor_of, back, field_errors, local_path, page
@@ -119,6 +120,30 @@ class LeadPages(Controller):
                 form.errors = field_errors(exc, "subject")
         return await render_item(request, item_id, form_name="goal-new", values=form.kept(), errors=form.errors)
 
+    @post("/items/{item_id:int}/goal-change")
+    async def goal_change(self, request: Request, item_id: IdPath) -> Response:
+        """目标调整申请 from the item page: the fields filled in are the values asked for."""
+        actor, form = actor_of(request), await Form.read(request)
+        goal_id = form.ident("goal_id", required=True, what="目标")
+        asked: dict[str, Any] = {}
+        for name in ("baseline", "target"):
+            if form.raw(name):
+                asked[name] = form.number(name)
+        if form.raw("deadline"):
+            asked["deadline"] = form.date("deadline")
+        reason = form.text("reason", required="请填写调整理由")
+        if not form.errors and not asked:
+            form.errors["target"] = "请填写要调整的目标值、基期值或完成时限"
+        if not form.errors:
+            try:
+                await goal_changes.request_change(actor, goal_id, asked, reason or "")  # type: ignore[arg-type]
+                return back(f"/items/{item_id}", "目标调整申请已提交，等待督查室审批", saved="goal-change")
+            except DomainError as exc:
+                form.errors = field_errors(exc, "reason")
+                if "changes" in form.errors:
+                    form.errors["target"] = form.errors.pop("changes")
+        return await render_item(request, item_id, form_name="goal-change", values=form.kept(), errors=form.errors)
+
     @post("/items/{item_id:int}/report")
     async def report(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await Form.read(request)
@@ -141,11 +166,12 @@ class LeadPages(Controller):
                     project_values.append((int(key[8:]), int(v)))
         warnings: dict[str, str] = {}
         if not form.errors and goal_values and form.raw("confirm_decrease") != "1":
-            warnings = await decreases(item_id, goal_values)
+            warnings = await decreases(item_id, goal_values, period)
         if not form.errors and not warnings:
             try:
                 await progress.create_report(
-                    actor, item_id, period=period or "", narrative=narrative or "", goal_values=goal_values, project_values=project_values,
+                    actor, item_id, period=period or "", narrative=narrative or "", reason=form.raw("reason") or None,
+                    goal_values=goal_values, project_values=project_values,
                 )
                 target = local_path(form.raw("return_to")) or f"/items/{item_id}"
                 item = await items_service.get_item(item_id)
@@ -276,14 +302,18 @@ class LeadPages(Controller):
         return await render_item(request, item_id, form_name="review", values=form.kept(), errors=form.errors)
 
 
-async def decreases(item_id: int, goal_values: list[tuple[int, float]]) -> dict[str, str]:
-    """Cumulative goals whose new value is below the last one: the field and what to confirm."""
+async def decreases(item_id: int, goal_values: list[tuple[int, float]], period: str | None = None) -> dict[str, str]:
+    """Cumulative goals whose new value is below the last one: the field and what to confirm.
+    Re-reporting the period the last value was filed for is a 更正 (it asks for its own reason),
+    so a lower value there is not questioned."""
     goals = {g["id"]: g for g in await records.list_records(GOAL, item_id)}
     last = await workspace.goal_last_values([g for g, _ in goal_values])
     out = {}
     for gid, value in goal_values:
         g = goals.get(gid)
         if g is None or not cumulative(g["comparator"], g["baseline"], g["target"]):
+            continue
+        if period is not None and last.get(gid, {}).get("period") == period:
             continue
         # the value now in force (a report and the 更新 form both set it), else the last reported one
         before = g["actual"] if g["actual"] is not None else last.get(gid, {}).get("value")
@@ -325,6 +355,10 @@ async def render_item(
     stage_index = STAGE_ORDER.index(Stage(item["stage"]))
     today = Clock.today()
     week = workspace.this_week(today)
+    history = await ledger_values.history_of_item(item_id)
+    for entries in history.values():
+        for v in entries:
+            v["period_label"] = periods.label_of(v["period"])
     reports = (await progress.list_reports(item_id))[:10]
     for r in reports:
         r["period_label"] = periods.label_of(r["period"])
@@ -346,6 +380,10 @@ async def render_item(
         actions=await supervision.actions(item_id),
         extensions=await supervision.extensions(item_id),
         transitions=await items_service.transitions(item_id),
+        change_requests=await goal_changes.list_for_item(item_id),
+        goal_values=history,
+        targets_frozen=records.targets_frozen(item["stage"]),
+        goal_names={g["id"]: g["subject"] for g in goals},
         stage_list=[(s.value, STAGE_NAMES[s], i < stage_index, i == stage_index) for i, s in enumerate(STAGE_ORDER)],
         next_stage=STAGE_ORDER[stage_index + 1].value if stage_index + 1 < len(STAGE_ORDER) else None,
         units=units,

@@ -16,7 +16,7 @@ from litestar.response import Template
 
 from closedloop.api.security import IdPath
 from closedloop.domain.errors import DomainError, Forbidden
-from closedloop.services import org, publishing, supervision, workspace
+from closedloop.services import goal_changes, org, publishing, supervision, workspace
 from closedloop.services import items as items_service
 from closedloop.settings import get_settings
 from closedloop.web.forms import LIGHTS, Form, actor_of, back, field_errors, page, parse_id
@@ -84,6 +84,25 @@ class SupervisorPages(Controller):
             return await self._desk_with_error(request, f"ext-{request_id}", form)
         return back("/desk", "已批准延期" if approve else "已驳回延期", saved=f"ext-{request_id}")
 
+    @post("/change-requests/{request_id:int}/decide")
+    async def decide_goal_change(self, request: Request, request_id: IdPath) -> Response:
+        """目标调整申请: approving is a form of its own; rejecting needs a reason (as for 延期)."""
+        actor, form = _supervisor(request), await Form.read(request)
+        version = form.ident("version", required=True, what="版本")
+        decision = form.raw("decision")
+        if decision not in ("approve", "reject"):
+            return back("/desk", "未选择批准或驳回，请在待审批目标调整中重新操作")
+        approve = decision == "approve"
+        reason = form.text("reason", required=None if approve else "驳回必须填写理由")
+        if form.errors:
+            return await self._desk_with_error(request, f"change-{request_id}", form)
+        try:
+            await goal_changes.decide_change(actor, request_id, version, approve, reason)  # type: ignore[arg-type]
+        except DomainError as exc:
+            form.errors = field_errors(exc, "reason")
+            return await self._desk_with_error(request, f"change-{request_id}", form)
+        return back("/desk", "已批准目标调整" if approve else "已驳回目标调整", saved=f"change-{request_id}")
+
     @post("/items/{item_id:int}/closure")
     async def closure(self, request: Request, item_id: IdPath) -> Response:
         actor, form = _supervisor(request), await Form.read(request)
@@ -93,6 +112,9 @@ class SupervisorPages(Controller):
         approve = decision == "approve"
         reason = form.text("reason", required=None if approve else "驳回销号必须填写理由")
         if form.errors:
+            return await self._desk_with_error(request, f"close-{item_id}", form)
+        if approve and (blockers := await closure_blockers(item_id)):
+            form.errors["reason"] = "不能销号：" + "；".join(blockers)
             return await self._desk_with_error(request, f"close-{item_id}", form)
         if approve and form.raw("confirmed") != "1":
             item = await items_service.get_item(item_id)
@@ -138,6 +160,12 @@ class SupervisorPages(Controller):
         return await render_desk(request, form_name=form_name, values=form.kept(), errors=form.errors)
 
 
+async def closure_blockers(item_id: int) -> list[str]:
+    """What the 销号 gate still misses, besides the office's own verification (the click itself)."""
+    gate = await items_service.gate_checklist(item_id)
+    return [u["message"] for u in gate["unmet"] if u["code"] != "not_verified"]
+
+
 async def render_desk(request: Request, *, form_name: str = "", values: dict | None = None, errors: dict | None = None) -> Template:
     """The desk; after a failed form, with that form's error and what was typed."""
     q = request.query_params
@@ -161,9 +189,11 @@ async def render_desk(request: Request, *, form_name: str = "", values: dict | N
     evidence = await workspace.closing_evidence([i["id"] for i in closing])
     for i in closing:
         i["results"] = evidence.get(i["id"], [])
+        i["blockers"] = await closure_blockers(i["id"])
     units = await org.list_units()
     return page(
         "desk.html", request, status=422 if filter_errors or errors else 200, rows=rows, total=total, pending=pending, closing=closing, units=units,
+        goal_changes=await supervision.pending_change_requests(),
         unit_names={u["id"]: u["name"] for u in units}, sections=sections, summary=await workspace.desk_summary(),
         filters={"unit_id": unit_id, "section_id": section_id, "stage": stage, "light": light, "show": show},
         list_title=workspace.DESK_LISTS.get(show or "", "超期与红灯事项"), desk_lists=workspace.DESK_LISTS,

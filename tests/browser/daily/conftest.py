@@ -56,14 +56,20 @@ async def seed_daily(*, publish: bool = False) -> dict:
     project = await ProjectFactory.create(item=a, name="企业走访", unit=kjj, end_on=year_end, progress=30)
     urge = await SupervisionActionFactory.create(item=b, unit=kjj, kind="urge", message="请抓紧推进孵化平台建设")
     ext = await ExtensionRequestFactory.create(item=a, reason="受土地审批影响", old_deadline=year_end, new_deadline=year_end + dt.timedelta(days=60))
-    r1 = await ResultFactory.create(item=d1, description="转化成果 12 项", value=12.0)
+    lead = await UserFactory.create(username="kjj", display_name="科技局联络员", role="lead", unit=kjj)
+    await UserFactory.create(username="czj", display_name="财政局联络员", role="lead", unit=czj)
+    sup = await UserFactory.create(username="duchashi", display_name="督查室", role="supervisor", unit=None)
+    # 四是 can be struck off (its goal has a verified result with evidence); 五是 cannot yet
+    g1 = await GoalFactory.create(plan=plan, item=d1.id, subject="成果转化", measure_unit="项", comparator=">=", baseline=0.0, target=10.0,
+                                  deadline=year_end, actual=12.0)
+    r1 = await ResultFactory.create(item=d1, goal=g1.id, description="转化成果 12 项", value=12.0, verified_at=dt.datetime.now(dt.timezone.utc),
+                                    verified_by=sup.id)
     await EvidenceFactory.create(result=r1, kind="link", url="https://example.org/zhuanhua")
     await EvidenceFactory.create(result=r1, kind="file", url=None, filename="转化清单.pdf", content_type="application/pdf", size=5,
                                  content=b"%PDF-", sha256="a" * 64)
-    await ResultFactory.create(item=d2, description="引进机构 3 家", value=3.0)
-    lead = await UserFactory.create(username="kjj", display_name="科技局联络员", role="lead", unit=kjj)
-    await UserFactory.create(username="czj", display_name="财政局联络员", role="lead", unit=czj)
-    await UserFactory.create(username="duchashi", display_name="督查室", role="supervisor", unit=None)
+    g2 = await GoalFactory.create(plan=plan, item=d2.id, subject="研发机构", measure_unit="家", comparator=">=", baseline=0.0, target=3.0,
+                                  deadline=year_end, actual=3.0)
+    await ResultFactory.create(item=d2, goal=g2.id, description="引进机构 3 家", value=3.0)
     await UserFactory.create(username="root", display_name="管理员", role="admin", unit=None)
     await lights.refresh(Clock.today())
     pub = None

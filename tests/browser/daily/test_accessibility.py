@@ -50,7 +50,7 @@ async def test_every_page_of_every_role_passes_axe(clean_db, server, new_page):
         await check(sup, server + path, found)
     await sup.goto(f"{server}/desk")
     async with sup.expect_navigation():
-        await sup.locator(f"#close-{w['d2'].id} button:has-text('核验销号')").click()
+        await sup.locator(f"#close-{w['d1'].id} button:has-text('核验销号')").click()
     found.extend(await violations(sup))  # the confirmation page
     admin = await new_page()
     await login(admin, server, "root")

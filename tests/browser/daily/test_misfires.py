@@ -26,25 +26,28 @@ async def test_enter_in_a_rejection_reason_rejects_and_never_approves(clean_db, 
     assert row["status"] == "rejected" and row["decision_reason"] == "理由不充分"
     assert (await WorkItem.select(WorkItem.deadline).where(WorkItem.id == w["a"].id).first())["deadline"] == w["a"].deadline
 
-    # 销号: Enter in the reason rejects (back to 实干); approving is a button, then a confirmation
-    close1 = page.locator(f"#close-{w['d1'].id}")
-    await close1.locator("summary").click()
-    await close1.locator("input[name=reason]").fill("佐证不足")
+    # 销号 that its gate does not allow yet: the button is disabled, the reasons beside it
+    close2 = page.locator(f"#close-{w['d2'].id}")
+    assert await close2.locator("button:has-text('核验销号')").is_disabled()
+    assert "研发机构" in await close2.locator(".notice").inner_text()
+    # Enter in the reason rejects (back to 实干); approving is a button, then a confirmation
+    await close2.locator("summary").click()
+    await close2.locator("input[name=reason]").fill("佐证不足")
     async with page.expect_navigation():
-        await close1.locator("input[name=reason]").press("Enter")
+        await close2.locator("input[name=reason]").press("Enter")
     assert "已驳回销号" in await page.locator(".flash").inner_text()
-    assert await stage_of(w["d1"]) == "execute"
+    assert await stage_of(w["d2"]) == "execute"
 
     async with page.expect_navigation():
-        await page.locator(f"#close-{w['d2'].id} button:has-text('核验销号')").click()
+        await page.locator(f"#close-{w['d1'].id} button:has-text('核验销号')").click()
     consequence = await page.locator(".consequence").inner_text()
-    assert "五是 引进研发机构" in consequence and "复盘" in consequence
-    assert await stage_of(w["d2"]) == "close", "nothing happens before the confirmation"
+    assert "四是 科技成果转化" in consequence and "复盘" in consequence
+    assert await stage_of(w["d1"]) == "close", "nothing happens before the confirmation"
     await shot(page, "supervisor-confirm-closure")
     async with page.expect_navigation():
         await page.click("button:has-text('确认销号')")
     assert "已销号" in await page.locator(".flash").inner_text()
-    assert await stage_of(w["d2"]) == "review"
+    assert await stage_of(w["d1"]) == "review"
 
 
 async def test_bulk_urge_names_units_and_penalty_and_keeps_the_ticks(clean_db, server, new_page):

@@ -60,15 +60,22 @@ async def test_errors_scroll_to_a_summary_and_keep_every_field_and_other_forms(c
     # half-filled forms elsewhere on the page
     await page.fill("#problems input[name=description]", "配套资金未到位")
     await page.fill("#projects input[name=name]", "政策宣讲")
-    # a goal update in another form does not wipe them
-    row = page.locator(f"#goal-{w['goal'].id}")
-    await row.locator("input[name=actual]").fill("45")
+    # sending another form (a problem resolved) does not wipe them
+    await page.fill("#report textarea[name=narrative]", "草稿：本周走访")
+    await page.fill("#results input[name=description]", "新增备案 3 家")
     async with page.expect_navigation():
-        await row.locator("button").click()
-    assert "目标实际值已更新" in await page.locator(".flash").inner_text()
+        await page.click("#projects button:has-text('添加项目')")
+    assert (await page.locator(".error").count()) >= 1, "the project form lacks its end date"
+    await page.fill("#projects input[name=end_on]", "2026-12-20")
+    async with page.expect_navigation():
+        await page.click("#projects button:has-text('添加项目')")
+    assert "项目已添加" in await page.locator(".flash").inner_text()
     assert await page.input_value("#problems input[name=description]") == "配套资金未到位"
-    assert await page.input_value("#projects input[name=name]") == "政策宣讲"
-    # two mistakes in the report: a summary in view, every field kept
+    assert await page.input_value("#results input[name=description]") == "新增备案 3 家"
+    assert await page.input_value("#report textarea[name=narrative]") == "草稿：本周走访"
+    assert await page.input_value("#projects input[name=name]") == "", "the sent form's draft is gone"
+    # three mistakes in the report (no narrative either): a summary in view, every field kept
+    await page.fill("#report textarea[name=narrative]", "")
     await page.fill(f"#report input[name=goal_{w['goal'].id}]", "五十")
     await page.fill(f"#report input[name=project_{w['project'].id}]", "150")
     await page.select_option("#report select[name=period]", index=1)
@@ -106,7 +113,10 @@ async def test_a_cumulative_value_that_goes_down_asks_for_confirmation(clean_db,
         await page.click("#report button[type=submit]")
     assert "已报送" in await page.locator(".flash").inner_text()
     assert (await Goal.select(Goal.actual).where(Goal.id == w["goal"].id).first())["actual"] == 30
-    # the goal's own 更新 form asks the same
+    # an admin's direct 更正 of the value asks the same
+    page = await new_page()
+    await login(page, server, "root")
+    await page.goto(f"{server}/items/{w['a'].id}")
     row = page.locator(f"#goal-{w['goal'].id}")
     await row.locator("input[name=actual]").fill("20")
     async with page.expect_navigation() as nav:
