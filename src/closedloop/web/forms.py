@@ -193,3 +193,26 @@ def parse_id(raw: str, name: str, errors: dict[str, str], *, required: bool = Fa
 
 def error_count_text(errors: dict[str, str]) -> str:
     return f"有 {len(errors)} 处需要修改" if errors else ""
+
+
+# -- the older helpers other page modules (calendar, cockpit, workdays) still use -----------
+
+async def form_of(request: Request) -> dict[str, Any]:
+    """A posted form as a plain dict (first value of each field)."""
+    form = await request.form()
+    return {k: form.get(k) for k in form.keys()}
+
+
+def date_field(form: dict, name: str, errors: dict, *, required: bool = True) -> dt.date | None:
+    """A date field of a plain-dict form; a bad or missing one records the field's message."""
+    raw = form.get(name)
+    raw = raw.strip() if isinstance(raw, str) else ""
+    if not raw:
+        if required:
+            errors[name] = "必填"
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = "日期格式应为 2026-11-30"
+        return None
