@@ -45,6 +45,7 @@ from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPag
 from closedloop.web.calendar import CalendarPages
 from closedloop.web.plan_admin import PlanAdminPages
 from closedloop.web.public import ExportController, PublicController, PublicPlanController
+from closedloop.web.session import optional_session
 from closedloop.web.workday_pages import WorkdayPages
 
 
@@ -151,7 +152,8 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
         dependencies={"actor": Provide(current_actor, sync_to_thread=False)},
         before_request=refuse_nul_characters,
         # page forms: CSRF tokens bound to the page session (web/csrf.py); the API is exempt
-        middleware=[auth_middleware, DefineMiddleware(SessionCSRFMiddleware, secret=settings.secret_key or _process_secret())],
+        # optional_session: the signed-in user's menu on public pages (web/session.py)
+        middleware=[auth_middleware, optional_session, DefineMiddleware(SessionCSRFMiddleware, secret=settings.secret_key or _process_secret())],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         request_max_body_size=settings.upload_max_bytes + 1024 * 1024,

@@ -40,7 +40,6 @@ async def test_lead_reports_a_goal_value_and_sees_its_light_change(clean_db, ser
     assert page.url.endswith("/my")
     rows = page.locator("tbody tr")
     assert "建设孵化平台" in await rows.nth(0).inner_text(), "overdue item first"
-    await shot(page, "lead-workspace")
     await page.click("text=培育高新技术企业")
     goal_row = page.locator(f"#goal-{w['goal'].id}")
     assert "红灯" in await goal_row.locator(".goal-light").inner_text()
@@ -49,7 +48,7 @@ async def test_lead_reports_a_goal_value_and_sees_its_light_change(clean_db, ser
     await page.fill("#report textarea[name=narrative]", "新认定高企 100 家")
     await page.click("#report button[type=submit]")
     await page.wait_for_load_state()
-    assert "进度已报送" in await page.locator(".flash").inner_text()
+    assert "已报送「一是 培育高新技术企业」" in await page.locator(".flash").inner_text()
     assert "蓝灯" in await page.locator(f"#goal-{w['goal'].id} .goal-light").inner_text()
     assert "实际值台账（1 条）" in await page.locator("#goals").inner_text()
     assert (await Goal.select(Goal.actual).where(Goal.id == w["goal"].id).first())["actual"] == 100
@@ -86,8 +85,10 @@ async def test_supervisor_urges_and_the_lead_sees_it_in_the_inbox(clean_db, serv
     await sup.fill("input[name=message]", "请本周五前报送整改措施")
     await sup.click("text=对勾选事项发出催办")
     await sup.wait_for_load_state()
+    assert "将向 1 个单位发出催办" in await sup.locator(".consequence").inner_text()
+    await sup.click("button:has-text('确认催办')")
+    await sup.wait_for_load_state()
     assert "已催办 1 个事项" in await sup.locator(".flash").inner_text()
-    await shot(sup, "supervisor-desk")
     lead = await new_page()
     await login(lead, server, "kjj")
     await lead.goto(f"{server}/inbox")

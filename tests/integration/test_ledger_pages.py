@@ -50,13 +50,13 @@ async def test_the_item_page_shows_each_goals_value_history(client, world):
 async def test_a_lead_has_no_actual_to_type_on_the_page(client, world):
     await sign_in(client, world, "lead_a")
     html, _ = await csrf(client, f"/items/{world.item_a.id}")
-    assert f'action="/items/{world.item_a.id}/goals/{world.goal_a.id}"' not in html
+    assert f'action="/items/{world.item_a.id}/goals/{world.goal_a.id}#' not in html
     r = await post_form(client, f"/items/{world.item_a.id}/goals/{world.goal_a.id}", f"/items/{world.item_a.id}", {"version": "1", "actual": "330"})
     assert r.status_code in (403, 422) and "进度填报" in r.text
     assert (await Goal.select(Goal.actual).where(Goal.id == world.goal_a.id).first())["actual"] is None
     await sign_in(client, world, "admin")
     html, _ = await csrf(client, f"/items/{world.item_a.id}")
-    assert f'action="/items/{world.item_a.id}/goals/{world.goal_a.id}"' in html
+    assert f'action="/items/{world.item_a.id}/goals/{world.goal_a.id}#' in html
 
 
 async def test_the_report_form_asks_for_a_reason_to_correct_a_period(client, world):
@@ -79,7 +79,7 @@ async def test_a_change_request_is_filed_on_the_item_page_and_decided_on_the_des
     page = f"/items/{world.item_a.id}"
     await sign_in(client, world, "lead_a")
     html, _ = await csrf(client, page)
-    assert 'action="/items/%d/goal-change"' % world.item_a.id in html
+    assert 'action="/items/%d/goal-change#' % world.item_a.id in html
     bare = await post_form(client, f"{page}/goal-change", page, {"goal_id": str(world.goal_a.id), "target": "318", "reason": ""})
     assert bare.status_code == 422 and 'data-field="reason"' in bare.text
     assert await GoalChangeRequest.count() == 0
@@ -93,7 +93,7 @@ async def test_a_change_request_is_filed_on_the_item_page_and_decided_on_the_des
     await sign_in(client, world, "supervisor")
     desk, token = await csrf(client, "/desk")
     assert "待审批目标调整" in desk and "两家企业外迁" in desk
-    d = await client.post(f"/change-requests/{req['id']}/decide", data={"version": "1", "approve": "1", "_csrf_token": token}, headers=ORIGIN)
+    d = await client.post(f"/change-requests/{req['id']}/decide", data={"version": "1", "decision": "approve", "_csrf_token": token}, headers=ORIGIN)
     assert d.status_code in (302, 303)
     assert (await Goal.select(Goal.target).where(Goal.id == world.goal_a.id).first())["target"] == 318
     # a lead cannot decide through the page either
@@ -101,6 +101,6 @@ async def test_a_change_request_is_filed_on_the_item_page_and_decided_on_the_des
     _, token = await csrf(client, page)
     r = await post_form(client, f"{page}/goal-change", page, {"goal_id": str(world.goal_a.id), "target": "300", "reason": "再调"})
     rid = (await GoalChangeRequest.select(GoalChangeRequest.id).order_by(GoalChangeRequest.id, ascending=False).first())["id"]
-    d = await client.post(f"/change-requests/{rid}/decide", data={"version": "1", "approve": "1", "_csrf_token": token}, headers=ORIGIN)
+    d = await client.post(f"/change-requests/{rid}/decide", data={"version": "1", "decision": "approve", "_csrf_token": token}, headers=ORIGIN)
     assert (await Goal.select(Goal.target).where(Goal.id == world.goal_a.id).first())["target"] == 318
     assert (await GoalChangeRequest.select(GoalChangeRequest.status).where(GoalChangeRequest.id == rid).first())["status"] == "pending"

@@ -98,7 +98,16 @@ def _page(request: Request, status: int, message: str) -> Response:
 
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return Redirect(path=f"/login?next={quote(target)}&reason={quote(message)}")  # type: ignore[return-value]
+        if request.method != "GET":
+            # a form posted after the session expired: come back to the page the form was on
+            # (its typed text is kept by the browser), never to the form's POST-only address
+            from urllib.parse import urlsplit
+
+            referer = urlsplit(request.headers.get("referer") or "")
+            same_site = referer.netloc in ("", request.url.netloc) and referer.path.startswith("/") and not referer.path.startswith("//")
+            target = (referer.path + (f"?{referer.query}" if referer.query else "")) if same_site else "/"
+            message = "登录已过期，请重新登录；刚才填写的内容已在本浏览器中保留，登录后回到原页面继续提交"
+        return Redirect(path=f"/login?next={quote(target)}&reason={quote(message)}", status_code=303)  # type: ignore[return-value]
     return Template(template_name="error.html", context={"status": status, "message": message}, status_code=status)  # type: ignore[return-value]
 
 
@@ -111,7 +120,10 @@ def domain_error_handler(request: Request, exc: DomainError) -> Response:
     )
 
 
-def validation_handler(_: Request, exc: ValidationException) -> Response:
+def validation_handler(request: Request, exc: ValidationException) -> Response:
+    if _is_page(request):
+        # page handlers read their forms themselves; what reaches here is a malformed address
+        return _page(request, 400, "页面地址中的编号或参数无效，请从菜单或列表重新进入")
     problems = []
     for entry in exc.extra or [] if isinstance(exc.extra, list) else []:
         if not isinstance(entry, dict):
@@ -143,7 +155,9 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
         problems = [{"code": "malformed", "field": "body", "message": message}]
     else:
         message = HTTP_MESSAGES.get(status, "请求无法处理" if status < 500 else "服务器内部错误")
-    if _is_page(request) and status != 405:
+    if status == 405 and _is_page(request):
+        message = "这个地址只接受表单提交，请回到原页面重新操作"
+    if _is_page(request):
         if status == 403 and "csrf" in detail.lower():
             message = "页面已过期或来源不明（CSRF 校验失败），请刷新页面后重试"
         return _page(request, status, message)

@@ -71,6 +71,14 @@ def reached(actual: float | None, comparator: str | None, target: float | None, 
     }.get(comparator, False)
 
 
+def cumulative(comparator: str | None, baseline: float | None, target: float | None) -> bool:
+    """Whether a goal counts upwards (新增/累计 …家, ≥ a target above its baseline), so that a
+    reported value lower than the last one is more likely a typing slip than real progress."""
+    if comparator not in (">=", ">") or target is None:
+        return False
+    return target > (baseline if baseline is not None else 0.0)
+
+
 def completion(
     actual: float | None, baseline: float | None, target: float | None, comparator: str | None = None
 ) -> float | None:

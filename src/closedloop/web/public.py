@@ -170,11 +170,21 @@ class PublicPlanController(Controller):
             raise NotFound("单位不存在")
         history = await unit_history(unit_id)
         style = Style(font_family="WenQuanYi Zen Hei, Noto Sans CJK SC, sans-serif", colors=("#1d6fd8", "#d0312d"), background="white", plot_background="white")
-        chart = pygal.Line(style=style, height=320, width=760, secondary_range=(1, max([h["units"] for h in history] or [1])), x_label_rotation=30, show_dots=True, js=[])  # no tooltip script from another site
-        chart.title = f"{unit['name']}：晾晒得分与排名"
+        # rank 1 belongs at the top: the rank axis (left) plots −rank with its labels written
+        # as 第N名, and the score sits on the secondary axis (right) with plain numbers
+        n = max([h["units"] for h in history] or [1])
+        step = max(1, -(-n // 8))
+        ranks = sorted({1, n, *range(1, n + 1, step)})
+        chart = pygal.Line(
+            style=style, height=320, width=760, x_label_rotation=30, show_dots=True, range=(-n, -1),
+            js=[],  # no tooltip script from another site
+            # ascending values (last rank first): pygal lays the secondary axis's labels along these
+            y_labels=[{"label": f"第{r}名", "value": -r} for r in sorted(ranks, reverse=True)],
+        )
+        chart.title = f"{unit['name']}：晾晒排名（左，第1名在上）与得分（右）"
         chart.x_labels = [h["short"] for h in history]
-        chart.add("得分", [h["score"] for h in history])
-        chart.add("排名", [h["rank"] for h in history], secondary=True)
+        chart.add("排名", [-h["rank"] for h in history], formatter=lambda v: f"第{-v:g}名")
+        chart.add("得分", [h["score"] for h in history], secondary=True)
         return Response(chart.render(), media_type="image/svg+xml", headers={"X-Content-Type-Options": "nosniff"})
 
 

@@ -115,3 +115,12 @@ def test_goal_without_baseline_or_actual_yet_gets_a_light():
     fresh = GoalState(comparator=">=", baseline=None, target=200.0, deadline=DEADLINE, actual=None, start=START, last_report_on=MID)
     assert goal_light(fresh, MID) == Light.RED  # half a year gone, nothing reported
     assert goal_light(fresh, date(2024, 1, 10)) == Light.GREEN
+
+
+def test_cumulative_goals_are_those_counting_up_to_a_target_above_the_baseline():
+    from closedloop.domain.trajectory import cumulative
+
+    assert cumulative(">=", 0, 100) and cumulative(">", 10, 20) and cumulative(">=", None, 5)
+    # a target to stay under, to hold, or already below the baseline: a lower value can be real progress
+    assert not cumulative("<=", 100, 50) and not cumulative("=", 0, 100) and not cumulative(">=", 100, 80)
+    assert not cumulative(None, 0, 100) and not cumulative(">=", 0, None)
