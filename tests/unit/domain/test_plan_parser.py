@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from closedloop.domain.plan_parser import cn_to_int, extract_goals, parse_plan
-from tests.conftest import require_shared
+from tests.conftest import require_shared, shared_dir
 
+SEED = shared_dir() / "seed" / "banan-2024-plan.txt"
 
 
 def goals_of(text):
