@@ -106,7 +106,15 @@ async def _reset_postgres() -> None:
         await conn.close()
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session", autouse=True)
+@pytest.fixture(autouse=True)
+def _database(request):
+    """Every test but the unit tests (plain values, no database) runs on the migrated
+    database; unit tests alone (the mutation runs) do not pay for a migration."""
+    if "unit" not in Path(str(request.node.fspath)).relative_to(ROOT).parts[1:2]:
+        request.getfixturevalue("migrated_database")
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def migrated_database():
     from closedloop.db.engine import close_engine, prepare_engine
     from closedloop.db.migrate import migrate
