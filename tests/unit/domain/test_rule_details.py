@@ -340,3 +340,37 @@ def test_workdays_between_counts_the_days_after_start_up_to_end():
     assert workdays_between(date(2024, 9, 27), date(2024, 9, 29)) == 1
     assert workdays_between(date(2024, 9, 27), date(2024, 10, 8)) == 3
     assert workdays_between(date(2024, 9, 27), date(2024, 10, 8), {date(2024, 10, 8): False}) == 2
+
+
+# --- from the survivors of the second mutation run ----------------------------------------------
+
+
+def test_item_light_ranks_red_above_yellow_by_severity_not_by_name():
+    assert item_light([Light.YELLOW, Light.RED, Light.GREEN], deadline=None, done=False, as_of=date(2024, 6, 3)) == Light.RED
+
+
+def test_behind_points_use_the_baseline_milestones_and_comparator():
+    day50 = START + timedelta(days=50)
+    # no actual yet: the goal stands at its baseline, not at zero
+    assert behind_points(state(None, baseline=50.0), day50) == 50.0
+    # a milestone of 80 on day 50, from a baseline of 50 towards 100: 60 % expected
+    with_milestone = GoalState(">=", 50.0, 100.0, DEADLINE, 70.0, START, milestones=(Milestone(day50, 80.0),), last_report_on=day50)
+    assert behind_points(with_milestone, day50) == 20.0
+    # zero gap, a ≤ goal already met: complete, ahead of a trajectory that expects it on the deadline
+    assert behind_points(state(90.0, comparator="<=", baseline=100.0, target=100.0), day50) == -100.0
+
+
+def test_trajectory_edges():
+    assert completion(0.5, 0.0, 1.0) == 0.5  # a gap of exactly 1
+    assert completion(7, 7, 7) == 1.0  # zero gap, no comparator given: ≥
+    assert reached(1e-9, "=", 0.0) is False
+    day = date(2024, 1, 6)
+    assert expected_completion(day, start=date(2024, 1, 1), deadline=date(2024, 1, 11), baseline=0.0, target=1.0) == 0.5
+    assert expected_completion(
+        day, start=date(2024, 1, 1), deadline=date(2024, 1, 11), baseline=0.0, target=100.0, milestones=[Milestone(day, 80.0)]
+    ) == 0.8
+
+
+def test_working_days_honour_the_admins_overrides_and_count_the_first_day():
+    assert add_workdays(date(2100, 1, 1), 1, {date(2100, 1, 4): False}) == date(2100, 1, 5)
+    assert workdays_between(date(2024, 6, 3), date(2024, 6, 4)) == 1  # Monday → Tuesday
