@@ -374,3 +374,26 @@ def test_trajectory_edges():
 def test_working_days_honour_the_admins_overrides_and_count_the_first_day():
     assert add_workdays(date(2100, 1, 1), 1, {date(2100, 1, 4): False}) == date(2100, 1, 5)
     assert workdays_between(date(2024, 6, 3), date(2024, 6, 4)) == 1  # Monday → Tuesday
+
+
+def test_levers_gate_looks_past_a_closed_problem_and_names_both_missing_fields():
+    f = ItemFacts(
+        projects=(ProjectFacts(1, "孵化中心", unit_id=2, end_on=date(2024, 9, 1)),),
+        problems=(ProblemFacts(5, "已解决的", "resolved"), ProblemFacts(6, "场地不足", "open")),
+    )
+    assert triples(unmet_conditions(Stage.LEVERS, f)) == [("problem_unassigned", "问题「场地不足」缺少：责任单位、解决时限", "problems[6]")]
+
+
+def test_refused_moves_say_so_plainly():
+    same = check_move(Stage.LEVERS, Stage.LEVERS, ItemFacts(), is_supervisor=True, reason=None)
+    assert same.allowed is False and same.direction == "none"
+    skip = check_move(Stage.DRILL, Stage.EXECUTE, ItemFacts(), is_supervisor=True, reason=None)
+    assert skip.allowed is False and skip.direction == "forward"
+
+
+def test_fractional_weights_and_shares_are_rounded_to_four_places():
+    w = Weights(overdue_penalty=2.123456, urge_penalty=0.333333)
+    rows = {r.metrics.unit_name: r for r in score_units([UnitMetrics(1, "甲局", 0.0, 0, 1, 1, 1), UnitMetrics(2, "乙局", 0.0, 0, 3, 0, 0)], w)}
+    assert rows["甲局"].parts["results_verified"] == 6.6667  # 20 × 1/3
+    assert rows["甲局"].parts["overdue_penalty"] == -2.1235
+    assert rows["甲局"].parts["urge_penalty"] == -0.3333
