@@ -2,6 +2,11 @@
 
 factory-boy is synchronous; ``create()`` here returns a coroutine that saves the row, so
 tests write ``unit = await UnitFactory.create()``. Sub-factories are awaited first.
+
+Dates follow the scenario: a timestamp column (``created_at``) takes ``Clock.now()``, the
+test's fixed clock, instead of the database's real "now"; a progress report is dated on the
+clock's day when the test fixed one; a reported value takes its report's date, and a report's
+period is the ISO week of its date.
 """
 
 from __future__ import annotations
@@ -14,6 +19,25 @@ import factory
 from piccolo.table import Table
 
 from closedloop.db import tables as t
+from closedloop.services.common import Clock
+
+# the day a report is dated on when the test has not fixed the clock (a date in the plan
+# year the factories use, never the calendar's today)
+DEFAULT_REPORT_DAY = dt.date(2024, 5, 17)
+
+
+def clock_now() -> dt.datetime:
+    return Clock.now()
+
+
+def scenario_day() -> dt.date:
+    """The test's "today": the fixed clock's day, else DEFAULT_REPORT_DAY."""
+    return Clock.today() if Clock.fixed is not None else DEFAULT_REPORT_DAY
+
+
+def iso_week(day: dt.date) -> str:
+    y, w, _ = day.isocalendar()
+    return f"{y}-W{w:02d}"
 
 
 class PiccoloFactory(factory.Factory):
@@ -24,16 +48,22 @@ class PiccoloFactory(factory.Factory):
     def _build(cls, model_class, *args, **kwargs):
         return model_class(**kwargs)
 
+    # column → (foreign key, column of the referenced row): filled from the referenced row
+    # when the test gave no value (e.g. a reported value's date is its report's date)
+    _follow: dict[str, tuple[str, str]] = {}
+
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         async def save():
-            values = {}
+            rows = {}
             for key, value in kwargs.items():
                 if inspect.isawaitable(value):
                     value = await value
-                if isinstance(value, Table):
-                    value = value.id
-                values[key] = value
+                rows[key] = value
+            for column, (fk, attr) in cls._follow.items():
+                if rows.get(column) is None and isinstance(rows.get(fk), Table):
+                    rows[column] = getattr(rows[fk], attr)
+            values = {k: (v.id if isinstance(v, Table) else v) for k, v in rows.items()}
             row = model_class(**values)
             await row.save()
             return row
@@ -226,9 +256,10 @@ class ProgressReportFactory(PiccoloFactory):
         model = t.ProgressReport
 
     item = factory.SubFactory(WorkItemFactory)
-    period = "2024-W20"
-    reported_on = dt.date(2024, 5, 17)
+    reported_on = factory.LazyFunction(scenario_day)
+    period = factory.LazyAttribute(lambda o: iso_week(o.reported_on))
     narrative = "按计划推进。"
+    created_at = factory.LazyFunction(clock_now)
 
 
 class ProgressValueFactory(PiccoloFactory):
@@ -236,11 +267,13 @@ class ProgressValueFactory(PiccoloFactory):
         model = t.ProgressValue
 
     report = factory.SubFactory(ProgressReportFactory)
-    reported_on = dt.date(2024, 5, 17)  # the report factory's date
+    reported_on = None  # the report's date (``_follow``)
     value = 10.0
     # the ledger keys (services/values.py): the report's period end and filing instant
     period_end = dt.date(2024, 5, 19)
     recorded_at = factory.LazyFunction(lambda: dt.datetime(2024, 5, 17, 2, 0, tzinfo=dt.timezone.utc))
+
+    _follow = {"reported_on": ("report", "reported_on")}
 
 
 class SupervisionActionFactory(PiccoloFactory):
@@ -250,6 +283,7 @@ class SupervisionActionFactory(PiccoloFactory):
     item = factory.SubFactory(WorkItemFactory)
     kind = "urge"
     message = "请尽快推进。"
+    created_at = factory.LazyFunction(clock_now)
 
 
 class ExtensionRequestFactory(PiccoloFactory):
@@ -260,6 +294,7 @@ class ExtensionRequestFactory(PiccoloFactory):
     reason = "客观原因"
     old_deadline = dt.date(2024, 12, 31)
     new_deadline = dt.date(2025, 3, 31)
+    created_at = factory.LazyFunction(clock_now)
 
 
 class GoalChangeRequestFactory(PiccoloFactory):
@@ -281,6 +316,7 @@ class StageTransitionFactory(PiccoloFactory):
     from_stage = "drill"
     to_stage = "calculate"
     direction = "forward"
+    created_at = factory.LazyFunction(clock_now)
 
 
 class AuditEventFactory(PiccoloFactory):
@@ -289,6 +325,7 @@ class AuditEventFactory(PiccoloFactory):
 
     action = "update"
     entity = "goal"
+    at = factory.LazyFunction(clock_now)
 
 
 class NotificationFactory(PiccoloFactory):
@@ -298,6 +335,7 @@ class NotificationFactory(PiccoloFactory):
     unit = factory.SubFactory(UnitFactory)
     kind = "urge"
     title = "催办通知"
+    created_at = factory.LazyFunction(clock_now)
 
 
 class WebhookDeliveryFactory(PiccoloFactory):

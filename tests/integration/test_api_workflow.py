@@ -1,14 +1,10 @@
 """Stage moves, supervision, extensions, closure, auth and plan import through the API."""
 
 import datetime as dt
-from pathlib import Path
-
-import pytest
 
 from closedloop.db.tables import Goal, Plan, StageTransition, SupervisionAction, WorkItem
+from tests.conftest import require_shared
 from tests.factories import EvidenceFactory, GoalFactory, PASSWORD, ProjectFactory, ResultFactory, WorkItemFactory
-
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "banan-2024-plan.txt"
 
 
 async def test_transition_refused_lists_every_reason(client, world):
@@ -151,9 +147,7 @@ async def test_expired_token_is_refused(client, world):
 
 
 async def test_import_plan_preview_store_and_duplicate(client, world):
-    if not SEED.exists():
-        pytest.skip("../shared/seed is not beside the checkout")
-    text = SEED.read_text(encoding="utf-8")
+    text = require_shared("seed/banan-2024-plan.txt").read_text(encoding="utf-8")
     h = world.headers["admin"]
     preview = await client.post("/api/v1/plans/import", json={"text": text, "preview": True}, headers=h)
     assert preview.status_code == 200 and preview.json()["stored"] is False

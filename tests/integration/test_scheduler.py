@@ -13,6 +13,7 @@ import pytest
 from closedloop.db.tables import Notification, Publication, PublicationRow, SupervisionAction, WorkItem
 from closedloop.services import publishing, scan
 from closedloop.services.common import Clock
+from tests.conftest import cli_command
 from tests.factories import GoalFactory, PlanFactory, ProgressReportFactory, ProgressValueFactory, UnitFactory, WorkItemFactory
 
 SH = dt.timezone(dt.timedelta(hours=8))
@@ -237,7 +238,7 @@ async def test_public_pages_and_json_need_no_login(client, clock):
 
 
 def _cli(args, env):
-    return subprocess.Popen([sys.executable, "-m", "closedloop.cli", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(cli_command(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 async def test_two_publish_commands_at_once_make_one_edition(clean_db, database_url):
@@ -250,28 +251,45 @@ async def test_two_publish_commands_at_once_make_one_edition(clean_db, database_
     assert sum("已发布" in o for o, _ in outs) == 1 and sum("已存在" in o for o, _ in outs) == 1
 
 
-async def test_two_scheduler_processes_publish_each_missed_period_once(clean_db, database_url):
-    """Two schedulers start after downtime: the missed weekly editions appear once each."""
+def _catch_up_finished(log) -> bool:
+    """APScheduler's own line once the start-up publish job (the catch-up) has returned."""
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    return any("publish_job" in line and ("executed successfully" in line or "raised an exception" in line) for line in text.splitlines())
+
+
+async def test_two_scheduler_processes_publish_each_missed_period_once(clean_db, database_url, tmp_path):
+    """Two schedulers start after downtime: the missed weekly editions appear once each.
+
+    Both processes run with their clock fixed (Wednesday 19 June 2024, 10:00 in Shanghai), so a
+    real Monday 09:00 passing during the test changes nothing; the test waits until both have
+    finished their catch-up (their log says so) instead of sleeping and hoping.
+    """
     await make_units()
-    now = dt.datetime.now(dt.timezone.utc)
-    latest = publishing.latest_due_period("weekly", now)
-    three_back = publishing.previous_period("weekly", publishing.previous_period("weekly", latest))
-    Clock.fixed = None
-    await publishing.publish("weekly", three_back)  # the last edition before the downtime
-    env = {**os.environ, "CLOSEDLOOP_DATABASE_URL": database_url, "CLOSEDLOOP_SCAN_MINUTES": "60"}
-    procs = [_cli(["scheduler"], env) for _ in range(2)]
+    now = at(dt.date(2024, 6, 19))
+    Clock.fixed = now
+    await publishing.publish("weekly", "2024-W23")  # the last edition before the downtime
+    env = {**os.environ, "CLOSEDLOOP_DATABASE_URL": database_url, "CLOSEDLOOP_SCAN_MINUTES": "60", "CLOSEDLOOP_CADENCES": "weekly"}
+    env.pop("PICCOLO_CONF", None)
+    logs = [tmp_path / f"scheduler-{n}.log" for n in range(2)]
+    files = [open(log, "w") for log in logs]
+    procs = [subprocess.Popen(cli_command("scheduler", now=now), env=env, stdout=f, stderr=subprocess.STDOUT) for f in files]
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and await Publication.count() < 3:
-            await asyncio.sleep(0.5)
-        await asyncio.sleep(2)  # give a duplicate the chance to appear
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not all(_catch_up_finished(log) for log in logs):
+            assert all(p.poll() is None for p in procs), [log.read_text() for log in logs]
+            await asyncio.sleep(0.3)
+        assert all(_catch_up_finished(log) for log in logs), [log.read_text() for log in logs]
     finally:
         for p in procs:
             p.terminate()
         for p in procs:
-            p.communicate(timeout=30)
+            p.wait(timeout=30)
+        for f in files:
+            f.close()
     periods = [r["period"] for r in await Publication.select(Publication.period).order_by(Publication.period)]
-    assert periods == [three_back, publishing.previous_period("weekly", latest), latest]
+    assert periods == ["2024-W23", "2024-W24", "2024-W25"]
+    cutoffs = [r["cutoff"].date() for r in await Publication.select(Publication.cutoff).order_by(Publication.period)]
+    assert cutoffs == [dt.date(2024, 6, 3), dt.date(2024, 6, 10), dt.date(2024, 6, 17)]
 
 
 async def test_editions_published_before_hash_version_2_still_verify(clean_db, clock):

@@ -143,6 +143,9 @@ async def _load(today: dt.date) -> DemoInfo:
 
     rng = random.Random(SEED)
     start = today - dt.timedelta(weeks=WEEKS)
+    # the history is written with the clock walked week by week; the last steps run on the
+    # caller's clock (the real one for ``serve --demo``, a fixed one in tests)
+    callers_clock = Clock.fixed
     Clock.fixed = _local(start - dt.timedelta(days=3), 10)
     system_admin = Actor(id=None, username="demo", role="admin", display_name="演示数据")
 
@@ -254,7 +257,7 @@ async def _load(today: dt.date) -> DemoInfo:
 
     # finish a couple of items: through 闭环, one struck off to 复盘 (销号 needs every goal's
     # result verified with evidence: the office verifies the rest first)
-    Clock.fixed = None
+    Clock.fixed = callers_clock
     for item, key, lead, goals, lead_actor, deadline in state:
         target = FINISH.get(key)
         if target:

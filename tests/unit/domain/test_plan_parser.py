@@ -1,15 +1,15 @@
 """The plan parser on the real seed plan and on plans written in other shapes."""
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from closedloop.domain.plan_parser import cn_to_int, extract_goals, parse_plan
+from tests.conftest import require_shared, shared_dir
 
-SEED = next((p / "shared" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()), Path("/nonexistent")) / "seed" / "banan-2024-plan.txt"
+SEED = shared_dir() / "seed" / "banan-2024-plan.txt"
 
 
 def goals_of(text):
@@ -18,9 +18,7 @@ def goals_of(text):
 
 @pytest.fixture(scope="module")
 def seed():
-    if not SEED.exists():
-        pytest.skip("../shared/seed is not beside the checkout")
-    return parse_plan(SEED.read_text(encoding="utf-8"))
+    return parse_plan(require_shared("seed/banan-2024-plan.txt").read_text(encoding="utf-8"))
 
 
 def test_seed_title_block(seed):
