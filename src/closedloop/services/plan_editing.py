@@ -25,6 +25,11 @@ GOAL_FIELDS = ("subject", "measure_unit", "comparator", "target", "baseline", "d
 
 
 async def _plan(plan_id: int) -> dict:
+    """The plan, locked for the rest of the transaction on PostgreSQL: edits of one plan's tree
+    (new codes, positions) are serialised, so two concurrent additions cannot pick the same
+    code (SQLite's IMMEDIATE write transactions serialise them already)."""
+    if sql.is_postgres():
+        await sql.execute('SELECT id FROM "plan" WHERE id = {} FOR UPDATE', plan_id)
     plan = await Plan.select(Plan.id, Plan.title, Plan.year).where(Plan.id == plan_id).first()
     if plan is None:
         raise NotFound("计划不存在")

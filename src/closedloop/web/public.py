@@ -182,6 +182,10 @@ class PublicPlanController(Controller):
             y_labels=[{"label": f"第{r}名", "value": -r} for r in sorted(ranks, reverse=True)],
         )
         chart.title = f"{unit['name']}：晾晒排名（左，第1名在上）与得分（右）"
+        if not history:  # no edition yet: an empty chart that says so (pygal cannot scale no data)
+            chart = pygal.Line(style=style, height=320, width=760, js=[], no_data_text="暂无晾晒记录")
+            chart.title = f"{unit['name']}：暂无晾晒记录"
+            return Response(chart.render(), media_type="image/svg+xml", headers={"X-Content-Type-Options": "nosniff"})
         chart.x_labels = [h["short"] for h in history]
         chart.add("排名", [-h["rank"] for h in history], formatter=lambda v: f"第{-v:g}名")
         chart.add("得分", [h["score"] for h in history], secondary=True)
