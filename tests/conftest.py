@@ -101,6 +101,21 @@ def _isolated_process_state():
     Clock.fixed = None
 
 
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return TEST_URL
+
+
+async def _reset_postgres() -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(TEST_URL)
+    try:
+        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
 @pytest.fixture(autouse=True)
 def _database(request):
     """Every test but the unit tests (plain values, no database) runs on the migrated
