@@ -101,6 +101,21 @@ def _isolated_process_state():
     Clock.fixed = None
 
 
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return TEST_URL
+
+
+async def _reset_postgres() -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(TEST_URL)
+    try:
+        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
 @pytest.fixture(autouse=True)
 def _database(request):
     """Every test but the unit tests (plain values, no database) runs on the migrated
@@ -161,7 +176,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(database_url, migrated_database, request):
     """A real ``closedloop serve`` process on a free loopback port, on the test database, its
-    clock fixed at ``SERVER_NOW``.
+    clock fixed at the module's ``SERVER_CLOCK`` if it sets one.
 
     One process per test module, not per run: the server keeps state in memory (the failed
     logins per client address), and schemathesis's bad logins would lock the browser tests
@@ -172,7 +187,10 @@ def server(database_url, migrated_database, request):
     env.pop("PICCOLO_CONF", None)
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / f"server-{request.module.__name__.rsplit('.', 1)[-1]}.log", "w")
-    proc = subprocess.Popen(cli_command("serve", "--port", str(port), now=SERVER_NOW), env=env, stdout=log, stderr=subprocess.STDOUT)
+    # a module opts into the fixed clock with SERVER_CLOCK = SERVER_NOW (tests/browser/test_pages.py);
+    # the others still run the server on the machine's clock and date their data by it
+    now = getattr(request.module, "SERVER_CLOCK", None)
+    proc = subprocess.Popen(cli_command("serve", "--port", str(port), now=now), env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
