@@ -7,7 +7,6 @@ from typing import AsyncIterator
 
 import logging
 import os
-import secrets
 from pathlib import Path
 
 from litestar import Litestar, get
@@ -40,6 +39,7 @@ from closedloop.hardening import harden
 from closedloop.settings import get_settings
 from closedloop.web.cockpit_pages import CockpitPages
 from closedloop.web.csrf import SessionCSRFMiddleware
+from closedloop.web.csrf import secret as csrf_secret
 from closedloop.web.ledger_pages import LedgerPages
 from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
 from closedloop.web.calendar import CalendarPages
@@ -61,13 +61,6 @@ async def healthz() -> dict:
 @get("/", opt={PUBLIC_OPT: True}, include_in_schema=False)
 async def index() -> Redirect:
     return Redirect(path="/rankings")
-
-
-def _process_secret() -> str:
-    """A CSRF secret for one process. With several web workers set CLOSEDLOOP_SECRET_KEY so
-    that a form served by one worker is accepted by another."""
-    log.warning("CLOSEDLOOP_SECRET_KEY is not set: using a random CSRF secret for this process")
-    return secrets.token_hex(32)
 
 
 async def _calendar_warnings() -> None:
@@ -153,7 +146,7 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
         before_request=refuse_nul_characters,
         # page forms: CSRF tokens bound to the page session (web/csrf.py); the API is exempt
         # optional_session: the signed-in user's menu on public pages (web/session.py)
-        middleware=[auth_middleware, optional_session, DefineMiddleware(SessionCSRFMiddleware, secret=settings.secret_key or _process_secret())],
+        middleware=[auth_middleware, optional_session, DefineMiddleware(SessionCSRFMiddleware, secret=csrf_secret())],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         request_max_body_size=settings.upload_max_bytes + 1024 * 1024,

@@ -118,3 +118,15 @@ async def test_pages_render_a_token_only_where_they_have_forms(client, world, pa
     assert r.status_code == 200
     if "<form" in r.text and 'method="post"' in r.text:
         assert _token(r.text)
+
+
+async def test_a_notice_shows_only_when_this_site_wrote_it(client, world):
+    """A crafted link with ?msg= text shows nothing; the site's own notices (signed) show."""
+    from closedloop.web.forms import flash_query
+
+    await _set_password(client, world, "lead_a")
+    await _log_in(client, "lead_a")
+    forged = await client.get("/my?msg=" + "请立即拨打客服电话")
+    assert forged.status_code == 200 and "请立即拨打客服电话" not in forged.text
+    own = await client.get("/my?" + flash_query("已保存"))
+    assert "已保存" in own.text

@@ -35,6 +35,21 @@ EXCLUDED = ("/api/", "/schema", "/static")
 FAILED = "CSRF token verification failed"  # the error handlers answer it in Chinese
 
 
+_process_secret: str | None = None
+
+
+def secret() -> str:
+    """The key of the site's signatures: CLOSEDLOOP_SECRET_KEY, else one random key for this
+    process (with several workers the setting is required)."""
+    global _process_secret
+    configured = get_settings().secret_key
+    if configured:
+        return configured
+    if _process_secret is None:
+        _process_secret = secrets.token_hex(32)
+    return _process_secret
+
+
 def _binding(session: str | None) -> bytes:
     return hashlib.sha256((session or "").encode()).digest()
 

@@ -37,12 +37,40 @@ def actor_of(request: Request) -> Actor:
     return actor
 
 
+def _flash_key() -> bytes:
+    from closedloop.web import csrf
+
+    return ("flash:" + csrf.secret()).encode()
+
+
+def flash_query(message: str, key: str = "msg") -> str:
+    """``msg=…&msg_sig=…``: a notice for the next page, signed so that only messages this site
+    wrote are shown — a link someone else crafted with ``?msg=`` text shows nothing."""
+    import hashlib
+    import hmac
+
+    sig = hmac.new(_flash_key(), f"{key}:{message}".encode(), hashlib.sha256).hexdigest()[:20]
+    return f"{key}={quote(message)}&{key}_sig={sig}"
+
+
+def flash_of(request: Request, key: str = "msg") -> str | None:
+    """The notice in the query string when this site signed it; otherwise nothing."""
+    import hashlib
+    import hmac
+
+    message = request.query_params.get(key)
+    if not message:
+        return None
+    sig = hmac.new(_flash_key(), f"{key}:{message}".encode(), hashlib.sha256).hexdigest()[:20]
+    return message if hmac.compare_digest(sig, request.query_params.get(f"{key}_sig") or "") else None
+
+
 def page(name: str, request: Request, status: int = 200, **context: Any) -> Template:
     user = request.scope.get("user")  # absent on public paths, which skip authentication
     context.setdefault("me", user if isinstance(user, Actor) else None)
     context.setdefault("lights", LIGHTS)
     context.setdefault("stages", STAGES)
-    context.setdefault("flash", request.query_params.get("msg"))
+    context.setdefault("flash", flash_of(request))
     # the form that was just saved: its draft kept in the browser (static/site.js) is dropped
     context.setdefault("saved_form", request.query_params.get("saved") or "")
     context.setdefault("values", {})
@@ -55,7 +83,7 @@ def back(path: str, message: str, saved: str = "") -> Redirect:
     """303 to ``path`` with a message; ``saved`` names the form whose browser draft is done."""
     sep = "&" if "?" in path else "?"
     extra = f"&saved={quote(saved)}" if saved else ""
-    return Redirect(path=f"{path}{sep}msg={quote(message)}{extra}", status_code=303)
+    return Redirect(path=f"{path}{sep}{flash_query(message)}{extra}", status_code=303)
 
 
 def local_path(url: str | None) -> str | None:

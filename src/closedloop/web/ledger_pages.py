@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -28,6 +27,7 @@ from closedloop.domain.errors import DomainError, Forbidden
 from closedloop.services import ledger_xlsx
 from closedloop.services.common import Actor, Clock
 from closedloop.web.exports import XLSX, disposition
+from closedloop.web.forms import flash_of, flash_query
 
 HOME = {"supervisor": "/desk", "admin": "/admin"}
 
@@ -41,7 +41,7 @@ def _lead(request: Request) -> Actor:
 
 def _page(name: str, request: Request, status: int = 200, **context: Any) -> Template:
     context.setdefault("me", request.scope.get("user"))
-    context.setdefault("flash", request.query_params.get("msg"))
+    context.setdefault("flash", flash_of(request))
     context.setdefault("num", ledger_xlsx.number_text)
     context.setdefault("period_text", ledger_xlsx.period_text)
     return Template(template_name=name, context=context, status_code=status)
@@ -122,7 +122,7 @@ class LedgerPages(Controller):
         if result["applied"]:
             n = result["counts"]
             done = n["report"] + n["late"] + n["correction"]
-            return Redirect(path="/my/ledger?msg=" + quote(f"已写入 {done} 个事项的进度" + (f"，{n['unchanged']} 个事项无变化" if n["unchanged"] else "")))
+            return Redirect(path="/my/ledger?" + flash_query(f"已写入 {done} 个事项的进度" + (f"，{n['unchanged']} 个事项无变化" if n["unchanged"] else "")))
         ctx["result"] = result
         ctx["period"] = periods.parse(result["period"])
         if result["ok"]:
@@ -160,7 +160,7 @@ class LedgerPages(Controller):
             msg = f"{p.title}：已报送 {done} 个事项" + (f"，{n['unchanged']} 个事项无变化" if n["unchanged"] else "")
             if not result["items"]:
                 msg = "没有填写任何内容，未报送"
-            return Redirect(path=f"/my/weekly?period={p.key}&msg={quote(msg)}")
+            return Redirect(path=f"/my/weekly?period={p.key}&{flash_query(msg)}")
         errors: dict[str, str] = {}
         for e in result["errors"]:
             errors.setdefault(e["field"] or "_", e["message"])

@@ -6,12 +6,12 @@ import preview's corrections (targets dropped, titles fixed, targets added)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
+from closedloop.web.forms import flash_of, flash_query
 from closedloop.api.security import IdPath
 from closedloop.domain.errors import DomainError, Forbidden
 from closedloop.domain.plan_parser import COMPARATORS
@@ -37,7 +37,7 @@ def _actor(request: Request) -> Actor:
 
 
 def _back(plan_id: int, message: str) -> Redirect:
-    return Redirect(path=f"/admin/plans/{plan_id}?msg={quote(message)}")
+    return Redirect(path=f"/admin/plans/{plan_id}?{flash_query(message)}")
 
 
 def _int(form: dict, name: str) -> int | None:
@@ -77,7 +77,7 @@ class PlanAdminPages(Controller):
 
     async def _page(self, request: Request, plan_id: int, **extra: Any) -> Template:
         tree = await plans.plan_tree(plan_id)
-        context = {"plan": tree, "comparators": COMPARATORS, "me": request.scope.get("user"), "flash": request.query_params.get("msg")}
+        context = {"plan": tree, "comparators": COMPARATORS, "me": request.scope.get("user"), "flash": flash_of(request)}
         return Template(template_name="plan_edit.html", context={**context, **extra}, status_code=422 if extra.get("assign_error") else 200)
 
     @post("/{plan_id:int}/assign")
