@@ -29,17 +29,20 @@ def server_clock():
 
 async def seed_world():
     today = Clock.today()
-    plan = await PlanFactory.create(year=today.year)
+    # issued and assigned on 1 January: the goals' trajectories start there
+    new_year = dt.date(today.year, 1, 1)
+    plan = await PlanFactory.create(year=today.year, issued_on=new_year)
     section = await SectionFactory.create(plan=plan, code="（一）", title="提升创新平台")
     unit = await UnitFactory.create(name="区科技局")
     other = await UnitFactory.create(name="区财政局")
     # on 3 June the trajectory expects 42 % of the year's target: a goal still at its
     # baseline is more than 30 points behind, so red
     year_end = dt.date(today.year, 12, 31)
-    item = await WorkItemFactory.create(plan=plan, parent=section.id, code="一是", title="培育高新技术企业", lead_unit=unit, deadline=year_end)
+    item = await WorkItemFactory.create(plan=plan, parent=section.id, code="一是", title="培育高新技术企业", lead_unit=unit, deadline=year_end, assigned_on=new_year)
     late = await WorkItemFactory.create(plan=plan, parent=section.id, code="二是", title="建设孵化平台", lead_unit=unit,
-                                        deadline=today - dt.timedelta(days=5))
-    goal = await GoalFactory.create(plan=plan, item=item.id, subject="高新技术企业", measure_unit="家", baseline=0.0, target=100.0, deadline=year_end)
+                                        deadline=today - dt.timedelta(days=5), assigned_on=new_year)
+    goal = await GoalFactory.create(plan=plan, item=item.id, subject="高新技术企业", measure_unit="家", baseline=0.0, target=100.0, deadline=year_end,
+                                     start=new_year)
     lead = await UserFactory.create(username="kjj", display_name="科技局联络员", role="lead", unit=unit)
     await UserFactory.create(username="czj", role="lead", unit=other)
     sup = await UserFactory.create(username="duchashi", display_name="督查室", role="supervisor", unit=None)
