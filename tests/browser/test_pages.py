@@ -35,7 +35,7 @@ async def seed_world():
     section = await SectionFactory.create(plan=plan, code="（一）", title="提升创新平台")
     unit = await UnitFactory.create(name="区科技局")
     other = await UnitFactory.create(name="区财政局")
-    # on 3 June the trajectory expects 42 % of the year's target: a goal still at its
+    # in November the trajectory expects most of the year's target: a goal still at its
     # baseline is more than 30 points behind, so red
     year_end = dt.date(today.year, 12, 31)
     item = await WorkItemFactory.create(plan=plan, parent=section.id, code="一是", title="培育高新技术企业", lead_unit=unit, deadline=year_end, assigned_on=new_year)

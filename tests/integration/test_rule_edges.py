@@ -153,11 +153,11 @@ async def test_the_urge_penalty_counts_urges_not_reminders_or_other_steps(clean_
         unit = await UnitFactory.create(name=name)
         item = await WorkItemFactory.create(plan=plan, lead_unit=unit)
         await GoalFactory.create(plan=plan, item=item.id)
-        Clock.fixed = at(dt.date(2024, 5, 29))  # inside 2024-W23's window (27 May 09:00 – 3 June 09:00)
+        Clock.fixed = at(dt.date(2024, 6, 5))  # inside 2024-W23's window (3 June 09:00 – its cut-off, 10 June 09:00)
         for kind in kinds:
             await SupervisionActionFactory.create(item=item, unit=unit.id, kind=kind)
         rows[name] = unit
-    Clock.fixed = at(dt.date(2024, 6, 5))
+    Clock.fixed = at(dt.date(2024, 6, 12))
     pub, _ = await publishing.publish("weekly", "2024-W23")
     got = {r["unit_name"]: r for r in await PublicationRow.select().where(PublicationRow.publication == pub["id"]).output(load_json=True)}
     assert {name: r["urges"] for name, r in got.items()} == {"甲局": 0, "乙局": 1, "丙局": 2}
