@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Literal
 
 import pygal
@@ -170,6 +171,10 @@ class PublicPlanController(Controller):
             raise NotFound("单位不存在")
         history = await unit_history(unit_id)
         style = Style(font_family="WenQuanYi Zen Hei, Noto Sans CJK SC, sans-serif", colors=("#1d6fd8", "#d0312d"), background="white", plot_background="white")
+        if not history:  # no edition yet: an empty chart that says so (pygal cannot scale nothing)
+            empty = pygal.Line(style=style, height=320, width=760, js=[], no_data_text="暂无晾晒记录")
+            empty.title = f"{unit['name']}：暂无晾晒记录"
+            return Response(_no_script(empty.render()), media_type="image/svg+xml", headers={"X-Content-Type-Options": "nosniff"})
         # rank 1 belongs at the top: the rank axis (left) plots −rank with its labels written
         # as 第N名, and the score sits on the secondary axis (right) with plain numbers
         n = max([h["units"] for h in history] or [1])
@@ -182,14 +187,17 @@ class PublicPlanController(Controller):
             y_labels=[{"label": f"第{r}名", "value": -r} for r in sorted(ranks, reverse=True)],
         )
         chart.title = f"{unit['name']}：晾晒排名（左，第1名在上）与得分（右）"
-        if not history:  # no edition yet: an empty chart that says so (pygal cannot scale no data)
-            chart = pygal.Line(style=style, height=320, width=760, js=[], no_data_text="暂无晾晒记录")
-            chart.title = f"{unit['name']}：暂无晾晒记录"
-            return Response(chart.render(), media_type="image/svg+xml", headers={"X-Content-Type-Options": "nosniff"})
         chart.x_labels = [h["short"] for h in history]
         chart.add("排名", [-h["rank"] for h in history], formatter=lambda v: f"第{-v:g}名")
         chart.add("得分", [h["score"] for h in history], secondary=True)
-        return Response(chart.render(), media_type="image/svg+xml", headers={"X-Content-Type-Options": "nosniff"})
+        return Response(_no_script(chart.render()), media_type="image/svg+xml", headers={"X-Content-Type-Options": "nosniff"})
+
+
+def _no_script(svg: bytes | str) -> str:
+    """pygal writes its config as an inline script even without the tooltip script: the chart
+    is a picture, so every script goes."""
+    text = svg.decode() if isinstance(svg, bytes) else svg
+    return re.sub(r"<script\b.*?</script>", "", text, flags=re.S)
 
 
 async def unit_history(unit_id: int) -> list[dict]:
