@@ -382,3 +382,16 @@ async def test_a_refusal_after_reports_were_written_undoes_them_all(client, worl
     assert [p["message"] for p in r.json()["error"]["problems"]] == [f"第 {bad} 行 {COL['actual']} 列：本期不受理该目标"]
     assert await counts() == before
     assert (await Goal.select(Goal.actual).where(Goal.id == world.goal_a.id).first())["actual"] is None
+
+
+async def test_template_downloads_when_titles_hold_characters_excel_cannot(client, world):
+    """A title pasted from another program can carry control characters; the template still
+    downloads (it was a 500), without them, and a subject that looks like a formula stays text."""
+    from closedloop.db.tables import WorkItem
+
+    await WorkItem.update({WorkItem.title: "科技\x01特派员\x0b服务"}).where(WorkItem.id == world.item_a.id)
+    await Goal.update({Goal.subject: "=HYPERLINK(\"http://x\")"}).where(Goal.id == world.goal_a.id)
+    sheet = Sheet(await download(client, world.headers["lead_a"]))
+    g = sheet.row_of("goal", world.goal_a.id)
+    assert sheet.ws[f"B{g}"].value == "科技特派员服务"
+    assert sheet.ws[f"D{g}"].value == "'=HYPERLINK(\"http://x\")"

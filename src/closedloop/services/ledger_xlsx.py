@@ -39,7 +39,7 @@ from closedloop.db.engine import write_tx
 from closedloop.domain import periods
 from closedloop.domain.errors import DomainError, Forbidden, Invalid, NotFound, Problem
 from closedloop.domain.reported_values import BadValue, goal_value_bounds, goal_value_problem, parse_number, progress_problem
-from closedloop.services import progress, values
+from closedloop.services import office, progress, values
 from closedloop.services.common import LEAD_SCOPE_SQL, Actor, Clock
 from closedloop.settings import get_settings
 
@@ -232,13 +232,6 @@ def _sqref(key: str, rows: list[int]) -> str:
     return " ".join(out)
 
 
-def _text(v: Any) -> Any:
-    """Text a spreadsheet would run as a formula is kept as text."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v
-    return v
-
-
 def _date(v: Any) -> dt.date | None:
     if v is None or isinstance(v, dt.date):
         return v
@@ -272,7 +265,7 @@ def build_workbook(scope: Scope, p: periods.Period) -> bytes:
     ws = wb.active
     ws.title = SHEET
     n_cols = len(COLUMNS)
-    ws.cell(1, 1, f"{scope.unit_name} · {period_text(p)} 进度填报")
+    ws.cell(1, 1, office.cell(f"{scope.unit_name} · {period_text(p)} 进度填报"))
     ws.cell(1, 1).font = Font(bold=True, size=13)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=IDX["latest_period"] + 1)
     ws.cell(1, IDX["actual"] + 1, "只填黄色格子；同一事项的进展情况填一处即可。")
@@ -316,7 +309,7 @@ def build_workbook(scope: Scope, p: periods.Period) -> bytes:
         }
         usable = ("actual", "narrative", "reason") if is_goal else ("progress", "narrative", "reason")
         for col in COLUMNS:
-            cell = ws.cell(r, IDX[col.key] + 1, _text(values.get(col.key)))
+            cell = ws.cell(r, IDX[col.key] + 1, office.cell(values.get(col.key)))
             if col.input:
                 cell.style = styles["input"] if col.key in usable else styles["off"]
             else:

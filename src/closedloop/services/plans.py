@@ -4,6 +4,7 @@ preview), list plans, and a plan's tree (sections → items). Editing after impo
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 from pathlib import PurePath
@@ -124,7 +125,8 @@ def apply_corrections(parsed: ParsedPlan, corrections: dict | None) -> ParsedPla
 
 async def import_file(actor: Actor, filename: str, raw: bytes, *, preview: bool = False) -> dict:
     """``import_plan`` on an uploaded file of any accepted format."""
-    return await import_plan(actor, read_file(filename, raw), preview=preview, filename=filename)
+    text = await asyncio.to_thread(read_file, filename, raw)
+    return await import_plan(actor, text, preview=preview, filename=filename)
 
 
 async def import_plan(
@@ -133,7 +135,9 @@ async def import_plan(
     """Parse and (unless ``preview``) store a plan. The same document twice is reported as
     already imported and nothing is duplicated. Unit names in the plan (（…负责）notes, 责任分工
     rows) that match a known unit set the item's lead and cooperating units."""
-    parsed = parse_or_raise(text, filename)
+    # Parsing is pure CPU (a large document takes a second or more): in a worker thread, so the
+    # server keeps answering other requests meanwhile.
+    parsed = await asyncio.to_thread(parse_or_raise, text, filename)
     tree = _preview_json(parsed)  # keys name targets as the document reads, before any fix
     n_goals = len(parsed.goals)
     parsed = apply_corrections(parsed, corrections)

@@ -10,6 +10,7 @@ one transaction through the item service (the one home of assignment rules), or 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from closedloop.db.engine import write_tx
@@ -50,7 +51,8 @@ async def preview(plan_id: int, filename: str, raw: bytes) -> dict:
     plan = await Plan.select(Plan.id, Plan.title, Plan.year).where(Plan.id == plan_id).first()
     if plan is None:
         raise NotFound("计划不存在")
-    parsed = parse_plan(document_text(filename, raw), default_title=filename)
+    # pure CPU: in a worker thread, so the server keeps answering other requests meanwhile
+    parsed = await asyncio.to_thread(lambda: parse_plan(document_text(filename, raw), default_title=filename))
     rows = [it for s in parsed.sections for it in s.items if it.units or it.deadline or it.person]
     if not rows:
         raise Invalid(

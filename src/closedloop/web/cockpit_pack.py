@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 
 from closedloop.domain.lights import LIGHT_NAMES, Light
 from closedloop.domain.stages import STAGE_NAMES, Stage
+from closedloop.services import office
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -125,7 +126,7 @@ def to_docx(data: dict) -> bytes:
         for row in rows:
             cells = table.add_row().cells
             for cell, text in zip(cells, row):
-                cell.text = text
+                cell.text = office.xml_text(text)
         if heading == SECTIONS[2] and data["overdue_total"] > len(rows):
             doc.add_paragraph(f"（共 {data['overdue_total']} 项，此处列出最紧迫的 {len(rows)} 项。）")
     buf = io.BytesIO()
@@ -142,27 +143,12 @@ def to_xlsx(data: dict) -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append([_safe(v) for v in row])
+            ws.append([office.cell(v) for v in row])
         if not rows:
             ws.append([empty])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def _safe(value: str) -> str:
-    """A cell that a spreadsheet would read as a formula is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(value):
-        return "'" + value
-    return value
-
-
-def _is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _zone():

@@ -13,6 +13,7 @@ from openpyxl.styles import Font
 from closedloop.db.tables import Goal, WorkItem
 from closedloop.domain.lights import LIGHT_NAMES, Light
 from closedloop.domain.stages import STAGE_NAMES, Stage
+from closedloop.services import office
 
 LEDGER_HEADER = ["序号", "分项", "事项", "牵头单位", "目标", "进展", "阶段", "亮灯", "完成时限"]
 RANKING_HEADER = [
@@ -69,20 +70,12 @@ def _num(v: float | None) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
-def _safe_cell(v):
-    """Text that a spreadsheet would run as a formula is kept as text (a leading tab or
-    carriage return is stripped by some spreadsheets before they look for the formula)."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v
-    return v
-
-
 def to_csv(header: list[str], rows: list[list]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(header)
     for r in rows:
-        w.writerow([_safe_cell(v) for v in r])
+        w.writerow([office.cell(v) for v in r])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV correctly
 
 
@@ -94,7 +87,7 @@ def to_xlsx(title: str, header: list[str], rows: list[list]) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append([_safe_cell(v) for v in r])
+        ws.append([office.cell(v) for v in r])
     for col, width in zip("ABCDEFGHIJ", (8, 10, 40, 18, 40, 40, 10, 14, 12, 12)):
         ws.column_dimensions[col].width = width
     out = io.BytesIO()

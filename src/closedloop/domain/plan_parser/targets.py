@@ -34,12 +34,17 @@ UNIT = (
     rf"(?:个百分点|百分点|[%％‰]|{LATIN_UNIT}|{MAGNITUDE}?{BASE_UNIT}(?:/{MAGNITUDE}?{BASE_UNIT})?"
     rf"|{MAGNITUDE}(?=[，,。；;、）)\s]|$))"
 )
-ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
-NUMBER = rf"(?:{ARABIC}|[{CN_NUM}]{{2,}}|[二两三四五六七八九](?=[十百千万亿]))"
+# Possessive and bounded repetition (Python 3.11): a number is matched in one pass, so text
+# with thousands of digits or numerals (pasted tables, a fuzzer) cannot make the regex
+# backtrack for minutes while the server waits (it did: 3,000 digits took 19 s). A match
+# never needed the backtracking: no unit starts with a digit or a space; and a number starts
+# where its digits start.
+ARABIC = r"(?<!\d)\d++(?:,\d{3})*+(?:\.\d++)?+"
+NUMBER = rf"(?:{ARABIC}|[{CN_NUM}]{{2,12}}|[二两三四五六七八九](?=[十百千万亿]))"
 RANGE_SEP = r"[-—–~～至到]"
 QUALIFIER = r"(?:以上|以内|以下|左右|上下|多)"
 VALUE_RE = re.compile(
-    rf"(?P<num>{NUMBER})(?:\s*(?P<u0>{UNIT})?\s*{RANGE_SEP}{{1,2}}\s*(?P<num2>{NUMBER}))?\s*(?P<unit>{UNIT})(?P<suffix>{QUALIFIER})?"
+    rf"(?P<num>{NUMBER})(?:\s*+(?P<u0>{UNIT})?\s*+{RANGE_SEP}{{1,2}}\s*+(?P<num2>{NUMBER}))?\s*+(?P<unit>{UNIT})(?P<suffix>{QUALIFIER})?"
 )
 
 # ---------------------------------------------------------------------------
@@ -281,7 +286,8 @@ def _sentence_goals(sentence: str, horizon: int | None, year: int | None = None)
             if g:
                 out.append(g)
         taken.append((start + 1, src_end))
-    for clause_m in re.finditer(r"[^，,；;：:]+", sentence):
+    # clauses end at commas and colons, but not at a thousands separator (1,200家)
+    for clause_m in re.finditer(r"(?:[^，,；;：:]|(?<=\d),(?=\d{3}(?!\d)))+", sentence):
         clause = clause_m.group(0)
         base = clause_m.start()
         if base and _past_sentence(clause, year):  # …，2025年完成研发投入12亿元: last year's result
