@@ -32,7 +32,8 @@ from closedloop.api.plan_goals import PlanGoalController
 from closedloop.api.plans import PlanController
 from closedloop.api.publications import PublicationController
 from closedloop.api.records import GoalController, ProblemController, ProjectController, ResultController
-from closedloop.api.security import PUBLIC_OPT, auth_middleware, current_actor, refuse_nul_characters
+from closedloop.api.security import auth_middleware, current_actor, refuse_nul_characters
+from closedloop.http_common import PUBLIC_OPT
 from closedloop.api.supervision import InboxController, SupervisionController
 from closedloop.api.workdays import WorkdayController
 from closedloop.hardening import harden

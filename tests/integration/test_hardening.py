@@ -225,7 +225,7 @@ async def test_the_api_page_loads_swagger_from_the_site_itself(client):
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_kept_as_text():
-    from closedloop.web.exports import to_csv
+    from closedloop.services.exports import to_csv
 
     out = to_csv(["a"], [["=1+1"], ["\t=cmd"], ["\r@x"], ["-2"], ["正常"]]).decode("utf-8-sig")
     lines = out.splitlines()

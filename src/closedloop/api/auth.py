@@ -6,7 +6,8 @@ from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 
 from closedloop.api.schemas import LoginIn, LoginOut, Message, UserRead, read
-from closedloop.api.security import CurrentActor, PUBLIC_OPT, bearer_token, client_address
+from closedloop.api.security import CurrentActor, bearer_token
+from closedloop.http_common import PUBLIC_OPT, client_address
 from closedloop.services import auth as auth_service
 from closedloop.settings import get_settings
 

@@ -137,7 +137,7 @@ def validation_handler(request: Request, exc: ValidationException) -> Response:
     if not problems:
         message, path = _translate(str(exc.detail))
         problems.append({"code": "invalid", "field": path, "message": message})
-    summary = "；".join(f"{p['field']}：{p['message']}" if p["field"] else p["message"] for p in problems)
+    summary = "；".join(f"{p['field']}：{p['message']}" if p["field"] else p["message"] for p in problems)  # type: ignore[misc]  # a problem without a field takes the other branch; messages are always text
     return Response(_body(400, "invalid_request", f"请求数据有误：{summary}", problems), status_code=400, media_type=MediaType.JSON)
 
 

@@ -23,8 +23,9 @@ from closedloop.api.schemas import (
     read,
     read_all,
 )
-from closedloop.api.schemas import MAX_ID
-from closedloop.api.security import CurrentActor, IdPath, any_role
+from closedloop.http_common import MAX_ID
+from closedloop.api.security import CurrentActor, any_role
+from closedloop.http_common import IdPath
 from closedloop.services import items, progress
 from closedloop.services.items import ItemFilter
 

@@ -15,11 +15,11 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 
-from closedloop.api.schemas import MAX_ID
+from closedloop.http_common import MAX_ID
 from closedloop.api.security import CurrentActor, any_role
 from closedloop.domain.errors import Invalid, Problem
 from closedloop.services import ledger_xlsx
-from closedloop.web.exports import XLSX, disposition
+from closedloop.http_common import XLSX, disposition
 
 
 class LedgerCounts(msgspec.Struct):

@@ -86,7 +86,7 @@ def add_error_responses(app: Litestar) -> None:
 
 
 def _public_operations(app: Litestar) -> set[tuple[str, str]]:
-    from closedloop.api.security import PUBLIC_OPT
+    from closedloop.http_common import PUBLIC_OPT
 
     out = set()
     for route in app.routes:

@@ -6,7 +6,8 @@ from litestar import Controller, get, patch, post
 from litestar.params import JSONBody
 
 from closedloop.api.schemas import UnitCreate, UnitRead, UnitUpdate, UserCreate, UserRead, UserUpdate, changes, read, read_all
-from closedloop.api.security import CurrentActor, IdPath, admin_only, any_role
+from closedloop.api.security import CurrentActor, admin_only, any_role
+from closedloop.http_common import IdPath
 from closedloop.services import org
 
 

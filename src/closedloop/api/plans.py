@@ -29,7 +29,8 @@ from closedloop.api.schemas import (
     read,
     read_all,
 )
-from closedloop.api.security import CurrentActor, IdPath, admin_only, any_role
+from closedloop.api.security import CurrentActor, admin_only, any_role
+from closedloop.http_common import IdPath
 from closedloop.services import plan_editing, plans, responsibility
 
 VersionQ = Annotated[int, QueryParameter(ge=1, le=MAX_ID, description="当前版本号；过期版本返回 409")]

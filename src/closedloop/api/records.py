@@ -34,8 +34,9 @@ from closedloop.api.schemas import (
     read,
     read_all,
 )
-from closedloop.api.schemas import MAX_ID
-from closedloop.api.security import CurrentActor, IdPath, any_role, supervisor_or_admin
+from closedloop.http_common import MAX_ID
+from closedloop.api.security import CurrentActor, any_role, supervisor_or_admin
+from closedloop.http_common import IdPath
 from closedloop.domain.errors import Invalid, Problem
 from closedloop.services import goal_changes, records, values
 from closedloop.services.records import GOAL, PROBLEM, PROJECT, RESULT

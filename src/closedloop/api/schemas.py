@@ -12,12 +12,13 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from closedloop.http_common import MAX_ID
+
 T = TypeVar("T")
 
 Name = Annotated[str, Meta(min_length=1, max_length=300)]
 ShortText = Annotated[str, Meta(max_length=2000)]
 LongText = Annotated[str, Meta(max_length=20000)]
-MAX_ID = 2_147_483_647  # PostgreSQL integer; larger numbers cannot name a row
 Version = Annotated[int, Meta(ge=1, le=MAX_ID, description="当前版本号；过期版本返回 409")]
 Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
 Percent = Annotated[int, Meta(ge=0, le=100)]

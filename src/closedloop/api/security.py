@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
-from litestar.params import PathParameter
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
 
 from closedloop.domain.errors import Invalid, Problem, Unauthorized
-from closedloop.api.schemas import MAX_ID
+from closedloop.http_common import PUBLIC_OPT
 from closedloop.services import auth as auth_service
 from closedloop.services.common import Actor
 from closedloop.settings import get_settings
 
 SESSION_COOKIE = "closedloop_session"  # the plain-HTTP name; use get_settings().session_cookie
-PUBLIC_OPT = "public"
 
 
 def bearer_token(connection: ASGIConnection) -> str | None:
@@ -28,32 +24,6 @@ def bearer_token(connection: ASGIConnection) -> str | None:
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
     return None
-
-
-def _trusted(address: str) -> bool:
-    import ipaddress
-
-    nets = get_settings().trusted_proxies
-    if not nets:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(n, strict=False) for n in nets)
-
-
-def client_address(connection: ASGIConnection) -> str:
-    """The client's address: the peer, or — only when the peer is a configured trusted proxy
-    (``CLOSEDLOOP_TRUSTED_PROXIES``) — the nearest untrusted address in X-Forwarded-For."""
-    peer = connection.client.host if connection.client else "unknown"
-    if not _trusted(peer):
-        return peer
-    forwarded = [a.strip() for a in connection.headers.get("x-forwarded-for", "").split(",") if a.strip()]
-    for address in reversed(forwarded):
-        if not _trusted(address):
-            return address[:64]
-    return peer
 
 
 def is_api(path: str) -> bool:
@@ -114,10 +84,6 @@ def current_actor(request: Request) -> Actor:
 
 # The authenticated user, injected into handlers as ``actor: CurrentActor``.
 CurrentActor = NamedDependency[Actor]
-
-
-# Path and query ids: 1 … 2^31−1, so an out-of-range number is a 400, not a database error.
-IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
 async def refuse_nul_characters(request: Request) -> None:

@@ -26,8 +26,9 @@ from closedloop.api.schemas import (
     read,
     read_all,
 )
-from closedloop.api.schemas import MAX_ID
-from closedloop.api.security import CurrentActor, IdPath, any_role, supervisor_or_admin
+from closedloop.http_common import MAX_ID
+from closedloop.api.security import CurrentActor, any_role, supervisor_or_admin
+from closedloop.http_common import IdPath
 from closedloop.services import goal_changes, notify, supervision
 
 

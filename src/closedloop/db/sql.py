@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, overload
 
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
@@ -75,6 +75,10 @@ def json_columns(table: type[Table]) -> tuple[str, ...]:
     return tuple(c._meta.db_column_name for c in table._meta.columns if isinstance(c, JSON))
 
 
+@overload
+def load_json(table: type[Table], row: dict) -> dict: ...
+@overload
+def load_json(table: type[Table], row: dict | None) -> dict | None: ...
 def load_json(table: type[Table], row: dict | None) -> dict | None:
     """Decode the table's JSON columns in ``row`` (as ``.output(load_json=True)`` does)."""
     if row is None:

@@ -155,13 +155,13 @@ async def _load(today: dt.date) -> DemoInfo:
         row = await org.find_unit(name) or await org.create_unit(system_admin, name)
         unit_ids[name] = row["id"]
     users = {}
-    for username, role, unit in (("admin", "admin", None), ("supervisor", "supervisor", None)):
+    for username, role, _unit in (("admin", "admin", None), ("supervisor", "supervisor", None)):
         users[username] = await _user(system_admin, username, role, None, PASSWORDS[username], {"admin": "系统管理员", "supervisor": "督查室"}[role])
     lead_units = sorted({v[0] for v in ASSIGN.values()}, key=lambda n: (n != "区科技局", UNITS.index(n)))
     lead_of_unit = {}
-    for n, unit in enumerate(lead_units, start=1):
+    for n, unit_name in enumerate(lead_units, start=1):
         username = "lead" if n == 1 else f"lead{n:02d}"
-        lead_of_unit[unit] = await _user(system_admin, username, "lead", unit_ids[unit], PASSWORDS["lead"], f"{unit}联络员")
+        lead_of_unit[unit_name] = await _user(system_admin, username, "lead", unit_ids[unit_name], PASSWORDS["lead"], f"{unit_name}联络员")
     admin = actor_of(users["admin"])
     sup = actor_of(users["supervisor"])
 
@@ -175,7 +175,7 @@ async def _load(today: dt.date) -> DemoInfo:
     items = await WorkItem.select().where((WorkItem.plan == plan_id) & (WorkItem.kind == "item")).order_by(WorkItem.seq)
     year_end = dt.date(year, 12, 31)
     plan_row = await Plan.select(Plan.issued_on, Plan.year, Plan.created_at).where(Plan.id == plan_id).first()
-    plan_day = lights.plan_day(plan_row)
+    plan_day = lights.plan_day(plan_row)  # type: ignore[arg-type]  # the demo plan was inserted just above
     assigned_on = Clock.today()
     state = []  # per item: (item, key, lead unit name, goals)
     for item in items:
@@ -211,7 +211,7 @@ async def _load(today: dt.date) -> DemoInfo:
             break
         Clock.fixed = _local(day)
         frac_year = (day - dt.date(year, 1, 1)).days / (year_end - dt.date(year, 1, 1)).days
-        for item, key, lead, goals, lead_actor, deadline in state:
+        for item, key, lead, goals, lead_actor, _deadline in state:
             pace = PACE[lead] * (1 + rng.uniform(-0.05, 0.05))
             goal_values = []
             for g in goals:
@@ -229,7 +229,7 @@ async def _load(today: dt.date) -> DemoInfo:
             pct = 100 if key in FINISH and week >= WEEKS - 2 else min(99, int(100 * frac_year * PACE[lead]))
             await Project.update({Project.progress: pct}).where(Project.item == item["id"])
         # problems get solved along the way, results are reported and verified
-        for item, key, lead, goals, lead_actor, deadline in state:
+        for item, key, _lead, goals, lead_actor, _deadline in state:
             if rng.random() < 0.25 or (key in FINISH and week == WEEKS - 2):
                 await Problem.update({Problem.status: "resolved", Problem.resolution: "已协调解决", Problem.resolved_on: day, Problem.resolved_at: Clock.now()}).where(
                     (Problem.item == item["id"]) & (Problem.status == "open")
@@ -258,14 +258,14 @@ async def _load(today: dt.date) -> DemoInfo:
     # finish a couple of items: through 闭环, one struck off to 复盘 (销号 needs every goal's
     # result verified with evidence: the office verifies the rest first)
     Clock.fixed = callers_clock
-    for item, key, lead, goals, lead_actor, deadline in state:
-        target = FINISH.get(key)
-        if target:
+    for item, key, _lead, _goals, lead_actor, _deadline in state:
+        finish_at = FINISH.get(key)
+        if finish_at:
             await Result.update({Result.verified_by: sup.id, Result.verified_at: Clock.now()}).where(
                 (Result.item == item["id"]) & Result.verified_by.is_null()
             )
             await items_service.transition(lead_actor, item["id"], "close", None)
-            if target == "review":
+            if finish_at == "review":
                 await supervision.verify_closure(sup, item["id"], True, "佐证齐全，同意销号")
     await lights.refresh(Clock.today())
     await scan.scan()

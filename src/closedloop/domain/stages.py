@@ -164,11 +164,11 @@ def _gate_execute(f: ItemFacts) -> list[Problem]:
             out.append(
                 Problem("project_not_done", f"项目「{_short(p.name)}」未完成（进度 {p.progress}%）", f"projects[{p.id}]")
             )
-    for p in f.problems:
-        carried = p.status == "carried_over" and (p.carry_reason or "").strip()
-        if p.status not in DONE_PROBLEM_STATES and not carried:
+    for q in f.problems:
+        carried = q.status == "carried_over" and (q.carry_reason or "").strip()
+        if q.status not in DONE_PROBLEM_STATES and not carried:
             out.append(
-                Problem("problem_open", f"问题「{_short(p.description)}」尚未解决", f"problems[{p.id}]")
+                Problem("problem_open", f"问题「{_short(q.description)}」尚未解决", f"problems[{q.id}]")
             )
     for g in f.goals:
         if not g.has_result:

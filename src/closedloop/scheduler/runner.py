@@ -26,7 +26,7 @@ from closedloop.settings import get_settings
 
 log = logging.getLogger("closedloop.scheduler")
 
-CRONS = {
+CRONS: dict[str, dict[str, int | str]] = {
     "weekly": {"day_of_week": "mon", "hour": publishing.PUBLISH_HOUR, "minute": 0},
     "monthly": {"day": 1, "hour": publishing.PUBLISH_HOUR, "minute": 0},
     "quarterly": {"month": "1,4,7,10", "day": 1, "hour": publishing.PUBLISH_HOUR, "minute": 0},

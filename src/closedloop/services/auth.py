@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import secrets
 from functools import lru_cache
+from typing import overload
 
 from closedloop.db import sql
 from closedloop.db.engine import write_tx
@@ -46,6 +47,10 @@ def _keys(username: str, client: str) -> tuple[str, str]:
     return f"pair:{username.strip().lower()[:120]}|{client[:120]}", f"client:{client[:120]}"
 
 
+@overload
+def _aware(value: dt.datetime | str) -> dt.datetime: ...
+@overload
+def _aware(value: dt.datetime | str | None) -> dt.datetime | None: ...
 def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)

@@ -152,7 +152,8 @@ def describe(kind: str, v1: float | None, v2: float | None, label: str | None) -
 async def open_checks(f: CheckFilter = CheckFilter()) -> list[dict]:
     """The checks nobody has explained yet, with item, unit, rule and a link."""
     factor = get_settings().check_jump_factor
-    where, args = ["e.id IS NULL"], [factor, factor]
+    where: list[str] = ["e.id IS NULL"]
+    args: list[object] = [factor, factor]
     if f.plan_id is not None:
         where.append("w.plan = {}")
         args.append(f.plan_id)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
+
+from piccolo.columns import Column
+from piccolo.columns.combination import And, Where
 
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import (
@@ -68,7 +72,7 @@ class ItemFilter:
 
 
 def _where(f: ItemFilter, actor: Actor | None):
-    w = WorkItem.kind == "item"
+    w: Where | And = WorkItem.kind == "item"
     if f.plan_id is not None:
         w &= WorkItem.plan == f.plan_id
     if f.unit_id is not None:
@@ -230,7 +234,7 @@ async def transition(actor: Actor, item_id: int, to: str, reason: str | None) ->
                 check.problems,
             )
         now = Clock.now()
-        values = {WorkItem.stage: target.value, WorkItem.version: WorkItem.version + 1, WorkItem.updated_at: now}
+        values: dict[Column | str, Any] = {WorkItem.stage: target.value, WorkItem.version: WorkItem.version + 1, WorkItem.updated_at: now}
         if target == Stage.ARCHIVED:
             values[WorkItem.archived_at] = now
         if target in (Stage.REVIEW, Stage.ARCHIVED):

@@ -264,7 +264,6 @@ def build_workbook(scope: Scope, p: periods.Period) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    n_cols = len(COLUMNS)
     ws.cell(1, 1, office.cell(f"{scope.unit_name} · {period_text(p)} 进度填报"))
     ws.cell(1, 1).font = Font(bold=True, size=13)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=IDX["latest_period"] + 1)

@@ -48,7 +48,7 @@ def start_of(row: dict) -> dt.date:
 
 async def workday_overrides() -> dict[dt.date, bool]:
     """The admin-entered holidays and make-up days."""
-    return {_date(r["day"]): bool(r["is_workday"]) for r in await sql.fetch("SELECT day, is_workday FROM workday_override")}
+    return {_date(r["day"]): bool(r["is_workday"]) for r in await sql.fetch("SELECT day, is_workday FROM workday_override")}  # type: ignore[misc]  # day is a NOT NULL column; _date returns None only for NULL
 
 
 async def drill_threshold(as_of: dt.date, t: Thresholds) -> dt.date:

@@ -91,9 +91,9 @@ async def _renumber(plan_id: int, order: dict[int | None, list[int]] | None = No
     for k in range(0, len(changed), 400):
         chunk = changed[k : k + 400]
         cases = " ".join("WHEN CAST({} AS INTEGER) THEN CAST({} AS INTEGER)" for _ in chunk)
-        ids = ", ".join("{}" for _ in chunk)
+        id_marks = ", ".join("{}" for _ in chunk)
         args = [v for pair in chunk for v in pair] + [node for node, _ in chunk]
-        await sql.execute(f'UPDATE "work_item" SET "seq" = CASE "id" {cases} END WHERE "id" IN ({ids})', *args)
+        await sql.execute(f'UPDATE "work_item" SET "seq" = CASE "id" {cases} END WHERE "id" IN ({id_marks})', *args)
 
 
 def _position(ids: list[int], position: int | None) -> int:
@@ -184,7 +184,7 @@ async def move_node(actor: Actor, node_id: int, version: int, position: int, par
         moved: dict = {WorkItem.parent: target_parent}
         if target_parent != before["parent"] and before["code"] in await _codes(before["plan"], target_parent):
             moved[WorkItem.code] = unique_code(before["code"], await _codes(before["plan"], target_parent))
-        row = await versioned_update(WorkItem, node_id, version, moved, "分项或事项")
+        await versioned_update(WorkItem, node_id, version, moved, "分项或事项")
         key = None if before["kind"] == "section" else target_parent
         ids = [r["id"] for r in await _siblings(before["plan"], key) if r["id"] != node_id]
         ids.insert(_position(ids, position), node_id)

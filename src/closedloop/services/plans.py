@@ -143,8 +143,8 @@ async def import_plan(
     parsed = apply_corrections(parsed, corrections)
     if corrections:
         drop = set(corrections.get("drop") or ())
-        for g in _all_goal_json(tree):
-            g["dropped"] = g["key"] in drop
+        for gj in _all_goal_json(tree):
+            gj["dropped"] = gj["key"] in drop
         for s in tree["sections"]:
             for i in s["items"]:
                 i["title"] = (corrections.get("titles") or {}).get(i["key"]) or i["title"]

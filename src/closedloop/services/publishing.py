@@ -290,7 +290,7 @@ def _hash_payload(pub: dict, rows: list[dict]) -> dict:
         "body_md": pub["body_md"],
         "previous_hash": pub["previous_hash"],
     }
-    keys = V1_ROW_KEYS
+    keys: tuple[str, ...] = V1_ROW_KEYS
     if version >= 2:
         keys = V2_ROW_KEYS
         payload.update(
@@ -395,7 +395,7 @@ async def publish(cadence: str, period: str, *, actor: Actor | None = None, corr
         }
         digest = content_hash(_hash_payload(pub, rows))
         inserted = (
-            await Publication.insert(Publication(**{k: v for k, v in pub.items()}, content_hash=digest)).returning(Publication.id)
+            await Publication.insert(Publication(**{k: v for k, v in pub.items()}, content_hash=digest)).returning(Publication.id)  # type: ignore[arg-type]  # Piccolo's Table(**kwargs) is typed for its first positional argument only
         )[0]["id"]
         await _insert_rows(inserted, rows)
         if actor is not None:

@@ -149,7 +149,7 @@ async def _check_refs(kind: Kind, item: dict, values: dict, actor: Actor) -> Non
     for key, _link, _own, _other, other_table in kind.links:
         ids = values.get(key)
         if ids:
-            found = await other_table.select(other_table.id).where(
+            found = await other_table.select(other_table.id).where(  # type: ignore[attr-defined]  # kind.table is one of the record tables, each with Piccolo's id column
                 other_table.id.is_in(list(ids)) & (other_table.item == item["id"])  # type: ignore[attr-defined]
             )
             missing = sorted(set(ids) - {r["id"] for r in found})
@@ -219,7 +219,7 @@ async def list_records(kind: Kind, item_id: int) -> list[dict]:
 
 
 async def get_record(kind: Kind, record_id: int) -> dict:
-    row = await kind.table.select().where(kind.table.id == record_id).first().output(load_json=True)
+    row = await kind.table.select().where(kind.table.id == record_id).first().output(load_json=True)  # type: ignore[attr-defined]  # kind.table is one of the record tables, each with Piccolo's id column
     if row is None:
         raise NotFound(f"{kind.name}不存在")
     links = await links_of(kind, [record_id])
@@ -381,7 +381,7 @@ async def update_record(kind: Kind, actor: Actor, record_id: int, version: int, 
 async def delete_record(kind: Kind, actor: Actor, record_id: int, version: int) -> None:
     today = Clock.today()
     async with write_tx():
-        before = await kind.table.select().where(kind.table.id == record_id).first()
+        before = await kind.table.select().where(kind.table.id == record_id).first()  # type: ignore[attr-defined]  # kind.table is one of the record tables, each with Piccolo's id column
         if before is None or before.get("item") is None:
             raise NotFound(f"{kind.name}不存在")
         item = await item_for_write(actor, before["item"])

@@ -110,7 +110,7 @@ async def apply(actor: Actor, plan_id: int, filename: str, raw: bytes, *, create
                 values["responsible_person"] = m["responsible_person"][:100]
             if not values:
                 continue
-            version = (await WorkItem.select(WorkItem.version).where(WorkItem.id == m["item_id"]).first())["version"]
+            version = (await WorkItem.select(WorkItem.version).where(WorkItem.id == m["item_id"]).first())["version"]  # type: ignore[index]  # the item id comes from the preview matched against this plan's items in this transaction
             await items_service.update_item(actor, m["item_id"], version, values)
         await audit(actor, "assign", "plan", plan_id, after={"file": filename, "matched": len(plan["matches"]), "created_units": list(created)})
     return {**plan, "applied": True, "created_units": list(created)}

@@ -6,8 +6,11 @@ Runs as its own scheduler job, so a slow or failing endpoint never blocks the sc
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import httpx
+
+from piccolo.columns import Column
 
 from closedloop.db.tables import WebhookDelivery
 from closedloop.services.common import Clock
@@ -36,6 +39,7 @@ async def deliver_pending(limit: int = 100, transport: httpx.AsyncBaseTransport 
                 error = None if ok else f"HTTP {r.status_code}"
             except httpx.HTTPError as exc:
                 ok, error = False, f"{exc.__class__.__name__}: {exc}"[:500]
+            values: dict[Column | str, Any]  # Piccolo's update() takes this (dict is invariant)
             if ok:
                 sent += 1
                 values = {WebhookDelivery.status: "sent", WebhookDelivery.attempts: attempts, WebhookDelivery.last_error: None}

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Template
 
-from closedloop.api.security import IdPath
+from closedloop.http_common import IdPath
 from closedloop.domain.errors import DomainError, Forbidden, Invalid
 from closedloop.services import items as items_service
 from closedloop.services import calendar, org, plans

@@ -11,7 +11,7 @@ from litestar.datastructures import Cookie
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from closedloop.api.security import client_address
+from closedloop.http_common import client_address
 from closedloop.domain.errors import DomainError
 from closedloop.services import auth as auth_service
 from closedloop.settings import get_settings

@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
-from closedloop.api.security import IdPath
+from closedloop.http_common import IdPath
 from closedloop.domain.errors import DomainError, Forbidden
 from closedloop.services import calendar
 from closedloop.services.common import Clock

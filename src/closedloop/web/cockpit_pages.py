@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from closedloop.api.security import IdPath
+from closedloop.http_common import IdPath
 from closedloop.domain.errors import DomainError, Forbidden
 from closedloop.domain.periods import label_of
 from closedloop.services import checks, cockpit, records, supervision
@@ -18,7 +18,7 @@ from closedloop.services.cockpit import LIGHT_KEYS, STAGE_KEYS, CockpitFilter
 from closedloop.services.common import Actor, Clock
 from closedloop.web import cockpit_charts as charts
 from closedloop.web import cockpit_pack
-from closedloop.web.exports import disposition
+from closedloop.http_common import disposition
 from closedloop.web.pages import STAGES, actor_of, back, date_field, form_of, page
 
 LightQ = Literal["red", "yellow", "green", "blue", "none"]

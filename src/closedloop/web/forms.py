@@ -18,14 +18,14 @@ from litestar import Request
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
-from closedloop.api.schemas import MAX_ID
+from closedloop.http_common import MAX_ID
 from closedloop.domain import periods
 from closedloop.domain.errors import DomainError, Forbidden
 from closedloop.domain.lights import LIGHT_NAMES, Light
 from closedloop.domain.stages import STAGE_NAMES, Stage
 from closedloop.services.common import Actor
 
-LIGHTS = {l.value: LIGHT_NAMES[l] for l in Light}
+LIGHTS = {light.value: LIGHT_NAMES[light] for light in Light}
 STAGES = {s.value: STAGE_NAMES[s] for s in Stage}
 HOME = {"lead": "/my", "supervisor": "/desk", "admin": "/admin"}
 

@@ -13,7 +13,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from closedloop.api.security import IdPath
+from closedloop.http_common import IdPath
 from closedloop.domain import periods
 from closedloop.domain.errors import DomainError, NotFound
 from closedloop.domain.stages import COMPARATORS, STAGE_NAMES, STAGE_ORDER, Stage
@@ -90,7 +90,9 @@ class LeadPages(Controller):
         name = f"goal-{goal_id}"
         warnings: dict[str, str] = {}
         if not form.errors and form.raw("confirm_decrease") != "1":
-            warnings = {"actual": m for m in (await decreases(item_id, [(goal_id, float(actual))])).values()}  # type: ignore[arg-type]
+            # one goal asked about: its message (if any) is the field's warning
+            messages = list((await decreases(item_id, [(goal_id, float(actual))])).values())  # type: ignore[arg-type]
+            warnings = {"actual": messages[-1]} if messages else {}
         if not form.errors and not warnings:
             try:
                 await records.update_record(GOAL, actor, goal_id, version, {"actual": actual})  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from closedloop.domain import periods
 from closedloop.domain.errors import DomainError, Forbidden
 from closedloop.services import ledger_xlsx
 from closedloop.services.common import Actor, Clock
-from closedloop.web.exports import XLSX, disposition
+from closedloop.http_common import XLSX, disposition
 from closedloop.web.forms import flash_of, flash_query
 
 HOME = {"supervisor": "/desk", "admin": "/admin"}
@@ -85,7 +85,7 @@ class LedgerPages(Controller):
         return Response(content=content, media_type=XLSX, headers={"Content-Disposition": disposition(filename)})
 
     @post("/my/ledger/upload")
-    async def upload(self, request: Request) -> Template:
+    async def upload(self, request: Request) -> Template | Response:
         actor = _lead(request)
         form = await request.form()
         upload = form.get("file")

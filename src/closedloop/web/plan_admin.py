@@ -12,7 +12,7 @@ from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
 from closedloop.web.forms import flash_of, flash_query
-from closedloop.api.security import IdPath
+from closedloop.http_common import IdPath
 from closedloop.domain.errors import DomainError, Forbidden
 from closedloop.domain.plan_parser import COMPARATORS
 from closedloop.services import plan_editing, plans, responsibility

@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from pygal.style import Style
 
-from closedloop.api.security import IdPath, PUBLIC_OPT
+from closedloop.http_common import PUBLIC_OPT, XLSX, IdPath, disposition
 from closedloop.domain.lights import LIGHT_NAMES, Light
 from closedloop.db.tables import Plan, PublicationRow, Unit
 from closedloop.domain.errors import Forbidden, Invalid, NotFound
@@ -21,9 +21,9 @@ from closedloop.domain.stages import STAGE_NAMES, Stage
 from closedloop.services import metrics, plans, publishing
 from closedloop.services.common import Actor, Clock, local_zone
 from closedloop.settings import get_settings
-from closedloop.web import exports
+from closedloop.services import exports
 
-LIGHTS = {l.value: LIGHT_NAMES[l] for l in Light}
+LIGHTS = {light.value: LIGHT_NAMES[light] for light in Light}
 
 
 def _breakdown(r: dict) -> dict:
@@ -130,8 +130,8 @@ class PublicController(Controller):
         if format == "csv":
             body, media = exports.to_csv(exports.RANKING_HEADER, rows), "text/csv; charset=utf-8"
         else:
-            body, media = exports.to_xlsx("晾晒", exports.RANKING_HEADER, rows), exports.XLSX
-        return Response(body, media_type=media, headers={"Content-Disposition": exports.disposition(name)})
+            body, media = exports.to_xlsx("晾晒", exports.RANKING_HEADER, rows), XLSX
+        return Response(body, media_type=media, headers={"Content-Disposition": disposition(name)})
 
 
 class PublicPlanController(Controller):
@@ -237,5 +237,5 @@ class ExportController(Controller):
         if format == "csv":
             body, media = exports.to_csv(exports.LEDGER_HEADER, rows), "text/csv; charset=utf-8"
         else:
-            body, media = exports.to_xlsx("台账", exports.LEDGER_HEADER, rows), exports.XLSX
-        return Response(body, media_type=media, headers={"Content-Disposition": exports.disposition(name)})
+            body, media = exports.to_xlsx("台账", exports.LEDGER_HEADER, rows), XLSX
+        return Response(body, media_type=media, headers={"Content-Disposition": disposition(name)})

@@ -14,7 +14,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Template
 
-from closedloop.api.security import IdPath
+from closedloop.http_common import IdPath
 from closedloop.domain.errors import DomainError, Forbidden
 from closedloop.services import goal_changes, org, publishing, supervision, workspace
 from closedloop.services import items as items_service

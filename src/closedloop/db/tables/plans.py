@@ -11,12 +11,14 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns import Serial
 from piccolo.table import Table
 
 from closedloop.db.tables.org import Unit, User
 
 
 class Plan(Table, tablename="plan"):
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     title = Varchar(length=300, null=False)
     issuer = Varchar(length=200, null=True, default=None)
     issued_on = Date(null=True, default=None)
@@ -30,8 +32,9 @@ class Plan(Table, tablename="plan"):
 class WorkItem(Table, tablename="work_item"):
     """A section (kind=section) or a work item (事项, kind=item) of a plan."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     plan = ForeignKey(references=Plan, null=False, on_delete=OnDelete.restrict, index=True)
-    parent = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    parent: ForeignKey = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict, index=True)
     kind = Varchar(length=8, null=False, default="item")
     seq = Integer(null=False, default=0)
     code = Varchar(length=40, null=False)
@@ -66,5 +69,6 @@ class WorkItem(Table, tablename="work_item"):
 class ItemUnit(Table, tablename="item_unit"):
     """A cooperating unit (配合单位) of an item."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
     unit = ForeignKey(references=Unit, null=False, on_delete=OnDelete.restrict)

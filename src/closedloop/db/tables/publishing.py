@@ -11,16 +11,18 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns import Serial
 from piccolo.table import Table
 
 from closedloop.db.tables.org import Unit
 
 
 class Publication(Table, tablename="publication"):
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     cadence = Varchar(length=12, null=False)
     period = Varchar(length=12, null=False)
     edition = Integer(null=False, default=1)
-    corrects = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict)
+    corrects: ForeignKey = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict)
     correction_reason = Text(null=True, default=None)
     cutoff = Timestamptz(null=False)
     published_at = Timestamptz(default=TimestamptzNow())
@@ -37,6 +39,7 @@ class Publication(Table, tablename="publication"):
 
 
 class PublicationRow(Table, tablename="publication_row"):
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     publication = ForeignKey(references=Publication, null=False, on_delete=OnDelete.restrict, index=True)
     unit = ForeignKey(references=Unit, null=False, on_delete=OnDelete.restrict)
     unit_name = Varchar(length=200, null=False)
@@ -59,6 +62,7 @@ class PublicationRow(Table, tablename="publication_row"):
 class JobRun(Table, tablename="job_run"):
     """A claimed scheduler run: ``run_key`` is unique, so one process wins each run."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     job = Varchar(length=40, null=False)
     run_key = Varchar(length=120, null=False, unique=True)
     started_at = Timestamptz(default=TimestamptzNow())

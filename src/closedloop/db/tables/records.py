@@ -14,6 +14,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns import Serial
 from piccolo.table import Table
 
 from closedloop.db.tables.org import Unit, User
@@ -23,9 +24,10 @@ from closedloop.db.tables.plans import Plan, WorkItem
 class Goal(Table, tablename="goal"):
     """An indicator. ``item`` is null for a plan-level goal (工作目标)."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     plan = ForeignKey(references=Plan, null=False, on_delete=OnDelete.restrict, index=True)
     item = ForeignKey(references=WorkItem, null=True, default=None, on_delete=OnDelete.restrict, index=True)
-    plan_goal = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict)
+    plan_goal: ForeignKey = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict)
     # the unit answerable for this goal; null means the item's lead unit
     unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict)
     seq = Integer(null=False, default=0)
@@ -50,6 +52,7 @@ class Goal(Table, tablename="goal"):
 
 
 class Problem(Table, tablename="problem"):
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
     description = Text(null=False)
     found_on = Date(null=True, default=None)
@@ -68,11 +71,13 @@ class Problem(Table, tablename="problem"):
 class ProblemGoal(Table, tablename="problem_goal"):
     """Problem blocks goal."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     problem = ForeignKey(references=Problem, null=False, on_delete=OnDelete.cascade)
     goal = ForeignKey(references=Goal, null=False, on_delete=OnDelete.restrict, index=True)
 
 
 class Project(Table, tablename="project"):
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
     name = Varchar(length=300, null=False)
     unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict)
@@ -89,6 +94,7 @@ class Project(Table, tablename="project"):
 class ProjectProblem(Table, tablename="project_problem"):
     """Project resolves problem."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     project = ForeignKey(references=Project, null=False, on_delete=OnDelete.cascade)
     problem = ForeignKey(references=Problem, null=False, on_delete=OnDelete.restrict)
 
@@ -96,6 +102,7 @@ class ProjectProblem(Table, tablename="project_problem"):
 class ProjectGoal(Table, tablename="project_goal"):
     """Project serves goal."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     project = ForeignKey(references=Project, null=False, on_delete=OnDelete.cascade)
     goal = ForeignKey(references=Goal, null=False, on_delete=OnDelete.restrict, index=True)
 
@@ -103,6 +110,7 @@ class ProjectGoal(Table, tablename="project_goal"):
 class Result(Table, tablename="result"):
     """An achieved outcome (实际成效), evidencing a goal of the same item."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
     goal = ForeignKey(references=Goal, null=True, default=None, on_delete=OnDelete.restrict)
     unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict)
@@ -120,6 +128,7 @@ class Result(Table, tablename="result"):
 class Evidence(Table, tablename="evidence"):
     """佐证: an uploaded file (bytes kept in the database) or a link, with its SHA-256."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     result = ForeignKey(references=Result, null=False, on_delete=OnDelete.restrict, index=True)
     kind = Varchar(length=8, null=False)  # file | link
     filename = Varchar(length=255, null=True, default=None)

@@ -13,6 +13,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns import Serial
 from piccolo.table import Table
 
 from closedloop.db.tables.org import Unit, User
@@ -30,6 +31,7 @@ class ProgressReport(Table, tablename="progress_report"):
     for a period already over when it was filed.
     """
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
     period = Varchar(length=20, null=False)
     period_end = Date(null=True, default=None)  # the period's last day (null only for rows of before the ledger)
@@ -39,13 +41,14 @@ class ProgressReport(Table, tablename="progress_report"):
     kind = Varchar(length=12, null=False, default="report")  # report|correction|admin
     late = Boolean(null=False, default=False)
     reason = Text(null=True, default=None)
-    corrects = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict)
+    corrects: ForeignKey = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
 class ProgressValue(Table, tablename="progress_value"):
     """A goal actual or project progress recorded by a report."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     report = ForeignKey(references=ProgressReport, null=False, on_delete=OnDelete.restrict, index=True)
     # the 晾晒 looks up a goal's latest value as of a cut-off
     goal = ForeignKey(references=Goal, null=True, default=None, on_delete=OnDelete.restrict, index=True)
@@ -66,6 +69,7 @@ class SupervisionAction(Table, tablename="supervision_action"):
     ``dedupe_key`` makes each ladder step happen once per item and deadline.
     """
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
     unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict, index=True)
     kind = Varchar(length=16, null=False)  # reminder|urge|order|circular|interview
@@ -82,6 +86,7 @@ class SupervisionAction(Table, tablename="supervision_action"):
 
 
 class ExtensionRequest(Table, tablename="extension_request"):
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
     requested_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
     reason = Text(null=False)
@@ -100,6 +105,7 @@ class GoalChangeRequest(Table, tablename="goal_change_request"):
     supervision office like a 延期. ``original`` keeps the goal's values when the request was
     filed; ``changes`` the values asked for; approval applies them."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     goal = ForeignKey(references=Goal, null=False, on_delete=OnDelete.restrict, index=True)
     item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
     requested_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
@@ -115,6 +121,7 @@ class GoalChangeRequest(Table, tablename="goal_change_request"):
 
 
 class StageTransition(Table, tablename="stage_transition"):
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
     from_stage = Varchar(length=16, null=False)
     to_stage = Varchar(length=16, null=False)
@@ -127,6 +134,7 @@ class StageTransition(Table, tablename="stage_transition"):
 class AuditEvent(Table, tablename="audit_event"):
     """Append-only: every change with actor, time, entity, before and after."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     at = Timestamptz(default=TimestamptzNow())
     actor = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
     actor_name = Varchar(length=100, null=False, default="system")
@@ -141,6 +149,7 @@ class AuditEvent(Table, tablename="audit_event"):
 class Notification(Table, tablename="notification"):
     """An in-app inbox entry for a unit (and optionally one user)."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict, index=True)
     user = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
     item = ForeignKey(references=WorkItem, null=True, default=None, on_delete=OnDelete.restrict, index=True)
@@ -155,6 +164,7 @@ class Notification(Table, tablename="notification"):
 class WebhookDelivery(Table, tablename="webhook_delivery"):
     """A pending or finished webhook post, retried with backoff."""
 
+    id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     notification = ForeignKey(references=Notification, null=False, on_delete=OnDelete.restrict)
     url = Varchar(length=500, null=False)
     payload = JSON(null=False)

@@ -68,7 +68,7 @@ class ParsedGoal:
             d["baseline"] = _num(self.baseline)
         d["source"] = self.source
         if with_link:
-            d["plan_goal"] = self.plan_goal
+            d["plan_goal"] = self.plan_goal  # type: ignore[assignment]  # the link is an int index when set; the JSON dict is typed by its first values
         return d
 
 

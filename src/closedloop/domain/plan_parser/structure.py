@@ -103,7 +103,7 @@ def _parse_date(line: str) -> date | None:
         m = CN_DATE_RE.match(line)
         if not m:
             return None
-        y, mo, d = (cn_to_int(x) for x in m.groups())  # type: ignore[misc]
+        y, mo, d = (cn_to_int(x) for x in m.groups())  # type: ignore[assignment, misc]  # None is checked on the next line
         if None in (y, mo, d):
             return None
     try:
@@ -116,7 +116,7 @@ def _is_date_line(line: str) -> bool:
     """A line that is only a date, or a date note (——2026年1月25日在…会议上 / （2026年1月27日…））."""
     if not _parse_date(line):
         return False
-    stripped = line.strip("（）() ——-")
+    stripped = line.strip("（）() —-")
     return bool(re.match(r"^(?:(?:19|20)\d{2}\s*年|[" + CN_NUM + r"]{4}年)", stripped)) and len(line) <= 60
 
 
@@ -212,7 +212,7 @@ def _bare_heading(line: str) -> bool:
 def _split_parts(body: list[str]) -> list[tuple[str, bool, list[str]]]:
     """(heading, numbered, lines) of each part; lines before the first heading form a part with
     an empty heading."""
-    has_parts = any(PART_RE.match(x) and len(PART_RE.match(x).group(2)) <= 40 for x in body)
+    has_parts = any(PART_RE.match(x) and len(PART_RE.match(x).group(2)) <= 40 for x in body)  # type: ignore[union-attr]  # the same pattern matched just before in the same expression
     parts: list[tuple[str, bool, list[str]]] = [("", False, [])]
     for line in body:
         m = PART_RE.match(line)
@@ -329,7 +329,7 @@ def join_lines(lines: list[str]) -> str:
 def _lead_paragraph(line: str) -> bool:
     """A paragraph that opens with a short lead sentence: 大力提振消费。研究制定…"""
     m = re.match(r"^([^。！？!?；;]{2,24})[。！!]", line)
-    return bool(m) and not re.search(r"[，,：:]", m.group(1)) and len(line) > len(m.group(0))
+    return bool(m) and not re.search(r"[，,：:]", m.group(1)) and len(line) > len(m.group(0))  # type: ignore[union-attr]  # bool(m) guards it in the same expression
 
 
 def _section_items(lines: list[str], year: int | None) -> tuple[str, list[ParsedItem]]:
@@ -455,9 +455,9 @@ def parse_plan(text: str, default_title: str = "") -> ParsedPlan:
     indicators = find_indicator_table(body)
     if indicators:  # 主要指标 table: one plan goal per row
         start, cols = indicators
-        rows, used = parse_indicator_rows(body[start + 1 :], cols, body[start])
+        rows, used = parse_indicator_rows(body[start + 1 :], cols, body[start])  # type: ignore[assignment]  # the indicator table's rows reuse the variable of the responsibility table's
         if rows:
-            goals.extend(_indicator_goal(r) for r in rows)
+            goals.extend(_indicator_goal(r) for r in rows)  # type: ignore[arg-type]  # rows here are the indicator rows assigned just above
             body = body[:start] + body[start + 1 + used :]
     zone = "other"  # the role of the last unnumbered heading: a review heading covers the parts under it
     for heading, numbered, part_lines in _split_parts(body):

@@ -84,7 +84,7 @@ def parse_deadline(text: str, year: int | None) -> date | None:
         if y and mo and 1 <= mo <= 12:
             return date(y, mo, calendar.monthrange(y, mo)[1])
     if re.search(r"年底|年末|全年", t) and (year or re.search(r"(?:19|20)\d{2}", t)):
-        y = int(re.search(r"((?:19|20)\d{2})", t).group(1)) if re.search(r"(?:19|20)\d{2}", t) else year
+        y = int(re.search(r"((?:19|20)\d{2})", t).group(1)) if re.search(r"(?:19|20)\d{2}", t) else year  # type: ignore[union-attr]  # the same pattern matched in the condition just before
         return date(y, 12, 31)  # type: ignore[arg-type]
     return None
 
@@ -111,7 +111,7 @@ def parse_rows(lines: list[str], cols: dict[str, int], year: int | None) -> tupl
 
         def cell(role: str) -> str:
             i = cols.get(role)
-            return cells[i] if i is not None and i < len(cells) else ""
+            return cells[i] if i is not None and i < len(cells) else ""  # noqa: B023 (called within this iteration only)
 
         if starts:
             lead = split_units(cell("lead"))
@@ -225,7 +225,7 @@ def parse_indicator_rows(lines: list[str], cols: dict[str, int], header: str) ->
 
         def cell(role: str) -> str:
             i = cols.get(role)
-            return cells[i] if i is not None and i < len(cells) else ""
+            return cells[i] if i is not None and i < len(cells) else ""  # noqa: B023 (called within this iteration only)
 
         name = re.sub(r"^\d{1,3}[.、．]?\s*", "", cell("name")).strip()
         target = parse_indicator_cell(cell("target"))

@@ -390,7 +390,7 @@ def _single(sentence: str, clause: str, base: int, vm: re.Match, horizon: int | 
         words = before[words_m.start() :]
         subject_raw = before[: words_m.start()]
         if any(before[words_m.start():].startswith(w) for w in GROWTH_WORDS + DECLINE_WORDS) and not re.search(r"(?:到|至)", words):
-            subject_raw = before[: words_m.start()] + re.match(r"(?:" + "|".join(GROWTH_WORDS + DECLINE_WORDS) + ")", words).group(0)
+            subject_raw = before[: words_m.start()] + re.match(r"(?:" + "|".join(GROWTH_WORDS + DECLINE_WORDS) + ")", words).group(0)  # type: ignore[union-attr]  # the words were matched against these words in the condition just before
     # "确保…达40%以上": lead words before the verb belong to neither
     subject = _clean_subject(subject_raw)
     noun = _noun_after(after)

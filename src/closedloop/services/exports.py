@@ -1,11 +1,11 @@
-"""Spreadsheet exports: the item ledger (台账) and any ranking edition, as .xlsx or CSV."""
+"""Spreadsheet exports: the item ledger (台账) and any ranking edition, as .xlsx or CSV (the
+bytes; the HTTP headers that carry them are in ``closedloop.http_common``)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -94,9 +94,3 @@ def to_xlsx(title: str, header: list[str], rows: list[list]) -> bytes:
     wb.save(out)
     return out.getvalue()
 
-
-def disposition(filename: str) -> str:
-    return f"attachment; filename*=UTF-8''{quote(filename)}"
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
