@@ -8,7 +8,7 @@ from litestar.params import JSONBody
 from closedloop.api.schemas import UnitCreate, UnitRead, UnitUpdate, UserCreate, UserRead, UserUpdate, changes, read, read_all
 from closedloop.api.security import CurrentActor, admin_only, any_role
 from closedloop.http_common import IdPath
-from closedloop.services import org
+from closedloop.services import access, org
 
 
 class UnitController(Controller):
@@ -18,7 +18,7 @@ class UnitController(Controller):
     @get("/", guards=[any_role], summary="单位列表（机器人地址仅管理员可见）")
     async def list_units(self, actor: CurrentActor) -> list[UnitRead]:
         units = await org.list_units()
-        if not actor.is_admin:  # a webhook URL carries the robot's token
+        if not access.is_admin(actor):  # a webhook URL carries the robot's token
             units = [{**u, "webhook_url": None} for u in units]
         return read_all(UnitRead, units)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
@@ -12,6 +14,7 @@ from litestar.middleware.base import DefineMiddleware
 
 from closedloop.domain.errors import Invalid, Problem, Unauthorized
 from closedloop.http_common import PUBLIC_OPT
+from closedloop.services import access
 from closedloop.services import auth as auth_service
 from closedloop.services.common import Actor
 from closedloop.settings import get_settings
@@ -54,7 +57,10 @@ auth_middleware = DefineMiddleware(
 )
 
 
-def _role_guard(*roles: str):
+def _guard(allowed: Callable[[Actor], bool]):
+    """A controller guard over one of ``services.access``'s role questions (the API answers a
+    refusal with Litestar's 403 before the handler runs; the services check again)."""
+
     def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         # Litestar answers OPTIONS itself without authenticating, but still runs controller
         # guards; there is no user to check and nothing to protect in an Allow header.
@@ -63,15 +69,15 @@ def _role_guard(*roles: str):
         actor = connection.user
         if not isinstance(actor, Actor):
             raise NotAuthorizedException("请先登录")
-        if actor.role not in roles:
+        if not allowed(actor):
             raise PermissionDeniedException("没有权限执行此操作")
 
     return guard
 
 
-admin_only = _role_guard("admin")
-supervisor_or_admin = _role_guard("supervisor", "admin")
-any_role = _role_guard("admin", "supervisor", "lead")
+admin_only = _guard(access.is_admin)
+supervisor_or_admin = _guard(access.is_office)
+any_role = _guard(access.is_user)
 
 
 def current_actor(request: Request) -> Actor:

@@ -14,14 +14,12 @@ from closedloop.db.engine import write_tx
 from closedloop.db.tables import WorkdayOverride
 from closedloop.domain.errors import Conflict, Invalid, NotFound, Problem as Issue
 from closedloop.domain.workdays import covered
+from closedloop.services import access
 from closedloop.services.common import Actor, audit
 
 
 def _require_admin(actor: Actor) -> None:
-    from closedloop.domain.errors import Forbidden
-
-    if not actor.is_admin:
-        raise Forbidden("节假日由管理员维护")
+    access.require_admin(actor, "节假日由管理员维护")
 
 
 async def overrides() -> list[dict]:

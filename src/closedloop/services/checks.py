@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import CheckExplanation, EditionReview
-from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Conflict, Invalid, NotFound, Problem as Issue
+from closedloop.services import access
 from closedloop.services.common import Actor, Clock, audit
 from closedloop.services.notify import notify
 from closedloop.settings import get_settings
@@ -195,8 +196,7 @@ async def open_checks(f: CheckFilter = CheckFilter()) -> list[dict]:
 
 async def explain(actor: Actor, check_key: str, note: str) -> dict:
     """Mark one open check as explained (说明), with a note; audited. It drops off the list."""
-    if not (actor.is_supervisor or actor.is_admin):
-        raise Forbidden("只有督查室可以说明核查项")
+    access.require_office(actor, "只有督查室可以说明核查项")
     note = (note or "").strip()
     if not note:
         raise Invalid("请填写说明", [Issue("required", "请填写说明", "note")])

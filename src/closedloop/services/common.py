@@ -12,16 +12,14 @@ from zoneinfo import ZoneInfo
 from piccolo.table import Table
 
 from closedloop.db import sql
-from closedloop.db.tables import ItemUnit, WorkItem
-from closedloop.domain.errors import Conflict, Forbidden, NotFound
+from closedloop.db.tables import WorkItem
+from closedloop.domain.errors import Conflict, NotFound
 from closedloop.settings import get_settings
-
-ROLES = ("admin", "supervisor", "lead")
-
 
 @dataclass(frozen=True)
 class Actor:
-    """The user on whose behalf a service runs; ``id`` None is the scheduler."""
+    """The user on whose behalf a service runs; ``id`` None is the scheduler. What a role may
+    do is asked of ``services.access``, not worked out from ``role`` at the call site."""
 
     id: int | None
     username: str
@@ -140,49 +138,6 @@ async def versioned_update(table: type[Table], row_id: int, version: int, values
         f"{what}已被他人修改（当前版本 {current['version']}，提交的版本 {version}），请刷新后重试",
         [],
     )
-
-
-def lead_scope(unit_id: int | None):
-    """WHERE clause: items whose lead or cooperating unit is ``unit_id``."""
-    return (WorkItem.lead_unit == unit_id) | WorkItem.id.is_in(
-        ItemUnit.select(ItemUnit.item).where(ItemUnit.unit == unit_id)
-    )
-
-
-# The lead_scope() condition as SQL text for fixed statements: the item aliased ``w`` is led
-# or co-operated on by a unit (the two parameters, both the unit's id).
-LEAD_SCOPE_SQL = "(w.lead_unit = {} OR EXISTS (SELECT 1 FROM item_unit iu WHERE iu.item = w.id AND iu.unit = {}))"
-ITEM_FOR_LEAD_SQL = f"SELECT w.* FROM work_item w WHERE w.id = {{}} AND w.kind = 'item' AND {LEAD_SCOPE_SQL}"
-
-
-ARCHIVED = "archived"
-
-
-def ensure_open(actor: Actor, item: dict) -> None:
-    """After 归档 nothing of an item changes except by an admin (whose every write is audited)."""
-    if item.get("stage") == ARCHIVED and not actor.is_admin:
-        raise Conflict("事项已归档，只有管理员可以修改", [])
-
-
-async def item_for_write(actor: Actor, item_id: int) -> dict:
-    """Read an item the actor may change, in one query that carries the unit check.
-
-    Admins may change any item; leads only items of their unit (lead or cooperating), and not
-    once it is archived; supervisors change supervision data, not unit data, through their own
-    services.
-    """
-    if actor.is_lead:
-        row = await sql.fetch_one(ITEM_FOR_LEAD_SQL, item_id, actor.unit_id, actor.unit_id)
-    elif actor.is_admin:
-        row = await sql.fetch_one("SELECT * FROM work_item WHERE id = {} AND kind = 'item'", item_id)
-    else:
-        raise Forbidden("督查室不直接修改单位填报的数据")
-    if row is None:
-        if await WorkItem.exists().where((WorkItem.id == item_id) & (WorkItem.kind == "item")):
-            raise Forbidden("只能修改本单位牵头或配合的事项")
-        raise NotFound("事项不存在")
-    ensure_open(actor, row)
-    return row
 
 
 async def item_exists(item_id: int) -> dict:

@@ -18,7 +18,9 @@ from closedloop.db.engine import write_tx
 from closedloop.db.tables import Goal, GoalChangeRequest
 from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Problem as Issue
 from closedloop.services import lights
-from closedloop.services.common import Actor, Clock, audit, ensure_open, item_exists, item_for_write, jsonable, versioned_update
+from closedloop.services import access
+from closedloop.services.access import ensure_open, item_for_write
+from closedloop.services.common import Actor, Clock, audit, item_exists, jsonable, versioned_update
 from closedloop.services.notify import notify
 from closedloop.services.records import FIELD_NAMES, FROZEN_FIELDS, frozen_changes
 
@@ -42,8 +44,7 @@ async def request_change(actor: Actor, goal_id: int, changes: dict[str, Any], re
         if goal["item"] is None:
             raise Forbidden("计划目标（工作目标）只能由管理员修改")
         item = await item_for_write(actor, goal["item"])
-        if actor.is_lead and (goal["unit"] or item["lead_unit"]) != actor.unit_id:
-            raise Forbidden("只能为本单位负责的目标提出调整申请")
+        access.check_unit(actor, access.owner_unit(goal, item), "只能为本单位负责的目标提出调整申请")
         if not unknown and not frozen_changes(goal, changes):
             problems.append(Issue("no_change", "申请的数值与当前目标相同", "changes"))
         if problems:
@@ -67,8 +68,7 @@ async def request_change(actor: Actor, goal_id: int, changes: dict[str, Any], re
 
 async def decide_change(actor: Actor, request_id: int, version: int, approve: bool, reason: str | None) -> dict:
     """Approve (apply the values to the goal) or reject (reason required) a 目标调整申请."""
-    if not (actor.is_supervisor or actor.is_admin):
-        raise Forbidden("目标调整申请由督查室审批")
+    access.require_office(actor, "目标调整申请由督查室审批")
     if not approve and not (reason or "").strip():
         raise Invalid("驳回必须填写理由", [Issue("required", "驳回必须填写理由", "reason")])
     async with write_tx():

@@ -32,14 +32,13 @@ from closedloop.domain.stages import (
     next_stage,
     unmet_conditions,
 )
-from closedloop.services import lights
+from closedloop.services import access, lights
+from closedloop.services.access import lead_scope
 from closedloop.services.common import (
     Actor,
     Clock,
     audit,
     item_exists,
-    item_for_write,
-    lead_scope,
     versioned_update,
 )
 from closedloop.services.records import goal_ids_with_results, goal_ids_with_verified_evidence
@@ -141,14 +140,11 @@ async def get_item(item_id: int) -> dict:
 async def update_item(actor: Actor, item_id: int, version: int, values: dict) -> dict:
     """Assignment (admin) and the fields a lead keeps current (responsible person, review)."""
     admin_only = {"lead_unit", "cooperating_unit_ids", "deadline", "title"}
-    if not actor.is_admin and admin_only & set(values):
-        raise Forbidden("牵头单位、配合单位、完成时限和标题由管理员指定")
-    if actor.is_supervisor:
-        raise Forbidden("督查室不直接修改事项")
+    if admin_only & set(values):
+        access.require_admin(actor, "牵头单位、配合单位、完成时限和标题由管理员指定")
+    access.refuse_supervisor(actor, "督查室不直接修改事项")
     async with write_tx():
-        before = await item_for_write(actor, item_id)
-        if actor.is_lead and before["lead_unit"] != actor.unit_id:
-            raise Forbidden("只有牵头单位可以修改事项的责任人和复盘记录")
+        before = await access.item_for_lead_unit(actor, item_id, "只有牵头单位可以修改事项的责任人和复盘记录")
         coop = values.pop("cooperating_unit_ids", None)
         unit_ids = set(coop or []) | ({values["lead_unit"]} if values.get("lead_unit") else set())
         if unit_ids:
@@ -217,16 +213,15 @@ async def transition(actor: Actor, item_id: int, to: str, reason: str | None) ->
     except ValueError:
         raise Invalid("目标阶段无效", [Issue("invalid", "阶段必须是 drill、calculate、levers、execute、close、review、archived 之一", "to")]) from None
     async with write_tx():
-        if actor.is_lead:
-            item = await item_for_write(actor, item_id)
-            if item["lead_unit"] != actor.unit_id:
-                raise Forbidden("只有牵头单位可以推进事项阶段")
+        if access.is_lead(actor):
+            item = await access.item_for_lead_unit(actor, item_id, "只有牵头单位可以推进事项阶段")
         else:
             item = await item_exists(item_id)
         current = Stage(item["stage"])
-        facts = await item_facts(item, supervisor_verified=actor.is_supervisor or actor.is_admin)
-        check = check_move(current, target, facts, is_supervisor=actor.is_supervisor or actor.is_admin, reason=reason)
-        if actor.is_supervisor and check.direction == "forward" and current != Stage.CLOSE:
+        office = access.is_office(actor)
+        facts = await item_facts(item, supervisor_verified=office)
+        check = check_move(current, target, facts, is_supervisor=office, reason=reason)
+        if access.is_supervisor(actor) and check.direction == "forward" and current != Stage.CLOSE:
             raise Forbidden("督查室不代替责任单位推进阶段；可退回事项或在闭环阶段销号")
         if not check.allowed:
             raise GateNotMet(

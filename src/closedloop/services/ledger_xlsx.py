@@ -40,7 +40,8 @@ from closedloop.domain import periods
 from closedloop.domain.errors import DomainError, Forbidden, Invalid, NotFound, Problem
 from closedloop.domain.reported_values import BadValue, goal_value_bounds, goal_value_problem, parse_number, progress_problem
 from closedloop.services import office, progress, values
-from closedloop.services.common import LEAD_SCOPE_SQL, Actor, Clock
+from closedloop.services.access import LEAD_SCOPE_SQL
+from closedloop.services.common import Actor, Clock
 from closedloop.settings import get_settings
 
 SHEET = "进度填报"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from closedloop.db.tables import Notification, Unit, WebhookDelivery
 from closedloop.domain.errors import NotFound
+from closedloop.services import access
 from closedloop.services.common import Actor, Clock
 
 
@@ -31,7 +32,7 @@ async def notify(
 
 
 def _inbox_where(actor: Actor):
-    if actor.is_lead:
+    if access.is_lead(actor):
         return (Notification.unit == actor.unit_id) | (Notification.user == actor.id)
     return Notification.unit.is_null() | (Notification.user == actor.id)
 

@@ -6,7 +6,8 @@ from closedloop.db.engine import write_tx
 from closedloop.db.tables import Unit, User
 from closedloop.domain.errors import Conflict, Invalid, NotFound, Problem as Issue
 from closedloop.services import auth
-from closedloop.services.common import ROLES, Actor, audit, versioned_update
+from closedloop.services.access import ROLES
+from closedloop.services.common import Actor, audit, versioned_update
 from closedloop.services.passwords import hash_password
 
 USER_COLUMNS = [User.id, User.username, User.display_name, User.role, User.unit, User.active, User.created_at, User.version]

@@ -10,8 +10,8 @@ import datetime as dt
 
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Goal, Plan
-from closedloop.domain.errors import Forbidden, Invalid, NotFound, Problem as Issue
-from closedloop.services import metrics
+from closedloop.domain.errors import Invalid, NotFound, Problem as Issue
+from closedloop.services import access, metrics
 from closedloop.services.common import Actor, Clock, audit, local_zone
 from closedloop.settings import get_settings
 
@@ -32,8 +32,7 @@ async def progress(plan_id: int, as_of: dt.date | None = None) -> list[dict]:
 async def set_reporter(actor: Actor, plan_goal_id: int, goal_id: int) -> dict:
     """Choose the linked item goal whose value is the plan goal's (the others keep reporting
     their own items only)."""
-    if not actor.is_admin:
-        raise Forbidden("由管理员指定承担计划目标的事项目标")
+    access.require_admin(actor, "由管理员指定承担计划目标的事项目标")
     async with write_tx():
         plan_goal = await Goal.select().where((Goal.id == plan_goal_id) & Goal.item.is_null()).first()
         if plan_goal is None:

@@ -33,9 +33,11 @@ from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Goal, ProgressReport, ProgressValue, Project
 from closedloop.domain import periods
-from closedloop.domain.errors import Forbidden, Invalid, Problem as Issue
+from closedloop.domain.errors import Invalid, Problem as Issue
 from closedloop.services import lights, values
-from closedloop.services.common import Actor, Clock, audit, item_exists, item_for_write
+from closedloop.services import access
+from closedloop.services.access import item_for_write
+from closedloop.services.common import Actor, Clock, audit, item_exists
 
 KIND_NAMES = {"report": "填报", "correction": "更正", "admin": "管理员更正"}
 
@@ -105,13 +107,13 @@ async def create_report(
         for n, gid in enumerate(goal_ids):
             if gid not in goals:
                 problems.append(Issue("not_on_item", f"目标 {gid} 不属于该事项", f"goals[{n}].goal_id"))
-            elif actor.is_lead and (goals[gid]["unit"] or item["lead_unit"]) != actor.unit_id:
-                raise Forbidden("只能填报本单位负责的目标")
+            else:
+                access.check_unit(actor, access.owner_unit(goals[gid], item), "只能填报本单位负责的目标")
         for n, pid in enumerate(project_ids):
             if pid not in projects:
                 problems.append(Issue("not_on_item", f"项目 {pid} 不属于该事项", f"projects[{n}].project_id"))
-            elif actor.is_lead and (projects[pid]["unit"] or item["lead_unit"]) != actor.unit_id:
-                raise Forbidden("只能填报本单位负责的项目")
+            else:
+                access.check_unit(actor, access.owner_unit(projects[pid], item), "只能填报本单位负责的项目")
         head = await _head_of_period(item_id, p.key) if p else None
         if head is not None and reason is None:
             problems.append(

@@ -29,12 +29,12 @@ import nh3
 from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import JobRun, Publication, PublicationRow
-from closedloop.domain.errors import Forbidden, Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Invalid, NotFound, Problem as Issue
 from closedloop.domain import periods
 from closedloop.domain.lights import LIGHT_NAMES, Light, unit_light
 from closedloop.domain.periods import CADENCES
 from closedloop.domain.scoring import score_units
-from closedloop.services import metrics
+from closedloop.services import access, metrics
 from closedloop.services.common import Actor, Clock, audit, local_zone
 from closedloop.settings import get_settings
 
@@ -515,8 +515,7 @@ async def verify_chain() -> tuple[int, list[str]]:
 
 
 async def correct(actor: Actor, publication_id: int, reason: str) -> dict:
-    if not (actor.is_supervisor or actor.is_admin):
-        raise Forbidden("更正晾晒由督查室操作")
+    access.require_office(actor, "更正晾晒由督查室操作")
     original = await Publication.select(Publication.cadence, Publication.period).where(Publication.id == publication_id).first()
     if original is None:
         raise NotFound("晾晒不存在")

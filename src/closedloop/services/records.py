@@ -22,7 +22,7 @@ The rules that keep the numbers honest (issue 13):
   owning unit; ``verified`` is the supervision office's (``verify_problem``).
 - A verified result (and a verified problem) is locked for leads — no edit, no delete, no
   evidence added or removed — until a supervisor reopens it (``reopen_result``/``reopen_problem``).
-- After 归档 nothing of the item changes except by an admin (``common.ensure_open``).
+- After 归档 nothing of the item changes except by an admin (``access.ensure_open``).
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ from closedloop.db.tables import (
 )
 from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Problem as Issue
 from closedloop.services import lights, progress
-from closedloop.services.common import LEAD_SCOPE_SQL, Actor, Clock, audit, ensure_open, item_exists, item_for_write, versioned_update
+from closedloop.services import access
+from closedloop.services.access import LEAD_SCOPE_SQL, ensure_open, item_for_write
+from closedloop.services.common import Actor, Clock, audit, item_exists, versioned_update
 from closedloop.settings import get_settings
 
 
@@ -124,10 +126,6 @@ async def _item_units(item: dict) -> set[int]:
     return {r["unit"] for r in coop} | ({item["lead_unit"]} if item["lead_unit"] else set())
 
 
-def _owner(record: dict, item: dict) -> int | None:
-    return record.get("unit") or item["lead_unit"]
-
-
 async def _check_refs(kind: Kind, item: dict, values: dict, actor: Actor) -> None:
     """Every reference in ``values`` must stay inside the item (or its plan); leads may only
     give records to their own unit."""
@@ -144,8 +142,8 @@ async def _check_refs(kind: Kind, item: dict, values: dict, actor: Actor) -> Non
             problems.append(Issue("plan_goal_invalid", "关联的计划目标不存在或不属于本计划", "plan_goal_id"))
     if kind is PROBLEM and "status" in values and values["status"] not in PROBLEM_STATES:
         problems.append(Issue("invalid", "状态必须是 open、resolved、verified 或 carried_over 之一", "status"))
-    if kind is PROBLEM and values.get("status") == "verified" and not actor.is_admin:
-        raise Forbidden("问题的核销（verified）由督查室确认")
+    if kind is PROBLEM and values.get("status") == "verified":
+        access.require_admin(actor, "问题的核销（verified）由督查室确认")
     for key, _link, _own, _other, other_table in kind.links:
         ids = values.get(key)
         if ids:
@@ -164,22 +162,11 @@ async def _check_assignment(kind: Kind, item: dict, unit: int | None, actor: Act
     if unit is not None and unit not in await _item_units(item):
         problems.append(Issue("unit_not_on_item", "责任单位必须是该事项的牵头或配合单位", "unit_id"))
         return
-    if not actor.is_lead:
-        return
-    is_lead_unit = item["lead_unit"] == actor.unit_id
-    target = unit if unit is not None else item["lead_unit"]
-    if target == actor.unit_id:
-        return
-    if not is_lead_unit:
-        raise Forbidden("配合单位只能将记录指定给本单位")
-    if kind not in (PROBLEM, PROJECT):
-        raise Forbidden(f"{kind.name}由本单位负责，不能指定给其他单位")
-    # the lead unit hands a problem or a project to a cooperating unit (checked on the item above)
+    access.check_assignment(actor, item, unit, kind.name, may_hand_over=kind in (PROBLEM, PROJECT))
 
 
 def _check_owner(actor: Actor, record: dict, item: dict, kind: Kind) -> None:
-    if actor.is_lead and _owner(record, item) != actor.unit_id:
-        raise Forbidden(f"只能修改本单位负责的{kind.name}")
+    access.check_unit(actor, access.owner_unit(record, item), f"只能修改本单位负责的{kind.name}")
 
 
 async def _set_links(kind: Kind, record_id: int, values: dict) -> dict:
@@ -233,12 +220,12 @@ async def create_record(kind: Kind, actor: Actor, item_id: int, values: dict) ->
         item = await item_for_write(actor, item_id)
         actual = values.pop("actual", None) if kind is GOAL else None
         values.pop("actual_on", None)
-        if actual is not None and not actor.is_admin:
-            raise Forbidden("目标实际值通过进度填报更新，不能直接填写")
+        if actual is not None:
+            access.require_admin(actor, "目标实际值通过进度填报更新，不能直接填写")
         if kind is PROBLEM and values.get("status", "open") != "open":
             raise Invalid("问题登记时为「未解决」，解决后再标记", [Issue("must_be_open", "问题登记时状态必须为 open（未解决）", "status")])
         own, link_values = _split(kind, values)
-        if actor.is_lead and own.get("unit") is None and item["lead_unit"] != actor.unit_id:
+        if access.is_lead(actor) and own.get("unit") is None and item["lead_unit"] != actor.unit_id:
             own["unit"] = actor.unit_id  # a cooperating unit's record is its own
         await _check_refs(kind, item, {**values, "unit": own.get("unit")}, actor)
         if kind is GOAL:
@@ -259,8 +246,7 @@ async def _read_for_write(kind: Kind, actor: Actor, record_id: int) -> tuple[dic
     """The record and the fields of its item that the checks need, with the lead's unit
     scope, in one statement (as ``item_for_write`` checks it). A plan-level goal (no item) is
     the admin's alone."""
-    if not (actor.is_lead or actor.is_admin):
-        raise Forbidden("督查室不直接修改单位填报的数据")
+    access.require_unit_writer(actor, "督查室不直接修改单位填报的数据")
     row = await sql.fetch_one(
         f'SELECT r.*, w.id AS "_item_id", w.lead_unit AS "_item_lead_unit", w.plan AS "_item_plan", w.stage AS "_item_stage", '
         f'{LEAD_SCOPE_SQL} AS "_in_scope" '
@@ -273,12 +259,11 @@ async def _read_for_write(kind: Kind, actor: Actor, record_id: int) -> tuple[dic
     in_scope = row.pop("_in_scope")
     if item["id"] is None:
         if kind is GOAL and row.get("item") is None:
-            if not actor.is_admin:
-                raise Forbidden("计划目标（工作目标）只能由管理员修改")
+            access.require_admin(actor, "计划目标（工作目标）只能由管理员修改")
             item["plan"] = row["plan"]
             return sql.load_json(kind.table, row), item
         raise NotFound(f"{kind.name}不存在")
-    if not in_scope and actor.is_lead:
+    if not in_scope and access.is_lead(actor):
         raise Forbidden("只能修改本单位牵头或配合的事项")
     ensure_open(actor, item)
     return sql.load_json(kind.table, row), item
@@ -286,7 +271,7 @@ async def _read_for_write(kind: Kind, actor: Actor, record_id: int) -> tuple[dic
 
 def _check_unlocked(kind: Kind, actor: Actor, record: dict) -> None:
     """A verified result or problem is locked for leads until a supervisor reopens it."""
-    if actor.is_admin:
+    if access.is_admin(actor):
         return
     if kind is RESULT and record.get("verified_by") is not None:
         raise Conflict("该成效已经督查室核验，不能修改；如需更正请联系督查室重新打开", [Issue("verified_locked", "成效已核验", None)])
@@ -335,14 +320,14 @@ async def update_record(kind: Kind, actor: Actor, record_id: int, version: int, 
         actual = actual_on = None
         sets_actual = kind is GOAL and ("actual" in values or "actual_on" in values)
         if sets_actual:
-            if not actor.is_admin:
+            if not access.is_admin(actor):
                 raise Forbidden("目标实际值通过进度填报更新，不能直接修改")
             if item["id"] is None:
                 raise Invalid("计划目标的实际值来自关联事项目标的填报", [Issue("plan_goal_actual", "计划目标的实际值来自关联事项目标的填报", "actual")])
             actual, actual_on = values.pop("actual", None), values.pop("actual_on", None)
             if actual is None:
                 raise Invalid("请填写更正后的实际值", [Issue("required", "请填写更正后的实际值", "actual")])
-        if kind is GOAL and actor.is_lead and targets_frozen(item["stage"]):
+        if kind is GOAL and access.is_lead(actor) and targets_frozen(item["stage"]):
             frozen = frozen_changes(before, values)
             if frozen:
                 names = "、".join(FIELD_NAMES[f] for f in frozen)
@@ -373,7 +358,7 @@ async def update_record(kind: Kind, actor: Actor, record_id: int, version: int, 
             if kind is GOAL and record_id in refreshed.goal_lights:
                 row["light"] = refreshed.goal_lights[record_id]
         fresh = {**row, **{key: before[key] for key, *_ in kind.links}, **written}
-        action = "correct" if actor.is_admin and (sets_actual or (kind is GOAL and targets_frozen(item["stage"]) and frozen_changes(before, values))) else "update"
+        action = "correct" if access.is_admin(actor) and (sets_actual or (kind is GOAL and targets_frozen(item["stage"]) and frozen_changes(before, values))) else "update"
         await audit(actor, action, kind.entity, record_id, item_id=item["id"], before=before, after=fresh)
         return fresh
 
@@ -387,7 +372,7 @@ async def delete_record(kind: Kind, actor: Actor, record_id: int, version: int) 
         item = await item_for_write(actor, before["item"])
         _check_owner(actor, before, item, kind)
         _check_unlocked(kind, actor, before)
-        if kind is GOAL and actor.is_lead and targets_frozen(item["stage"]):
+        if kind is GOAL and access.is_lead(actor) and targets_frozen(item["stage"]):
             raise Conflict("事项已过「细算」阶段，目标不能删除；如需调整请提交目标调整申请", [Issue("goal_frozen", "目标已锁定", None)])
         if before["version"] != version:
             raise Conflict(f"{kind.name}已被他人修改（当前版本 {before['version']}），请刷新后重试")
@@ -430,8 +415,7 @@ async def _delete_blockers(kind: Kind, record_id: int) -> str:
 
 
 def _require_supervisor(actor: Actor, what: str) -> None:
-    if not (actor.is_supervisor or actor.is_admin):
-        raise Forbidden(f"{what}由督查室操作")
+    access.require_office(actor, f"{what}由督查室操作")
 
 
 async def _for_supervision(table: type[Table], record_id: int, what: str, actor: Actor) -> dict:

@@ -5,7 +5,7 @@ counts as before (a unit may ask on the last day; from the day after, it is over
 ladder runs). Approval moves the item's deadline and the deadlines of the item's goals that shared
 the old deadline (goals with a deadline of their own keep it); the original deadline stays for
 scoring. 销号 is the 闭环 gate (``domain/stages.py``): every goal needs a verified result with
-evidence. Nothing here changes an archived item (``common.ensure_open``).
+evidence. Nothing here changes an archived item (``access.ensure_open``).
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import datetime as dt
 
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import ExtensionRequest, Goal, GoalChangeRequest, SupervisionAction, WorkItem
-from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Conflict, Invalid, NotFound, Problem as Issue
 from closedloop.domain.stages import Stage
 from closedloop.services import items as items_service
 from closedloop.services import lights
-from closedloop.services.common import Actor, Clock, audit, ensure_open, item_exists, item_for_write, versioned_update
+from closedloop.services import access
+from closedloop.services.access import ensure_open, item_for_write
+from closedloop.services.common import Actor, Clock, audit, item_exists, versioned_update
 from closedloop.services.notify import notify
 
 OPEN_STAGES = ["drill", "calculate", "levers", "execute"]
@@ -27,8 +29,7 @@ LADDER_NAMES = {"reminder": "临近提醒", "urge": "催办", "order": "督办�
 
 
 def _require_supervisor(actor: Actor) -> None:
-    if not (actor.is_supervisor or actor.is_admin):
-        raise Forbidden("只有督查室可以执行此操作")
+    access.require_office(actor, "只有督查室可以执行此操作")
 
 
 async def overdue_list(
@@ -136,12 +137,11 @@ async def respond(actor: Actor, action_id: int, version: int, response: str) -> 
         action = await SupervisionAction.select().where(SupervisionAction.id == action_id).first()
         if action is None:
             raise NotFound("督办记录不存在")
-        if actor.is_lead:
+        if access.is_lead(actor):
             item = await item_for_write(actor, action["item"])
-            if (action["unit"] or item["lead_unit"]) != actor.unit_id:
-                raise Forbidden("只能回复发给本单位的督办")
-        elif not actor.is_admin:
-            raise Forbidden("督办由责任单位回复")
+            access.check_unit(actor, access.owner_unit(action, item), "只能回复发给本单位的督办")
+        else:
+            access.require_admin(actor, "督办由责任单位回复")
         if action["responded_at"] is not None:
             raise Conflict("该督办已回复")
         row = await versioned_update(
@@ -169,9 +169,7 @@ async def request_extension(actor: Actor, item_id: int, new_deadline: dt.date, r
     if not (reason or "").strip():
         raise Invalid("请填写延期理由", [Issue("required", "请填写延期理由", "reason")])
     async with write_tx():
-        item = await item_for_write(actor, item_id)
-        if actor.is_lead and item["lead_unit"] != actor.unit_id:
-            raise Forbidden("延期由牵头单位申请")
+        item = await access.item_for_lead_unit(actor, item_id, "延期由牵头单位申请")
         today = Clock.today()
         if item["deadline"] is None:
             raise Invalid("事项没有完成时限，无需延期", [Issue("no_deadline", "事项没有完成时限", "new_deadline")])

@@ -10,8 +10,9 @@ import datetime as dt
 
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import WorkdayOverride
-from closedloop.domain.errors import Forbidden, Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Invalid, NotFound, Problem as Issue
 from closedloop.domain.workdays import covered
+from closedloop.services import access
 from closedloop.services.common import Actor, audit
 
 
@@ -32,8 +33,7 @@ async def year(y: int) -> dict:
 
 
 def _admin(actor: Actor) -> None:
-    if not actor.is_admin:
-        raise Forbidden("工作日调整由管理员维护")
+    access.require_admin(actor, "工作日调整由管理员维护")
 
 
 async def set_day(actor: Actor, day: dt.date, is_workday: bool, note: str = "") -> dict:

@@ -9,8 +9,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Template
 
 from closedloop.http_common import IdPath
-from closedloop.domain.errors import DomainError, Forbidden, Invalid
-from closedloop.services import items as items_service
+from closedloop.domain.errors import DomainError, Invalid
+from closedloop.services import access, items as items_service
 from closedloop.services import calendar, org, plans
 from closedloop.services.common import Actor, Clock
 from closedloop.web.forms import Form, actor_of, back, field_errors, page
@@ -21,10 +21,7 @@ ROLES = {"lead": "单位联络人", "supervisor": "督查室", "admin": "管理�
 
 
 def _admin(request: Request) -> Actor:
-    actor = actor_of(request)
-    if not actor.is_admin:
-        raise Forbidden("仅管理员可以使用此页面")
-    return actor
+    return access.require_admin(actor_of(request), "仅管理员可以使用此页面")
 
 
 async def render_admin(request: Request, *, status: int = 200, form_name: str = "", values: dict | None = None,

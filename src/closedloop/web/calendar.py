@@ -7,8 +7,8 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
 from closedloop.http_common import IdPath
-from closedloop.domain.errors import DomainError, Forbidden
-from closedloop.services import calendar
+from closedloop.domain.errors import DomainError
+from closedloop.services import access, calendar
 from closedloop.services.common import Clock
 from closedloop.web.pages import actor_of, back, date_field, form_of, page
 
@@ -17,10 +17,7 @@ class CalendarPages(Controller):
     include_in_schema = False
 
     def _check(self, request: Request):
-        actor = actor_of(request)
-        if not actor.is_admin:
-            raise Forbidden("仅管理员可以使用此页面")
-        return actor
+        return access.require_admin(actor_of(request), "仅管理员可以使用此页面")
 
     async def _page(self, request: Request, values: dict, errors: dict, status: int = 200) -> Template:
         return page(

@@ -11,9 +11,9 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from closedloop.http_common import IdPath
-from closedloop.domain.errors import DomainError, Forbidden
+from closedloop.domain.errors import DomainError
 from closedloop.domain.periods import label_of
-from closedloop.services import checks, cockpit, records, supervision
+from closedloop.services import access, checks, cockpit, records, supervision
 from closedloop.services.cockpit import LIGHT_KEYS, STAGE_KEYS, CockpitFilter
 from closedloop.services.common import Actor, Clock
 from closedloop.web import cockpit_charts as charts
@@ -27,10 +27,7 @@ LIGHT_LABELS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": 
 
 
 def office(request: Request) -> Actor:
-    actor = actor_of(request)
-    if not (actor.is_supervisor or actor.is_admin):
-        raise Forbidden("驾驶舱仅供督查室和管理员使用")
-    return actor
+    return access.require_office(actor_of(request), "驾驶舱仅供督查室和管理员使用")
 
 
 def _safe_next(path: str | None, default: str) -> str:

@@ -18,7 +18,7 @@ from closedloop.domain import periods
 from closedloop.domain.errors import DomainError, NotFound
 from closedloop.domain.stages import COMPARATORS, STAGE_NAMES, STAGE_ORDER, Stage
 from closedloop.domain.trajectory import cumulative
-from closedloop.services import items as items_service
+from closedloop.services import access, items as items_service
 from closedloop.services import goal_changes, notify, org, progress, records, supervision, workspace
 from closedloop.services import values as ledger_values
 from closedloop.services.common import Clock
@@ -44,7 +44,7 @@ class LeadPages(Controller):
     @get("/my")
     async def my_items(self, request: Request) -> Template | Redirect:
         actor = actor_of(request)
-        if not actor.is_lead:
+        if not access.is_lead(actor):
             return Redirect(path=HOME.get(actor.role, "/rankings"))
         week = await workspace.lead_week(actor)
         unread = len(await notify.inbox(actor, unread_only=True))
@@ -220,7 +220,7 @@ class LeadPages(Controller):
         end_on = form.date("end_on", required=True)
         if not form.errors:
             try:
-                await records.create_record(PROJECT, actor, item_id, {"name": name, "end_on": end_on, "unit": actor.unit_id if actor.is_lead else None})
+                await records.create_record(PROJECT, actor, item_id, {"name": name, "end_on": end_on, "unit": actor.unit_id if access.is_lead(actor) else None})
                 return back(f"/items/{item_id}", "项目已添加", saved="project")
             except DomainError as exc:
                 form.errors = field_errors(exc, "name")
@@ -351,8 +351,8 @@ async def render_item(
     for r in results:
         r["evidence"] = await records.list_evidence(r["id"])
     actor = actor_of(request)
-    can_write = actor.is_admin or (actor.is_lead and (item["lead_unit"] == actor.unit_id or actor.unit_id in item["cooperating_unit_ids"]))
-    is_lead_unit = actor.is_admin or (actor.is_lead and item["lead_unit"] == actor.unit_id)
+    can_write = access.may_write_item(actor, item)
+    is_lead_unit = access.leads_item(actor, item)
     units = {u["id"]: u["name"] for u in await org.list_units()}
     stage_index = STAGE_ORDER.index(Stage(item["stage"]))
     today = Clock.today()

@@ -24,7 +24,7 @@ from litestar.response import Redirect, Template
 
 from closedloop.domain import periods
 from closedloop.domain.errors import DomainError, Forbidden
-from closedloop.services import ledger_xlsx
+from closedloop.services import access, ledger_xlsx
 from closedloop.services.common import Actor, Clock
 from closedloop.http_common import XLSX, disposition
 from closedloop.web.forms import flash_of, flash_query
@@ -70,7 +70,7 @@ class LedgerPages(Controller):
     @get("/my/ledger")
     async def ledger(self, request: Request, period: FromQuery[str] = "") -> Template | Redirect:
         actor = _lead(request)
-        if not actor.is_lead:
+        if not access.is_lead(actor):
             return Redirect(path=HOME.get(actor.role, "/rankings"))
         p, error = _period_or_this_week(period)
         return _page("ledger.html", request, status=422 if error else 200, choices=_recent_periods(), period=p or _recent_periods()[0],
@@ -79,8 +79,7 @@ class LedgerPages(Controller):
     @get("/my/ledger/template.xlsx")
     async def template(self, request: Request, period: FromQuery[str] = "") -> Response:
         actor = _lead(request)
-        if not actor.is_lead:
-            raise Forbidden("只有责任单位联络人可以下载本单位的填报模板")
+        access.require_lead(actor, "只有责任单位联络人可以下载本单位的填报模板")
         content, filename = await ledger_xlsx.template(actor, period=period or None)
         return Response(content=content, media_type=XLSX, headers={"Content-Disposition": disposition(filename)})
 
@@ -107,8 +106,7 @@ class LedgerPages(Controller):
         return await self._check(request, actor, content, filename, apply=True)
 
     async def _check(self, request: Request, actor: Actor, content: bytes, filename: str, *, apply: bool) -> Response:
-        if not actor.is_lead:
-            raise Forbidden("只有责任单位联络人可以上传本单位的填报表")
+        access.require_lead(actor, "只有责任单位联络人可以上传本单位的填报表")
         ctx: dict[str, Any] = dict(choices=_recent_periods(), period=_recent_periods()[0], period_error=None, result=None,
                                    upload_error=None, payload=None, filename=filename)
         if not content:
@@ -132,7 +130,7 @@ class LedgerPages(Controller):
     @get("/my/weekly")
     async def weekly(self, request: Request, period: FromQuery[str] = "") -> Template | Redirect:
         actor = _lead(request)
-        if not actor.is_lead:
+        if not access.is_lead(actor):
             return Redirect(path=HOME.get(actor.role, "/rankings"))
         p, error = _period_or_this_week(period)
         p = p or _recent_periods()[0]
@@ -143,8 +141,7 @@ class LedgerPages(Controller):
     @post("/my/weekly")
     async def weekly_submit(self, request: Request) -> Response:
         actor = _lead(request)
-        if not actor.is_lead:
-            raise Forbidden("只有责任单位联络人可以填报本单位的进度")
+        access.require_lead(actor, "只有责任单位联络人可以填报本单位的进度")
         form = await request.form()
         values = {k: form.get(k) for k in form.keys()}
         p, error = _period_or_this_week(str(values.get("period") or ""))

@@ -15,7 +15,7 @@ from closedloop.web.forms import flash_of, flash_query
 from closedloop.http_common import IdPath
 from closedloop.domain.errors import DomainError, Forbidden
 from closedloop.domain.plan_parser import COMPARATORS
-from closedloop.services import plan_editing, plans, responsibility
+from closedloop.services import access, plan_editing, plans, responsibility
 from closedloop.services.common import Actor
 
 
@@ -31,9 +31,9 @@ def import_corrections(form: Any) -> dict | None:
 
 def _actor(request: Request) -> Actor:
     actor = request.scope.get("user")
-    if not isinstance(actor, Actor) or not actor.is_admin:
+    if not isinstance(actor, Actor):
         raise Forbidden("仅管理员可以使用此页面")
-    return actor
+    return access.require_admin(actor, "仅管理员可以使用此页面")
 
 
 def _back(plan_id: int, message: str) -> Redirect:

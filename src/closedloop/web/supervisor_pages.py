@@ -15,18 +15,15 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Template
 
 from closedloop.http_common import IdPath
-from closedloop.domain.errors import DomainError, Forbidden
-from closedloop.services import goal_changes, org, publishing, supervision, workspace
+from closedloop.domain.errors import DomainError
+from closedloop.services import access, goal_changes, org, publishing, supervision, workspace
 from closedloop.services import items as items_service
 from closedloop.settings import get_settings
 from closedloop.web.forms import LIGHTS, Form, actor_of, back, field_errors, page, parse_id
 
 
 def _supervisor(request: Request):
-    actor = actor_of(request)
-    if not (actor.is_supervisor or actor.is_admin):
-        raise Forbidden("督查台仅供督查室使用")
-    return actor
+    return access.require_office(actor_of(request), "督查台仅供督查室使用")
 
 
 def confirm(request: Request, *, title: str, consequence: str, action: str, fields: list[tuple[str, Any]], button: str,

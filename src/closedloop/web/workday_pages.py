@@ -9,17 +9,14 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from closedloop.domain.errors import DomainError, Forbidden
-from closedloop.services import workdays
+from closedloop.domain.errors import DomainError
+from closedloop.services import access, workdays
 from closedloop.services.common import Actor, Clock
 from closedloop.web.pages import actor_of, back, date_field, form_of, page
 
 
 def admin(request: Request) -> Actor:
-    actor = actor_of(request)
-    if not actor.is_admin:
-        raise Forbidden("仅管理员可以维护工作日")
-    return actor
+    return access.require_admin(actor_of(request), "仅管理员可以维护工作日")
 
 
 class WorkdayPages(Controller):
