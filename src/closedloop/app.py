@@ -9,7 +9,8 @@ import logging
 import os
 from pathlib import Path
 
-from litestar import Litestar, get
+from litestar import Litestar, Request, Response, Router, get
+from litestar.datastructures import CacheControlHeader
 from litestar.middleware.base import DefineMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
@@ -23,7 +24,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from closedloop import __version__
 from closedloop.api.auth import AuthController
 from closedloop.api.cockpit import CockpitController
-from closedloop.api.errors import EXCEPTION_HANDLERS
+from closedloop.api import errors as api_errors
 from closedloop.api.items import ItemController
 from closedloop.api.ledger import LedgerController
 from closedloop.api.openapi import add_error_responses
@@ -46,7 +47,8 @@ from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPag
 from closedloop.web.calendar import CalendarPages
 from closedloop.web.plan_admin import PlanAdminPages
 from closedloop.web.public import ExportController, PublicController, PublicPlanController
-from closedloop.web.session import optional_session
+from closedloop.web import errors as web_errors
+from closedloop.web.session import session_auth
 from closedloop.web.workday_pages import WorkdayPages
 
 
@@ -62,6 +64,75 @@ async def healthz() -> dict:
 @get("/", opt={PUBLIC_OPT: True}, include_in_schema=False)
 async def index() -> Redirect:
     return Redirect(path="/rankings")
+
+
+def api_router() -> Router:
+    """The JSON API: bearer tokens, role guards, JSON errors, never cached, no CSRF (no cookies)."""
+    return Router(
+        path="/",
+        route_handlers=[
+            AuthController,
+            UnitController,
+            UserController,
+            PlanController,
+            PlanGoalController,
+            ItemController,
+            GoalController,
+            ProblemController,
+            ProjectController,
+            ResultController,
+            SupervisionController,
+            InboxController,
+            LedgerController,
+            PublicationController,
+            CockpitController,
+            WorkdayController,
+        ],
+        dependencies={"actor": Provide(current_actor, sync_to_thread=False)},
+        middleware=[auth_middleware],
+        exception_handlers=api_errors.EXCEPTION_HANDLERS,  # type: ignore[arg-type]  # see create_app
+        cache_control=CacheControlHeader(no_store=True),
+    )
+
+
+def pages_router() -> Router:
+    """The server-rendered pages: the session cookie, CSRF and same-origin forms, error pages."""
+    return Router(
+        path="/",
+        route_handlers=[
+            PublicController,
+            PublicPlanController,
+            CalendarPages,
+            ExportController,
+            AuthPages,
+            LeadPages,
+            LedgerPages,
+            SupervisorPages,
+            AdminPages,
+            CockpitPages,
+            WorkdayPages,
+            PlanAdminPages,
+        ],
+        middleware=[session_auth, DefineMiddleware(SessionCSRFMiddleware, secret=csrf_secret())],
+        exception_handlers=web_errors.EXCEPTION_HANDLERS,  # type: ignore[arg-type]  # see create_app
+    )
+
+
+def _wants_page(request: Request) -> bool:
+    """Content negotiation for answers outside both routers: browsers ask for HTML first."""
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept.split(",")[0]
+
+
+def _negotiated(exc_type: type[Exception]):
+    def handler(request: Request, exc: Exception) -> Response:
+        table = web_errors.EXCEPTION_HANDLERS if _wants_page(request) else api_errors.EXCEPTION_HANDLERS
+        return table[exc_type](request, exc)  # type: ignore[operator]  # each table maps exc_type to its handler
+
+    return handler
+
+
+UNROUTED_HANDLERS = {exc_type: _negotiated(exc_type) for exc_type in api_errors.EXCEPTION_HANDLERS}
 
 
 async def _calendar_warnings() -> None:
@@ -110,45 +181,17 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             healthz,
-            AuthController,
-            UnitController,
-            UserController,
-            PlanController,
-            PlanGoalController,
-            ItemController,
-            GoalController,
-            ProblemController,
-            ProjectController,
-            ResultController,
-            SupervisionController,
-            InboxController,
-            LedgerController,
-            PublicationController,
-            PublicController,
-            PublicPlanController,
-            CalendarPages,
-            ExportController,
-            AuthPages,
-            LeadPages,
-            LedgerPages,
-            SupervisorPages,
-            AdminPages,
-            CockpitController,  # issue 17: the cockpit and data checks
-            CockpitPages,
-            WorkdayController,  # issue 17: working-day overrides (admin)
-            WorkdayPages,
-            PlanAdminPages,
             index,
+            api_router(),
+            pages_router(),
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt={PUBLIC_OPT: True}, include_in_schema=False),
             *_swagger_files(),
         ],
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
-        dependencies={"actor": Provide(current_actor, sync_to_thread=False)},
         before_request=refuse_nul_characters,
-        # page forms: CSRF tokens bound to the page session (web/csrf.py); the API is exempt
-        # optional_session: the signed-in user's menu on public pages (web/session.py)
-        middleware=[auth_middleware, optional_session, DefineMiddleware(SessionCSRFMiddleware, secret=csrf_secret())],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        # what no router answers (an unknown address, a method the address does not take):
+        # a page for a browser, JSON for anything else
+        exception_handlers=UNROUTED_HANDLERS,  # type: ignore[arg-type]  # Litestar's handler map is typed for its own handler signature
         lifespan=[lifespan],
         request_max_body_size=settings.upload_max_bytes + 1024 * 1024,
         openapi_config=OpenAPIConfig(

@@ -7,16 +7,12 @@ covers 404/405 answers, static files and the schema pages):
   styles and images (no inline script, no other origin; ``frame-ancestors 'none'``),
   ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin`` and
   ``X-Frame-Options: DENY`` (for browsers that predate frame-ancestors);
-- responses to signed-in requests (a session cookie or a bearer token), the API and exports
-  are ``Cache-Control: no-store``, so a shared or back-button cache never shows them to
-  someone else;
+- responses to signed-in requests (a session cookie or a bearer token) and exports are
+  ``Cache-Control: no-store``, so a shared or back-button cache never shows them to someone
+  else (the API router sets no-store on all its answers);
 - OPTIONS lists every method of the path in Allow (see `_allowed_methods`);
 - HEAD is answered as GET without the body (Litestar routes only the methods a handler
   declares, and every page and endpoint declares GET only);
-- a page form may only be posted from the site itself: when the browser says where an unsafe
-  request comes from (Origin, else Referer), it must be this site, or the answer is 403. Browsers
-  send Origin on every cross-site POST, so a forged form is refused before its CSRF token is
-  even looked at. The API (bearer tokens, never cookies) is not concerned.
 
 The Swagger UI page (``/schema/swagger``) is the one exception to the script rule: Litestar
 writes its start-up script inline. Its files are served by the app itself (swagger-ui-bundle),
@@ -26,7 +22,6 @@ so even there no script from another origin runs.
 from __future__ import annotations
 
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -53,38 +48,9 @@ def _signed_in(scope: dict) -> bool:
 
 
 def _private(scope: dict) -> bool:
+    """Exports and signed-in answers (the API router marks all its answers no-store itself)."""
     path: str = scope.get("path", "")
-    return path.startswith("/api/") or path.endswith("/export") or "/export" in path or _signed_in(scope)
-
-
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-FOREIGN_PAGE = (
-    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>请求来源不是本站</title>'
-    '<link rel="stylesheet" href="/static/site.css"></head><body><main>'
-    "<h1>请求来源不是本站，已拒绝</h1><p>请打开本站页面后再提交表单。如果您是从本站页面提交的，"
-    '请刷新页面后重试。</p><p><a href="/">回到首页</a></p></main></body></html>'
-).encode()
-
-
-def _header(scope: dict, name: bytes) -> str:
-    for k, v in scope.get("headers", []):
-        if k == name:
-            return v.decode("latin-1")
-    return ""
-
-
-def _foreign(scope: dict) -> bool:
-    """An unsafe page request that a browser says came from another site."""
-    if scope.get("method") not in UNSAFE_METHODS or scope.get("path", "").startswith("/api/"):
-        return False
-    source = _header(scope, b"origin") or _header(scope, b"referer")
-    if not source:
-        return False  # not a browser (browsers send Origin on POST); the CSRF token still applies
-    if source == "null":
-        return True  # sandboxed frames and some redirects: never our own page
-    parts = urlsplit(source)
-    host = _header(scope, b"host").lower()
-    return parts.netloc.lower() != host or parts.scheme not in ("http", "https")
+    return "/export" in path or _signed_in(scope)
 
 
 def _allowed_methods(scope: dict) -> str | None:
@@ -117,13 +83,6 @@ def harden(handler: Callable[..., Any]) -> Callable[..., Any]:
             return
         head = scope.get("method") == "HEAD"
         options = scope.get("method") == "OPTIONS"
-        if _foreign(scope):
-            await send({"type": "http.response.start", "status": 403, "headers": [
-                (b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(FOREIGN_PAGE)).encode()),
-                (b"content-security-policy", CSP.encode()), *STATIC_HEADERS,
-            ]})
-            await send({"type": "http.response.body", "body": FOREIGN_PAGE, "more_body": False})
-            return
         if head:
             scope = {**scope, "method": "GET"}
         path: str = scope.get("path", "")

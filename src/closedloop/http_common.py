@@ -21,6 +21,31 @@ IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 # A route handler's opt key: the handler serves anonymous visitors too (no sign-in needed).
 PUBLIC_OPT = "public"
 
+# The status line in Chinese when a handler raised Litestar's own English exception.
+HTTP_MESSAGES = {
+    400: "请求格式错误",
+    401: "请先登录",
+    403: "没有权限执行此操作",
+    404: "请求的资源不存在",
+    405: "不支持该请求方法",
+    413: "请求内容过大",
+    415: "不支持的内容类型",
+    429: "请求过于频繁，请稍后再试",
+}
+DATABASE_UNAVAILABLE = "数据库暂时不可用，本次操作未完成，请稍后重试"
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """A lost or refused database connection (e.g. PostgreSQL restarting)."""
+    names = {c.__name__ for c in type(exc).__mro__}
+    return bool(
+        names & {"ConnectionDoesNotExistError", "CannotConnectNowError", "ConnectionRefusedError", "InterfaceError",
+                 "ConnectionResetError", "AdminShutdownError", "TooManyConnectionsError",
+                 # asyncpg's state machine when the server vanished mid-query
+                 "InternalClientError"}
+    )
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -1,4 +1,4 @@
-"""Authentication (bearer token or session cookie) and role guards."""
+"""The API router's authentication (bearer tokens) and role guards."""
 
 from __future__ import annotations
 
@@ -17,9 +17,7 @@ from closedloop.http_common import PUBLIC_OPT
 from closedloop.services import access
 from closedloop.services import auth as auth_service
 from closedloop.services.common import Actor
-from closedloop.settings import get_settings
 
-SESSION_COOKIE = "closedloop_session"  # the plain-HTTP name; use get_settings().session_cookie
 
 
 def bearer_token(connection: ASGIConnection) -> str | None:
@@ -29,20 +27,14 @@ def bearer_token(connection: ASGIConnection) -> str | None:
     return None
 
 
-def is_api(path: str) -> bool:
-    return path.startswith("/api/")
-
-
-class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
-    """The API takes only bearer tokens; the web pages only the session cookie, which is
-    HttpOnly and SameSite, and whose forms carry a CSRF token. Keeping the two apart means
-    a cookie can never authorise an API call forged by another site."""
+class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    """The API router's authentication: bearer tokens only (the pages router takes only the
+    session cookie, whose forms carry a CSRF token: ``web/session.py``). Keeping the two apart
+    means a cookie can never authorise an API call forged by another site. Handlers marked
+    ``opt={PUBLIC_OPT: True}`` are served without a token."""
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
-        if is_api(connection.url.path):
-            token = bearer_token(connection)
-        else:
-            token = connection.cookies.get(get_settings().session_cookie)
+        token = bearer_token(connection)
         if not token:
             raise NotAuthorizedException("请先登录")
         try:
@@ -52,9 +44,7 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=actor, auth=token)
 
 
-auth_middleware = DefineMiddleware(
-    TokenAuthMiddleware, exclude=["^/schema", "^/rankings", "^/static", "^/$", "^/healthz", "^/login", "^/plans/", "^/units/"], exclude_from_auth_key=PUBLIC_OPT
-)
+auth_middleware = DefineMiddleware(BearerAuthMiddleware, exclude_from_auth_key=PUBLIC_OPT)
 
 
 def _guard(allowed: Callable[[Actor], bool]):

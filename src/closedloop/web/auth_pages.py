@@ -11,7 +11,7 @@ from litestar.datastructures import Cookie
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from closedloop.http_common import client_address
+from closedloop.http_common import PUBLIC_OPT, client_address
 from closedloop.domain.errors import DomainError
 from closedloop.services import auth as auth_service
 from closedloop.settings import get_settings
@@ -21,11 +21,11 @@ from closedloop.web.forms import HOME, Form, local_path, page
 class AuthPages(Controller):
     include_in_schema = False
 
-    @get("/login")
+    @get("/login", opt={PUBLIC_OPT: True})
     async def login_form(self, request: Request, next: FromQuery[str] = "", reason: FromQuery[str] = "") -> Template:
         return page("login.html", request, next=local_path(next) or "", reason=reason, values={}, errors={})
 
-    @post("/login")
+    @post("/login", opt={PUBLIC_OPT: True})
     async def login(self, request: Request) -> Response:
         form = await Form.read(request)
         username, password = form.raw("username"), str(form.values.get("password") or "")

@@ -10,7 +10,14 @@ logout), the next page issues a fresh token.
 
 Served over HTTPS (``CLOSEDLOOP_SECURE_COOKIES=on``) the cookies are ``Secure`` and carry the
 ``__Host-`` prefix, which browsers accept only from this exact host over HTTPS with path ``/``:
-no subdomain can set or overwrite them. The API (bearer tokens only) is not concerned.
+no subdomain can set or overwrite them.
+
+Before the token, the origin: a page form may only be posted from the site itself. When the
+browser says where an unsafe request comes from (Origin, else Referer), it must be this site, or
+the answer is 403. Browsers send Origin on every cross-site POST, so a forged form is refused
+before its CSRF token is even looked at.
+
+This is the pages router's middleware; the API router (bearer tokens, never cookies) has none.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import hashlib
 import hmac
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar.datastructures import Cookie
 from litestar.datastructures.headers import MutableScopeHeaders
@@ -31,8 +39,13 @@ from closedloop.settings import get_settings
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_FIELD = "_csrf_token"
 HEADER = "x-csrftoken"
-EXCLUDED = ("/api/", "/schema", "/static")
 FAILED = "CSRF token verification failed"  # the error handlers answer it in Chinese
+FOREIGN_PAGE = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>请求来源不是本站</title>'
+    '<link rel="stylesheet" href="/static/site.css"></head><body><main>'
+    "<h1>请求来源不是本站，已拒绝</h1><p>请打开本站页面后再提交表单。如果您是从本站页面提交的，"
+    '请刷新页面后重试。</p><p><a href="/">回到首页</a></p></main></body></html>'
+).encode()
 
 
 _process_secret: str | None = None
@@ -68,6 +81,27 @@ def valid_token(secret: str, session: str | None, token: str | None) -> bool:
     return hmac.compare_digest(mac, expected)
 
 
+def _header(scope: Scope, name: bytes) -> str:
+    for k, v in scope.get("headers", []):
+        if k == name:
+            return v.decode("latin-1")
+    return ""
+
+
+def foreign(scope: Scope) -> bool:
+    """An unsafe request that a browser says came from another site."""
+    if scope.get("method") in SAFE_METHODS:
+        return False
+    source = _header(scope, b"origin") or _header(scope, b"referer")
+    if not source:
+        return False  # not a browser (browsers send Origin on POST); the CSRF token still applies
+    if source == "null":
+        return True  # sandboxed frames and some redirects: never our own page
+    parts = urlsplit(source)
+    host = _header(scope, b"host").lower()
+    return parts.netloc.lower() != host or parts.scheme not in ("http", "https")
+
+
 class SessionCSRFMiddleware:
     """Issue tokens on safe page requests and check them on unsafe ones (see the module)."""
 
@@ -76,8 +110,14 @@ class SessionCSRFMiddleware:
         self.secret = secret
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(EXCLUDED):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if foreign(scope):
+            await send({"type": "http.response.start", "status": 403, "headers": [
+                (b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(FOREIGN_PAGE)).encode()),
+            ]})
+            await send({"type": "http.response.body", "body": FOREIGN_PAGE, "more_body": False})
             return
         settings = get_settings()
         request: Any = scope["litestar_app"].request_class(scope=scope, receive=receive)

@@ -1,33 +1,44 @@
-"""The signed-in user on public pages (rankings, plan, unit history), so that the menu stays.
+"""Who is signed in on a page: the pages router's authentication, by the session cookie only.
 
-Public paths skip authentication; this middleware reads the session cookie there, when one is
-sent, and puts its user in the request scope. It grants nothing: public handlers check no
-role, and a missing, expired or revoked session simply leaves the page anonymous.
+The API router takes bearer tokens only (``api/security.py``); keeping the two apart means a
+cookie can never authorise an API call forged by another site. A page handler marked public
+(``opt={PUBLIC_OPT: True}``: rankings, plans, unit history, the login form) is served to
+anyone; when a valid session comes with it, its user is put in the request scope so that the
+signed-in menu stays. That grants nothing: public handlers check no role, and a missing,
+expired or revoked session simply leaves the page anonymous. Every other page needs a valid
+session, else 401 (the pages' error handler sends the browser to the login form).
 """
 
 from __future__ import annotations
 
 from http.cookies import SimpleCookie
 
+from litestar.exceptions import NotAuthorizedException
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from closedloop.domain.errors import Unauthorized
+from closedloop.http_common import PUBLIC_OPT
 from closedloop.services import auth as auth_service
-from closedloop.services.common import Actor
 from closedloop.settings import get_settings
 
-PUBLIC_PAGES = ("/rankings", "/plans/", "/units/")
 
-
-def optional_session(app: ASGIApp) -> ASGIApp:
+def session_auth(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(PUBLIC_PAGES) and not isinstance(scope.get("user"), Actor):
-            token = _cookie(scope)
-            if token:
-                try:
-                    scope["user"] = await auth_service.authenticate(token)
-                except Unauthorized:
-                    pass
+        if scope["type"] != "http" or scope.get("method") == "OPTIONS":
+            # Litestar answers OPTIONS itself; there is nothing to protect in an Allow header
+            await app(scope, receive, send)
+            return
+        handler = scope.get("route_handler")
+        public = bool(handler is not None and handler.opt.get(PUBLIC_OPT))
+        token = _cookie(scope)
+        if token:
+            try:
+                scope["user"] = await auth_service.authenticate(token)
+            except Unauthorized as exc:
+                if not public:
+                    raise NotAuthorizedException(exc.message) from None
+        elif not public:
+            raise NotAuthorizedException("请先登录")
         await app(scope, receive, send)
 
     return middleware
