@@ -10,7 +10,8 @@ import json
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from closedloop.db.tables import Goal, WorkItem
+from closedloop.db.tables import Goal, Plan, WorkItem
+from closedloop.domain.errors import NotFound
 from closedloop.domain.lights import LIGHT_NAMES, Light
 from closedloop.domain.stages import STAGE_NAMES, Stage
 from closedloop.services import office
@@ -24,6 +25,16 @@ RANKING_HEADER = [
 
 def _light(value: str | None) -> str:
     return LIGHT_NAMES[Light(value)] if value else ""
+
+
+async def ledger_file(plan_id: int, format: str) -> tuple[bytes, str]:
+    """The plan's item ledger as a file (``csv`` or ``xlsx``) and its name; NotFound for no plan."""
+    plan = await Plan.select(Plan.title).where(Plan.id == plan_id).first()
+    if plan is None:
+        raise NotFound("计划不存在")
+    rows = await ledger_rows(plan_id)
+    body = to_csv(LEDGER_HEADER, rows) if format == "csv" else to_xlsx("台账", LEDGER_HEADER, rows)
+    return body, f"{plan['title']}-台账.{format}"
 
 
 async def ledger_rows(plan_id: int) -> list[list]:

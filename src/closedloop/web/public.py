@@ -14,14 +14,14 @@ from pygal.style import Style
 
 from closedloop.http_common import PUBLIC_OPT, XLSX, IdPath, disposition
 from closedloop.domain.lights import LIGHT_NAMES, Light
-from closedloop.db.tables import Plan, PublicationRow, Unit
-from closedloop.domain.errors import Forbidden, Invalid, NotFound
+from closedloop.domain.errors import Forbidden, NotFound
 from closedloop.domain.periods import CADENCE_NAMES
 from closedloop.domain.stages import STAGE_NAMES, Stage
 from closedloop.services import metrics, plans, publishing
 from closedloop.services.common import Actor, Clock, local_zone
 from closedloop.settings import get_settings
 from closedloop.services import exports
+from closedloop.services import history as history_service
 
 LIGHTS = {light.value: LIGHT_NAMES[light] for light in Light}
 
@@ -67,14 +67,6 @@ async def _ranking(pub: dict) -> Template:
     )
 
 
-def _label(cadence: str, period: str) -> str:
-    """A period as people say it; the raw text when it names no period."""
-    try:
-        return publishing.period_label(cadence, period)
-    except Invalid:
-        return f"{cadence} {period}"
-
-
 def _empty(heading: str, message: str, status: int = 200) -> Template:
     return Template(template_name="empty.html", context={"heading": heading, "message": message}, status_code=status)
 
@@ -97,7 +89,7 @@ class PublicController(Controller):
         by_id = {p["id"]: p for p in pubs}
         for p in pubs:
             p["cutoff_local"] = p["cutoff"].astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
-            p["label"] = _label(p["cadence"], p["period"])
+            p["label"] = history_service.period_label_or_raw(p["cadence"], p["period"])
             p["corrects_edition"] = by_id[p["corrects"]]["edition"] if p["corrects"] in by_id else None
             p["corrected_by"] = [q["edition"] for q in pubs if q["corrects"] == p["id"]]
         return Template(template_name="archive.html", context={"pubs": pubs})
@@ -110,14 +102,14 @@ class PublicController(Controller):
     async def edition(self, cadence: FromPath[str], period: FromPath[str]) -> Template:
         pub = await publishing.latest_edition(cadence, period)
         if pub is None:
-            return _empty("未找到该期晾晒", f"{_label(cadence, period)}没有已发布的晾晒。", status=404)
+            return _empty("未找到该期晾晒", f"{history_service.period_label_or_raw(cadence, period)}没有已发布的晾晒。", status=404)
         return await _ranking(pub)
 
     @get("/{cadence:str}/{period:str}/editions/{edition:int}")
     async def one_edition(self, cadence: FromPath[str], period: FromPath[str], edition: FromPath[int]) -> Template:
         pub = await publishing.edition(cadence, period, edition)
         if pub is None:
-            return _empty("未找到该版晾晒", f"{_label(cadence, period)}没有第 {edition} 版。", status=404)
+            return _empty("未找到该版晾晒", f"{history_service.period_label_or_raw(cadence, period)}没有第 {edition} 版。", status=404)
         return await _ranking(pub)
 
     @get("/{cadence:str}/{period:str}/export")
@@ -158,18 +150,12 @@ class PublicPlanController(Controller):
 
     @get("/units/{unit_id:int}")
     async def unit(self, unit_id: IdPath) -> Template:
-        unit = await Unit.select(Unit.id, Unit.name).where(Unit.id == unit_id).first()
-        if unit is None:
-            raise NotFound("单位不存在")
-        history = await unit_history(unit_id)
+        unit, history = await history_service.unit_history(unit_id)
         return Template(template_name="unit.html", context={"unit": unit, "history": history, "lights": LIGHTS})
 
     @get("/units/{unit_id:int}/chart.svg")
     async def chart(self, unit_id: IdPath) -> Response:
-        unit = await Unit.select(Unit.name).where(Unit.id == unit_id).first()
-        if unit is None:
-            raise NotFound("单位不存在")
-        history = await unit_history(unit_id)
+        unit, history = await history_service.unit_history(unit_id)
         style = Style(font_family="WenQuanYi Zen Hei, Noto Sans CJK SC, sans-serif", colors=("#1d6fd8", "#d0312d"), background="white", plot_background="white")
         if not history:  # no edition yet: an empty chart that says so (pygal cannot scale nothing)
             empty = pygal.Line(style=style, height=320, width=760, js=[], no_data_text="暂无晾晒记录")
@@ -200,26 +186,6 @@ def _no_script(svg: bytes | str) -> str:
     return re.sub(r"<script\b.*?</script>", "", text, flags=re.S)
 
 
-async def unit_history(unit_id: int) -> list[dict]:
-    """The unit's row in the latest edition of each weekly period, oldest first."""
-    rows = await PublicationRow.select(
-        PublicationRow.rank, PublicationRow.score, PublicationRow.light, PublicationRow.publication.period.as_alias("period"),
-        PublicationRow.publication.edition.as_alias("edition"), PublicationRow.publication.cadence.as_alias("cadence"),
-        PublicationRow.publication.id.as_alias("pub_id"),
-    ).where((PublicationRow.unit == unit_id) & (PublicationRow.publication.cadence == "weekly")).order_by(PublicationRow.publication.period)
-    latest: dict[str, dict] = {}
-    for r in rows:
-        if r["period"] not in latest or r["edition"] > latest[r["period"]]["edition"]:
-            latest[r["period"]] = r
-    counts = {r["publication"]: r["n"] for r in await PublicationRow.raw(
-        "SELECT publication, COUNT(*) AS n FROM publication_row GROUP BY publication"
-    )}
-    return [
-        {**r, "units": counts.get(r["pub_id"], 0), "label": _label(r["cadence"], r["period"]), "short": publishing.period_title(r["cadence"], r["period"])}
-        for r in sorted(latest.values(), key=lambda r: r["period"])
-    ]
-
-
 class ExportController(Controller):
     """The item ledger: for signed-in users."""
 
@@ -229,13 +195,6 @@ class ExportController(Controller):
     async def ledger(self, request: Request, plan_id: FromQuery[int], format: FromQuery[Literal["csv", "xlsx"]] = "xlsx") -> Response:
         if not isinstance(request.scope.get("user"), Actor):
             raise Forbidden("请先登录")
-        plan = await Plan.select(Plan.title).where(Plan.id == plan_id).first()
-        if plan is None:
-            raise NotFound("计划不存在")
-        rows = await exports.ledger_rows(plan_id)
-        name = f"{plan['title']}-台账.{format}"
-        if format == "csv":
-            body, media = exports.to_csv(exports.LEDGER_HEADER, rows), "text/csv; charset=utf-8"
-        else:
-            body, media = exports.to_xlsx("台账", exports.LEDGER_HEADER, rows), XLSX
+        body, name = await exports.ledger_file(plan_id, format)
+        media = "text/csv; charset=utf-8" if format == "csv" else XLSX
         return Response(body, media_type=media, headers={"Content-Disposition": disposition(name)})
