@@ -13,7 +13,7 @@ import pytest
 from closedloop.db.tables import Goal, Plan, Publication, WorkItem, WorkdayOverride
 from closedloop.domain.trajectory import expected_value, goal_start
 from closedloop.services import items as items_service
-from closedloop.services import lights, metrics, plans, progress, publishing, scan
+from closedloop.services import lights, metrics, plans, progress, publishing, scan, workdays
 from closedloop.services.common import Actor, Clock
 from closedloop.settings import get_settings
 from tests.factories import GoalFactory, PlanFactory, UnitFactory, WorkItemFactory
@@ -167,7 +167,7 @@ async def test_the_calendar_says_when_a_year_is_not_covered_and_takes_the_admins
     assert any(f"{year}年" in w for w in await calendar.warnings(today))
     await calendar.add_override(ADMIN, dt.date(year, 1, 1), False, "元旦")
     assert not any(f"{year}年的" in w for w in await calendar.warnings(today))
-    overrides = await lights.workday_overrides()
+    overrides = await workdays.overrides()
     assert not is_workday(dt.date(year, 1, 1), overrides) or dt.date(year, 1, 1).weekday() >= 5
     clock.fixed = at(today)
     report = await scan.scan()

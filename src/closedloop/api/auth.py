@@ -5,7 +5,8 @@ from __future__ import annotations
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 
-from closedloop.api.schemas import LoginIn, LoginOut, Message, UserRead, read
+from closedloop.api.schemas.common import Message, read
+from closedloop.api.schemas.org import LoginIn, LoginOut, UserRead
 from closedloop.api.security import CurrentActor, bearer_token
 from closedloop.http_common import PUBLIC_OPT, client_address
 from closedloop.services import auth as auth_service

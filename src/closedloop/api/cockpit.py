@@ -10,7 +10,7 @@ from litestar import Controller, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from msgspec import Meta, Struct
 
-from closedloop.api.schemas import In
+from closedloop.api.schemas.common import In
 from closedloop.http_common import MAX_ID
 from closedloop.api.security import CurrentActor, supervisor_or_admin
 from closedloop.services import checks, cockpit

@@ -8,21 +8,9 @@ from typing import Annotated, Literal
 from litestar import Controller, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from closedloop.api.schemas import (
-    AuditRead,
-    GateRead,
-    ItemPage,
-    ItemRead,
-    ItemUpdate,
-    Page,
-    ReportCreate,
-    ReportRead,
-    TransitionIn,
-    TransitionOut,
-    changes,
-    read,
-    read_all,
-)
+from closedloop.api.schemas.common import Page, changes, read, read_all
+from closedloop.api.schemas.items import AuditRead, GateRead, ItemPage, ItemRead, ItemUpdate, TransitionIn, TransitionOut
+from closedloop.api.schemas.reports import ReportCreate, ReportRead
 from closedloop.http_common import MAX_ID
 from closedloop.api.security import CurrentActor, any_role
 from closedloop.http_common import IdPath

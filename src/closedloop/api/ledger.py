@@ -17,7 +17,7 @@ from litestar.params import Body, QueryParameter
 
 from closedloop.http_common import MAX_ID
 from closedloop.api.security import CurrentActor, any_role
-from closedloop.domain.errors import Invalid, Problem
+from closedloop.domain.errors import Invalid, Issue
 from closedloop.services import ledger_xlsx
 from closedloop.http_common import XLSX, disposition
 
@@ -108,7 +108,7 @@ class LedgerController(Controller):
     ) -> LedgerUploadRead:
         upload = data.get("file") if isinstance(data, dict) else None
         if not isinstance(upload, UploadFile):
-            raise Invalid("请上传文件（表单字段 file）", [Problem("required", "请上传文件（表单字段 file）", "file")])
+            raise Invalid("请上传文件（表单字段 file）", [Issue("required", "请上传文件（表单字段 file）", "file")])
         if apply is None:
             raw = data.get("apply")
             apply = isinstance(raw, str) and raw.strip().lower() in TRUE

@@ -47,13 +47,17 @@ ERROR_SCHEMA = Schema(
 
 def _closed_structs() -> set[str]:
     """Names of request Structs that refuse unknown fields."""
-    from closedloop.api import schemas as s
+    import importlib
+
+    from closedloop.api import schemas
 
     names = set()
-    for name in dir(s):
-        obj = getattr(s, name)
-        if isinstance(obj, type) and issubclass(obj, msgspec.Struct) and obj.__struct_config__.forbid_unknown_fields:
-            names.add(name)
+    for area in schemas.AREAS:
+        module = importlib.import_module(f"closedloop.api.schemas.{area}")
+        for name in dir(module):
+            obj = getattr(module, name)
+            if isinstance(obj, type) and issubclass(obj, msgspec.Struct) and obj.__struct_config__.forbid_unknown_fields:
+                names.add(name)
     return names
 
 

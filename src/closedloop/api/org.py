@@ -5,7 +5,8 @@ from __future__ import annotations
 from litestar import Controller, get, patch, post
 from litestar.params import JSONBody
 
-from closedloop.api.schemas import UnitCreate, UnitRead, UnitUpdate, UserCreate, UserRead, UserUpdate, changes, read, read_all
+from closedloop.api.schemas.common import changes, read, read_all
+from closedloop.api.schemas.org import UnitCreate, UnitRead, UnitUpdate, UserCreate, UserRead, UserUpdate
 from closedloop.api.security import CurrentActor, admin_only, any_role
 from closedloop.http_common import IdPath
 from closedloop.services import access, org

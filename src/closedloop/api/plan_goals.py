@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, get, put
 from litestar.params import FromQuery, JSONBody
 
-from closedloop.api.schemas import In, read_all
+from closedloop.api.schemas.common import In, read_all
 from closedloop.api.security import CurrentActor, admin_only
 from closedloop.http_common import IdPath, PUBLIC_OPT
 from closedloop.services import plan_goals

@@ -11,24 +11,10 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import JSONBody, QueryParameter
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from closedloop.api.schemas import (
-    MAX_ID,
-    Comparator,
-    GoalRead,
-    Id,
-    In,
-    LongText,
-    PlanImportIn,
-    PlanImportOut,
-    PlanRead,
-    PlanTree,
-    PlanTreeItem,
-    PlanTreeSection,
-    Version,
-    changes,
-    read,
-    read_all,
-)
+from closedloop.api.schemas.common import Comparator, Id, In, LongText, Version, changes, read, read_all
+from closedloop.api.schemas.plans import PlanImportIn, PlanImportOut, PlanRead, PlanTree, PlanTreeItem, PlanTreeSection
+from closedloop.api.schemas.records import GoalRead
+from closedloop.http_common import MAX_ID
 from closedloop.api.security import CurrentActor, admin_only, any_role
 from closedloop.http_common import IdPath
 from closedloop.services import plan_editing, plans, responsibility

@@ -10,7 +10,7 @@ from litestar import Controller, get, post
 from litestar.params import FromQuery, JSONBody
 
 from closedloop.api.plan_goals import PlanGoalRead
-from closedloop.api.schemas import In, read, read_all
+from closedloop.api.schemas.common import In, read, read_all
 from closedloop.api.security import CurrentActor, supervisor_or_admin
 from closedloop.http_common import IdPath, PUBLIC_OPT
 from closedloop.services import publishing

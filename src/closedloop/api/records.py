@@ -10,34 +10,13 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody, QueryParameter
 
-from closedloop.api.schemas import (
-    EvidenceLinkIn,
-    EvidenceRead,
-    GoalChangeIn,
-    GoalChangeRead,
-    GoalCreate,
-    GoalRead,
-    GoalUpdate,
-    GoalValueRead,
-    ProblemCreate,
-    ProblemRead,
-    ProblemUpdate,
-    ProjectCreate,
-    ProjectRead,
-    ProjectUpdate,
-    ReopenIn,
-    ResultCreate,
-    ResultRead,
-    ResultUpdate,
-    VersionIn,
-    changes,
-    read,
-    read_all,
-)
+from closedloop.api.schemas.common import changes, read, read_all
+from closedloop.api.schemas.records import EvidenceLinkIn, EvidenceRead, GoalCreate, GoalRead, GoalUpdate, ProblemCreate, ProblemRead, ProblemUpdate, ProjectCreate, ProjectRead, ProjectUpdate, ResultCreate, ResultRead, ResultUpdate, VersionIn
+from closedloop.api.schemas.reports import GoalChangeIn, GoalChangeRead, GoalValueRead, ReopenIn
 from closedloop.http_common import MAX_ID
 from closedloop.api.security import CurrentActor, any_role, supervisor_or_admin
 from closedloop.http_common import IdPath
-from closedloop.domain.errors import Invalid, Problem
+from closedloop.domain.errors import Invalid, Issue
 from closedloop.services import goal_changes, records, values
 from closedloop.services.records import GOAL, PROBLEM, PROJECT, RESULT
 
@@ -204,7 +183,7 @@ class ResultController(Controller):
     ) -> EvidenceRead:
         upload = data.get("file") if isinstance(data, dict) else None
         if not isinstance(upload, UploadFile):
-            raise Invalid("请上传文件（表单字段 file）", [Problem("required", "请上传文件（表单字段 file）", "file")])
+            raise Invalid("请上传文件（表单字段 file）", [Issue("required", "请上传文件（表单字段 file）", "file")])
         content = await upload.read()
         note = data.get("note") if isinstance(data.get("note"), str) else None
         row = await records.add_evidence(
@@ -216,7 +195,7 @@ class ResultController(Controller):
     async def download(self, evidence_id: IdPath) -> Response[bytes]:
         row = await records.get_evidence_file(evidence_id)
         if row["kind"] != "file" or row["content"] is None:
-            raise Invalid("该佐证是链接，没有文件", [Problem("not_a_file", "该佐证是链接，没有文件", "evidence_id")])
+            raise Invalid("该佐证是链接，没有文件", [Issue("not_a_file", "该佐证是链接，没有文件", "evidence_id")])
         name = (row["filename"] or "evidence").replace('"', "")
         return Response(
             content=bytes(row["content"]),

@@ -12,7 +12,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
 
-from closedloop.domain.errors import Invalid, Problem, Unauthorized
+from closedloop.domain.errors import Invalid, Issue, Unauthorized
 from closedloop.http_common import PUBLIC_OPT
 from closedloop.services import access
 from closedloop.services import auth as auth_service
@@ -87,10 +87,10 @@ async def refuse_nul_characters(request: Request) -> None:
     with a clear 4xx, on both engines (file uploads are bytes and are not checked)."""
     query = request.url.query or ""
     if "%00" in query or "\x00" in query:
-        raise Invalid("参数中不能含有空字符（U+0000）", [Problem("nul_character", "参数中不能含有空字符（U+0000）", "query")])
+        raise Invalid("参数中不能含有空字符（U+0000）", [Issue("nul_character", "参数中不能含有空字符（U+0000）", "query")])
     if request.method in ("POST", "PUT", "PATCH"):
         ctype = request.content_type[0]
         if ctype in ("application/json", "application/x-www-form-urlencoded"):
             body = await request.body()
             if b"\\u0000" in body.lower() or b"%00" in body or b"\x00" in body:
-                raise Invalid("文本中不能含有空字符（U+0000）", [Problem("nul_character", "文本中不能含有空字符（U+0000）", "body")])
+                raise Invalid("文本中不能含有空字符（U+0000）", [Issue("nul_character", "文本中不能含有空字符（U+0000）", "body")])

@@ -7,25 +7,10 @@ from typing import Annotated, Literal
 from litestar import Controller, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from closedloop.api.schemas import (
-    ActionRead,
-    ClosureIn,
-    DecisionIn,
-    ExtensionIn,
-    ExtensionRead,
-    GoalChangeRead,
-    Message,
-    NotificationRead,
-    OrderIn,
-    OverduePage,
-    OverdueRow,
-    Page,
-    ResponseIn,
-    TransitionOut,
-    UrgeIn,
-    read,
-    read_all,
-)
+from closedloop.api.schemas.common import Message, Page, read, read_all
+from closedloop.api.schemas.items import TransitionOut
+from closedloop.api.schemas.reports import GoalChangeRead
+from closedloop.api.schemas.supervision import ActionRead, ClosureIn, DecisionIn, ExtensionIn, ExtensionRead, NotificationRead, OrderIn, OverduePage, OverdueRow, ResponseIn, UrgeIn
 from closedloop.http_common import MAX_ID
 from closedloop.api.security import CurrentActor, any_role, supervisor_or_admin
 from closedloop.http_common import IdPath

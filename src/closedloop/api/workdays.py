@@ -9,7 +9,7 @@ from litestar import Controller, delete, get, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import Meta, Struct
 
-from closedloop.api.schemas import In, read, read_all
+from closedloop.api.schemas.common import In, read, read_all
 from closedloop.api.security import CurrentActor, admin_only, any_role
 from closedloop.services import workdays
 

@@ -1,4 +1,5 @@
-"""The one family of domain errors. Services raise these; one handler maps them to HTTP.
+"""The one family of domain errors. Services raise these; the API router answers them as JSON
+and the pages router as pages (api/errors.py, web/errors.py).
 
 Each class says which HTTP status and error code it is answered with (``status``, ``code``)
 and which headers go with it (``headers()``), so the mapping lives with the error and a new
@@ -12,8 +13,9 @@ from typing import ClassVar
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong: a machine code, the field it concerns (if any) and a Chinese message."""
+class Issue:
+    """One thing wrong: a machine code, the field it concerns (if any) and a Chinese message.
+    (Not ``Problem``: that is the record of a 问题 on an item, ``db.tables.Problem``.)"""
 
     code: str
     message: str
@@ -23,7 +25,7 @@ class Problem:
 @dataclass
 class DomainError(Exception):
     message: str
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Issue] = field(default_factory=list)
 
     status: ClassVar[int] = 400
     code: ClassVar[str] = "error"
@@ -88,3 +90,8 @@ class TooManyAttempts(DomainError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+# The former name, still imported by modules another branch is rewriting (services/ledger_xlsx.py)
+# and by a test; new code says Issue.
+Problem = Issue

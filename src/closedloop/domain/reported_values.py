@@ -17,7 +17,7 @@ COUNT_UNITS = frozenset({"家", "个", "名", "项", "件", "人", "户", "次",
 AMOUNT_UNITS = frozenset({"万人", "亿元", "万元", "元", "万", "亿", "公里", "千米", "米", "平方米", "万平方米", "亩", "公顷", "吨", "万吨", "千瓦", "兆瓦"})
 PERCENT_UNITS = frozenset({"%", "％", "百分比"})
 
-LIMIT = 1e15  # what the API accepts for any goal value (api/schemas.py Finite)
+LIMIT = 1e15  # what the API accepts for any goal value (api/schemas/common.py Finite)
 PERCENT_MIN, PERCENT_MAX = -100.0, 1000.0  # a rate may fall (−100 % is all of it) or grow several-fold
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from closedloop.domain.errors import Problem
+from closedloop.domain.errors import Issue
 
 
 class Stage(StrEnum):
@@ -95,14 +95,14 @@ def _short(text: str, n: int = 20) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
-def _gate_drill(f: ItemFacts) -> list[Problem]:
+def _gate_drill(f: ItemFacts) -> list[Issue]:
     out = []
     if f.lead_unit_id is None:
-        out.append(Problem("lead_unit_missing", "未指定牵头单位", "lead_unit_id"))
+        out.append(Issue("lead_unit_missing", "未指定牵头单位", "lead_unit_id"))
     if not (f.responsible_person or "").strip():
-        out.append(Problem("responsible_person_missing", "未指定责任人", "responsible_person"))
+        out.append(Issue("responsible_person_missing", "未指定责任人", "responsible_person"))
     if not f.goals:
-        out.append(Problem("no_goal", "至少需要一个目标", "goals"))
+        out.append(Issue("no_goal", "至少需要一个目标", "goals"))
     return out
 
 
@@ -115,17 +115,17 @@ _GOAL_FIELDS = (
 )
 
 
-def _gate_calculate(f: ItemFacts) -> list[Problem]:
+def _gate_calculate(f: ItemFacts) -> list[Issue]:
     out = []
     if not f.goals:
-        out.append(Problem("no_goal", "至少需要一个目标", "goals"))
+        out.append(Issue("no_goal", "至少需要一个目标", "goals"))
     for g in f.goals:
         missing = [label for attr, label in _GOAL_FIELDS if getattr(g, attr) in (None, "")]
         if g.comparator not in (None, "") and g.comparator not in COMPARATORS:
             missing.append("比较方式（无效）")
         if missing:
             out.append(
-                Problem(
+                Issue(
                     "goal_incomplete",
                     f"目标「{_short(g.subject)}」缺少：{'、'.join(missing)}",
                     f"goals[{g.id}]",
@@ -134,10 +134,10 @@ def _gate_calculate(f: ItemFacts) -> list[Problem]:
     return out
 
 
-def _gate_levers(f: ItemFacts) -> list[Problem]:
+def _gate_levers(f: ItemFacts) -> list[Issue]:
     out = []
     if not any(p.unit_id is not None and p.end_on is not None for p in f.projects):
-        out.append(Problem("no_project", "至少需要一个已明确责任单位和完成时间的项目", "projects"))
+        out.append(Issue("no_project", "至少需要一个已明确责任单位和完成时间的项目", "projects"))
     for p in f.problems:
         if p.status != "open":
             continue
@@ -148,7 +148,7 @@ def _gate_levers(f: ItemFacts) -> list[Problem]:
             missing.append("解决时限")
         if missing:
             out.append(
-                Problem(
+                Issue(
                     "problem_unassigned",
                     f"问题「{_short(p.description)}」缺少：{'、'.join(missing)}",
                     f"problems[{p.id}]",
@@ -157,45 +157,45 @@ def _gate_levers(f: ItemFacts) -> list[Problem]:
     return out
 
 
-def _gate_execute(f: ItemFacts) -> list[Problem]:
+def _gate_execute(f: ItemFacts) -> list[Issue]:
     out = []
     for p in f.projects:
         if p.progress < 100:
             out.append(
-                Problem("project_not_done", f"项目「{_short(p.name)}」未完成（进度 {p.progress}%）", f"projects[{p.id}]")
+                Issue("project_not_done", f"项目「{_short(p.name)}」未完成（进度 {p.progress}%）", f"projects[{p.id}]")
             )
     for q in f.problems:
         carried = q.status == "carried_over" and (q.carry_reason or "").strip()
         if q.status not in DONE_PROBLEM_STATES and not carried:
             out.append(
-                Problem("problem_open", f"问题「{_short(q.description)}」尚未解决", f"problems[{q.id}]")
+                Issue("problem_open", f"问题「{_short(q.description)}」尚未解决", f"problems[{q.id}]")
             )
     for g in f.goals:
         if not g.has_result:
-            out.append(Problem("goal_no_result", f"目标「{_short(g.subject)}」没有成效记录", f"goals[{g.id}]"))
+            out.append(Issue("goal_no_result", f"目标「{_short(g.subject)}」没有成效记录", f"goals[{g.id}]"))
     if not f.goals:
-        out.append(Problem("no_goal", "至少需要一个目标", "goals"))
+        out.append(Issue("no_goal", "至少需要一个目标", "goals"))
     return out
 
 
-def _gate_close(f: ItemFacts) -> list[Problem]:
+def _gate_close(f: ItemFacts) -> list[Issue]:
     """销号: the supervision office strikes the item off, and only when every goal has a verified
     result with at least one piece of evidence."""
-    out = [] if f.supervisor_verified else [Problem("not_verified", "需督查室核验佐证后销号", None)]
+    out = [] if f.supervisor_verified else [Issue("not_verified", "需督查室核验佐证后销号", None)]
     if not f.goals:
-        out.append(Problem("no_goal", "事项没有目标，无法核验销号", "goals"))
+        out.append(Issue("no_goal", "事项没有目标，无法核验销号", "goals"))
     for g in f.goals:
         if not g.verified_with_evidence:
             out.append(
-                Problem("goal_not_evidenced", f"目标「{_short(g.subject)}」没有经督查室核验且附佐证的成效", f"goals[{g.id}]")
+                Issue("goal_not_evidenced", f"目标「{_short(g.subject)}」没有经督查室核验且附佐证的成效", f"goals[{g.id}]")
             )
     return out
 
 
-def _gate_review(f: ItemFacts) -> list[Problem]:
+def _gate_review(f: ItemFacts) -> list[Issue]:
     if (f.review or "").strip():
         return []
-    return [Problem("no_review", "需填写复盘记录（目标与结果对比、原因、经验）", "review")]
+    return [Issue("no_review", "需填写复盘记录（目标与结果对比、原因、经验）", "review")]
 
 
 GATES = {
@@ -208,17 +208,17 @@ GATES = {
 }
 
 
-def unmet_conditions(stage: Stage, facts: ItemFacts) -> list[Problem]:
+def unmet_conditions(stage: Stage, facts: ItemFacts) -> list[Issue]:
     """Every condition that keeps an item in ``stage`` (empty: the gate holds)."""
     gate = GATES.get(stage)
-    return gate(facts) if gate else [Problem("archived", "事项已归档，不能再推进", None)]
+    return gate(facts) if gate else [Issue("archived", "事项已归档，不能再推进", None)]
 
 
 @dataclass(frozen=True)
 class MoveCheck:
     allowed: bool
     direction: str  # forward | back
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Issue] = field(default_factory=list)
 
 
 def check_move(current: Stage, to: Stage, facts: ItemFacts, *, is_supervisor: bool, reason: str | None) -> MoveCheck:
@@ -229,25 +229,25 @@ def check_move(current: Stage, to: Stage, facts: ItemFacts, *, is_supervisor: bo
     """
     ci, ti = STAGE_ORDER.index(current), STAGE_ORDER.index(to)
     if ti == ci:
-        return MoveCheck(False, "none", [Problem("same_stage", f"事项已处于「{STAGE_NAMES[to]}」阶段", "to")])
+        return MoveCheck(False, "none", [Issue("same_stage", f"事项已处于「{STAGE_NAMES[to]}」阶段", "to")])
     if ti < ci:
         problems = []
         if not is_supervisor:
-            problems.append(Problem("back_needs_supervisor", "退回只能由督查室操作", "to"))
+            problems.append(Issue("back_needs_supervisor", "退回只能由督查室操作", "to"))
         if not (reason or "").strip():
-            problems.append(Problem("reason_required", "退回必须填写理由", "reason"))
+            problems.append(Issue("reason_required", "退回必须填写理由", "reason"))
         if current == Stage.ARCHIVED:
-            problems.append(Problem("archived", "事项已归档，不能退回", "to"))
+            problems.append(Issue("archived", "事项已归档，不能退回", "to"))
         return MoveCheck(not problems, "back", problems)
     if ti > ci + 1:
         return MoveCheck(
             False,
             "forward",
-            [Problem("skip_stage", f"只能推进到下一阶段「{STAGE_NAMES[STAGE_ORDER[ci + 1]]}」", "to")],
+            [Issue("skip_stage", f"只能推进到下一阶段「{STAGE_NAMES[STAGE_ORDER[ci + 1]]}」", "to")],
         )
     problems = unmet_conditions(current, facts)
     if current == Stage.CLOSE and not is_supervisor:
-        problems = [Problem("close_needs_supervisor", "闭环销号只能由督查室操作", "to")] + [
+        problems = [Issue("close_needs_supervisor", "闭环销号只能由督查室操作", "to")] + [
             p for p in problems if p.code != "not_verified"
         ]
     return MoveCheck(not problems, "forward", problems)

@@ -12,7 +12,7 @@ import datetime as dt
 
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import WorkdayOverride
-from closedloop.domain.errors import Conflict, Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Conflict, Invalid, NotFound, Issue
 from closedloop.domain.workdays import covered
 from closedloop.services import access
 from closedloop.services.common import Actor, audit

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import CheckExplanation, EditionReview
-from closedloop.domain.errors import Conflict, Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Conflict, Invalid, NotFound, Issue
 from closedloop.services import access
 from closedloop.services.common import Actor, Clock, audit
 from closedloop.services.notify import notify

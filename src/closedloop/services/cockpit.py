@@ -471,7 +471,7 @@ async def pack_data(period_text: str) -> dict:
     催办/督办单 sent and answered since the edition before, the open data checks, and the
     items that moved stage since the edition before."""
     from closedloop.db.tables import Publication, PublicationRow, StageTransition, SupervisionAction
-    from closedloop.domain.errors import Invalid, NotFound, Problem as Issue
+    from closedloop.domain.errors import Invalid, NotFound, Issue
     from closedloop.domain.scoring import UnitMetrics, Weights, score_units
     from closedloop.services import supervision
 

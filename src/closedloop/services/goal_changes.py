@@ -16,7 +16,7 @@ from typing import Any
 from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Goal, GoalChangeRequest
-from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Issue
 from closedloop.services import lights
 from closedloop.services import access
 from closedloop.services.access import ensure_open, item_for_write

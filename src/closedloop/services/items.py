@@ -20,7 +20,7 @@ from closedloop.db.tables import (
     Unit,
     WorkItem,
 )
-from closedloop.domain.errors import Conflict, Forbidden, GateNotMet, Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Conflict, Forbidden, GateNotMet, Invalid, NotFound, Issue
 from closedloop.domain.stages import (
     STAGE_NAMES,
     GoalFacts,

@@ -23,6 +23,7 @@ from functools import lru_cache
 from closedloop.db import sql
 from closedloop.domain.lights import UNDRILLED, GoalState, Light, Thresholds, goal_light, item_light_with_reason, last_undrilled_assignment
 from closedloop.domain.trajectory import Milestone, clamp01, completion, completion_percent, goal_start, plan_date
+from closedloop.services import workdays
 from closedloop.settings import get_settings
 
 DONE_STAGES = ("close", "review", "archived")
@@ -46,14 +47,9 @@ def start_of(row: dict) -> dt.date:
     return goal_start(_date(row.get("goal_start")), plan_day(row), _date(row.get("assigned_on")))
 
 
-async def workday_overrides() -> dict[dt.date, bool]:
-    """The admin-entered holidays and make-up days."""
-    return {_date(r["day"]): bool(r["is_workday"]) for r in await sql.fetch("SELECT day, is_workday FROM workday_override")}  # type: ignore[misc]  # day is a NOT NULL column; _date returns None only for NULL
-
-
 async def drill_threshold(as_of: dt.date, t: Thresholds) -> dt.date:
     """Items assigned on or before this day and still without a goal are 未下钻 on ``as_of``."""
-    return last_undrilled_assignment(as_of, t, await workday_overrides())
+    return last_undrilled_assignment(as_of, t, await workdays.overrides())
 
 
 def _milestones(raw) -> tuple[Milestone, ...]:

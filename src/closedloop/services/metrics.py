@@ -37,7 +37,8 @@ from closedloop.services import values
 from closedloop.domain.lights import GoalState, Light, Thresholds, behind_points, goal_light, last_undrilled_assignment
 from closedloop.domain.scoring import UnitMetrics, goal_progress_of, unit_goal_figures_from_sums
 from closedloop.domain.trajectory import clamp01, completion
-from closedloop.services.lights import _DIALECTS, _date, _milestones, behind_sql, plan_day, start_of, workday_overrides
+from closedloop.services import workdays
+from closedloop.services.lights import _DIALECTS, _date, _milestones, behind_sql, plan_day, start_of
 
 DONE_STAGES = ("close", "review", "archived")
 
@@ -225,7 +226,7 @@ class Cut:
 
 
 async def _params(cut: Cut, t: Thresholds) -> list:
-    drill = last_undrilled_assignment(cut.day, t, await workday_overrides())
+    drill = last_undrilled_assignment(cut.day, t, await workdays.overrides())
     if _pg():
         return [cut.day, cut.at.astimezone(dt.timezone.utc), cut.since.astimezone(dt.timezone.utc), drill]
     # SQLite keeps dates and timestamps as ISO text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Unit, User
-from closedloop.domain.errors import Conflict, Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Conflict, Invalid, NotFound, Issue
 from closedloop.services import auth
 from closedloop.services.access import ROLES
 from closedloop.services.common import Actor, audit, versioned_update

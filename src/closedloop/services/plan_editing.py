@@ -15,7 +15,7 @@ import datetime as dt
 from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Goal, ItemUnit, Plan, WorkItem
-from closedloop.domain.errors import Conflict, Invalid, NotFound, Problem
+from closedloop.domain.errors import Conflict, Invalid, NotFound, Issue
 from closedloop.domain.plan_parser import COMPARATORS
 from closedloop.services.common import Actor, Clock, audit, versioned_update
 from closedloop.services.plans import unique_code
@@ -45,7 +45,7 @@ async def _node(node_id: int) -> dict:
 
 def _check_text(values: dict) -> None:
     if "title" in values and not (values["title"] or "").strip():
-        raise Invalid("标题不能为空", [Problem("required", "标题不能为空", "title")])
+        raise Invalid("标题不能为空", [Issue("required", "标题不能为空", "title")])
 
 
 async def _codes(plan_id: int, parent_id: int | None) -> set[str]:
@@ -127,7 +127,7 @@ async def add_item(actor: Actor, section_id: int, values: dict) -> dict:
     async with write_tx():
         section = await _node(section_id)
         if section["kind"] != "section":
-            raise Invalid("只能在分项下添加事项", [Problem("not_a_section", "只能在分项下添加事项", "section_id")])
+            raise Invalid("只能在分项下添加事项", [Issue("not_a_section", "只能在分项下添加事项", "section_id")])
         plan = await _plan(section["plan"])
         ids = [r["id"] for r in await _siblings(plan["id"], section_id)]
         deadline = values.get("deadline")
@@ -162,7 +162,7 @@ async def update_node(actor: Actor, node_id: int, version: int, values: dict) ->
             values["code"] = (values["code"] or "").strip()[:40] or before["code"]
             parent = before["parent"] if before["kind"] == "item" else None
             if values["code"] != before["code"] and values["code"] in await _codes(before["plan"], parent):
-                raise Conflict(f"同级已有编号“{values['code']}”", [Problem("duplicate_code", "同级已有相同编号", "code")])
+                raise Conflict(f"同级已有编号“{values['code']}”", [Issue("duplicate_code", "同级已有相同编号", "code")])
         row = await versioned_update(WorkItem, node_id, version, {getattr(WorkItem, k): v for k, v in values.items()}, "分项或事项")
         await audit(actor, "update", before["kind"], node_id, before=before, after=row)
     return row
@@ -177,10 +177,10 @@ async def move_node(actor: Actor, node_id: int, version: int, position: int, par
         if before["kind"] == "item" and parent_id is not None and parent_id != before["parent"]:
             parent = await _node(parent_id)
             if parent["kind"] != "section" or parent["plan"] != before["plan"]:
-                raise Invalid("目标分项不存在于该计划", [Problem("bad_parent", "目标分项不存在于该计划", "parent_id")])
+                raise Invalid("目标分项不存在于该计划", [Issue("bad_parent", "目标分项不存在于该计划", "parent_id")])
             target_parent = parent_id
         elif before["kind"] == "section" and parent_id is not None:
-            raise Invalid("分项不能移入其他分项", [Problem("bad_parent", "分项不能移入其他分项", "parent_id")])
+            raise Invalid("分项不能移入其他分项", [Issue("bad_parent", "分项不能移入其他分项", "parent_id")])
         moved: dict = {WorkItem.parent: target_parent}
         if target_parent != before["parent"] and before["code"] in await _codes(before["plan"], target_parent):
             moved[WorkItem.code] = unique_code(before["code"], await _codes(before["plan"], target_parent))
@@ -237,15 +237,15 @@ async def delete_node(actor: Actor, node_id: int, version: int) -> None:
             raise Conflict(f"分项或事项已被他人修改（当前版本 {before['version']}，提交的版本 {version}），请刷新后重试")
         if before["kind"] == "section":
             if await WorkItem.count().where(WorkItem.parent == node_id):
-                raise Conflict("分项下还有事项，请先移走或删除事项", [Problem("section_not_empty", "分项下还有事项", "id")])
+                raise Conflict("分项下还有事项，请先移走或删除事项", [Issue("section_not_empty", "分项下还有事项", "id")])
             if any((await item_history(node_id)).values()):
-                raise Conflict("分项已有记录，不能删除", [Problem("has_history", "分项已有记录", "id")])
+                raise Conflict("分项已有记录，不能删除", [Issue("has_history", "分项已有记录", "id")])
         else:
             history = await item_history(node_id)
             if any(history.values()):
                 raise Conflict(
                     "事项已有填报、记录或阶段变更，不能删除，请改为撤销并说明原因",
-                    [Problem("has_history", "事项已有历史记录，只能撤销", "id")],
+                    [Issue("has_history", "事项已有历史记录，只能撤销", "id")],
                 )
             await Goal.update({Goal.plan_goal: None}).where(Goal.plan_goal.is_in(Goal.select(Goal.id).where(Goal.item == node_id)))
             await Goal.delete().where(Goal.item == node_id)
@@ -259,11 +259,11 @@ async def withdraw_item(actor: Actor, item_id: int, version: int, reason: str) -
     """撤销: the item stays with its history, marked withdrawn with a reason."""
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid("撤销必须说明原因", [Problem("required", "撤销必须说明原因", "reason")])
+        raise Invalid("撤销必须说明原因", [Issue("required", "撤销必须说明原因", "reason")])
     async with write_tx():
         before = await _node(item_id)
         if before["kind"] != "item":
-            raise Invalid("只能撤销事项", [Problem("not_an_item", "只能撤销事项，分项可在清空后删除", "id")])
+            raise Invalid("只能撤销事项", [Issue("not_an_item", "只能撤销事项，分项可在清空后删除", "id")])
         if before["withdrawn_at"] is not None:
             raise Conflict("事项已撤销")
         row = await versioned_update(
@@ -281,11 +281,11 @@ def _check_goal(values: dict, creating: bool) -> None:
     problems = []
     if creating or "subject" in values:
         if not (values.get("subject") or "").strip():
-            problems.append(Problem("required", "指标名称不能为空", "subject"))
+            problems.append(Issue("required", "指标名称不能为空", "subject"))
     if values.get("comparator") is not None and values["comparator"] not in COMPARATORS:
-        problems.append(Problem("bad_comparator", f"比较方式只能是 {' '.join(COMPARATORS)}", "comparator"))
+        problems.append(Issue("bad_comparator", f"比较方式只能是 {' '.join(COMPARATORS)}", "comparator"))
     if creating and values.get("target") is None:
-        problems.append(Problem("required", "目标值不能为空", "target"))
+        problems.append(Issue("required", "目标值不能为空", "target"))
     if problems:
         raise Invalid(problems[0].message, problems)
 
@@ -334,10 +334,10 @@ async def delete_plan_goal(actor: Actor, goal_id: int, version: int) -> None:
             raise Conflict(f"计划目标已被他人修改（当前版本 {before['version']}，提交的版本 {version}），请刷新后重试")
         restated = await Goal.count().where(Goal.plan_goal == goal_id)
         if restated:
-            raise Conflict(f"有 {restated} 个事项目标承接该计划目标，不能删除", [Problem("restated", "事项目标承接该计划目标", "id")])
+            raise Conflict(f"有 {restated} 个事项目标承接该计划目标，不能删除", [Issue("restated", "事项目标承接该计划目标", "id")])
         refs = await sql.fetch_one(GOAL_REFERENCES_SQL, *([goal_id] * 4))
         if before["actual"] is not None or (refs and refs["n"]):
-            raise Conflict("计划目标已有实际值或填报记录，不能删除", [Problem("has_history", "计划目标已有实际值或填报记录", "id")])
+            raise Conflict("计划目标已有实际值或填报记录，不能删除", [Issue("has_history", "计划目标已有实际值或填报记录", "id")])
         await Goal.delete().where(Goal.id == goal_id)
         await audit(actor, "delete", "plan_goal", goal_id, before=before)
 
@@ -348,10 +348,10 @@ async def restate_plan_goal(actor: Actor, item_id: int, plan_goal_id: int) -> di
     async with write_tx():
         item = await _node(item_id)
         if item["kind"] != "item":
-            raise Invalid("只能在事项上承接计划目标", [Problem("not_an_item", "只能在事项上承接计划目标", "item_id")])
+            raise Invalid("只能在事项上承接计划目标", [Issue("not_an_item", "只能在事项上承接计划目标", "item_id")])
         goal = await _plan_goal(plan_goal_id)
         if goal["plan"] != item["plan"]:
-            raise Invalid("计划目标不属于该事项所在的计划", [Problem("other_plan", "计划目标不属于该计划", "plan_goal_id")])
+            raise Invalid("计划目标不属于该事项所在的计划", [Issue("other_plan", "计划目标不属于该计划", "plan_goal_id")])
         if await Goal.count().where((Goal.item == item_id) & (Goal.plan_goal == plan_goal_id)):
             raise Conflict("该事项已承接这个计划目标")
         seq = await Goal.count().where(Goal.item == item_id)

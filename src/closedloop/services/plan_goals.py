@@ -10,7 +10,7 @@ import datetime as dt
 
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Goal, Plan
-from closedloop.domain.errors import Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Invalid, NotFound, Issue
 from closedloop.services import access, metrics
 from closedloop.services.common import Actor, Clock, audit, local_zone
 from closedloop.settings import get_settings

@@ -11,7 +11,7 @@ from pathlib import PurePath
 
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Goal, ItemUnit, Plan, Unit, WorkItem
-from closedloop.domain.errors import Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Invalid, NotFound, Issue
 from closedloop.domain.plan_parser import ParsedPlan, extract_goals, parse_plan
 from closedloop.domain.plan_parser.documents import document_text
 from closedloop.domain.plan_parser.doubts import doubts

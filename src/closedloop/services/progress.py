@@ -33,7 +33,7 @@ from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Goal, ProgressReport, ProgressValue, Project
 from closedloop.domain import periods
-from closedloop.domain.errors import Invalid, Problem as Issue
+from closedloop.domain.errors import Invalid, Issue
 from closedloop.services import lights, values
 from closedloop.services import access
 from closedloop.services.access import item_for_write

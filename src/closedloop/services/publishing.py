@@ -29,7 +29,7 @@ import nh3
 from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import JobRun, Publication, PublicationRow
-from closedloop.domain.errors import Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Invalid, NotFound, Issue
 from closedloop.domain import periods
 from closedloop.domain.lights import LIGHT_NAMES, Light, unit_light
 from closedloop.domain.periods import CADENCES

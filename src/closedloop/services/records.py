@@ -47,7 +47,7 @@ from closedloop.db.tables import (
     ProjectProblem,
     Result,
 )
-from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Issue
 from closedloop.services import lights, progress
 from closedloop.services import access
 from closedloop.services.access import LEAD_SCOPE_SQL, ensure_open, item_for_write

@@ -15,7 +15,7 @@ import datetime as dt
 
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Plan, Unit, WorkItem
-from closedloop.domain.errors import Invalid, NotFound, Problem
+from closedloop.domain.errors import Invalid, NotFound, Issue
 from closedloop.domain.plan_parser import parse_plan
 from closedloop.domain.plan_parser.documents import document_text
 from closedloop.domain.plan_parser.units import match_unit
@@ -57,7 +57,7 @@ async def preview(plan_id: int, filename: str, raw: bytes) -> dict:
     if not rows:
         raise Invalid(
             "文件中没有找到责任分工（需要“序号、目标任务、责任单位、完成时限”等列，或事项后的“（…负责）”）",
-            [Problem("no_rows", "没有找到责任分工行", "file")],
+            [Issue("no_rows", "没有找到责任分工行", "file")],
         )
     items = await WorkItem.select(WorkItem.id, WorkItem.code, WorkItem.title, WorkItem.text, WorkItem.version).where(
         (WorkItem.plan == plan_id) & (WorkItem.kind == "item") & WorkItem.withdrawn_at.is_null()

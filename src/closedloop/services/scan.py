@@ -14,9 +14,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from closedloop.db.engine import write_tx
-from closedloop.db.tables import Publication, PublicationRow, SupervisionAction, WorkdayOverride, WorkItem
+from closedloop.db.tables import Publication, PublicationRow, SupervisionAction, WorkItem
 from closedloop.domain.workdays import workdays_between
-from closedloop.services import calendar, lights
+from closedloop.services import calendar, lights, workdays
 from closedloop.services.common import SYSTEM, Clock, audit, local_zone
 from closedloop.services.notify import notify
 from closedloop.services.supervision import LADDER_NAMES, OPEN_STAGES
@@ -33,10 +33,6 @@ class ScanReport:
     def summary(self) -> str:
         parts = "，".join(f"{LADDER_NAMES[k]} {v} 项" for k, v in self.steps.items())
         return f"亮灯更新 {self.lights_changed} 项；{parts}"
-
-
-async def _overrides() -> dict[dt.date, bool]:
-    return {r["day"]: r["is_workday"] for r in await WorkdayOverride.select()}
 
 
 async def _step(item: dict, kind: str, key: str, message: str) -> bool:
@@ -62,7 +58,7 @@ async def _step(item: dict, kind: str, key: str, message: str) -> bool:
 async def scan(now: dt.datetime | None = None) -> ScanReport:
     today = (now or Clock.now()).astimezone(local_zone()).date()
     report = ScanReport(lights_changed=await lights.refresh(today), warnings=await calendar.warnings(today))
-    overrides = await _overrides()
+    overrides = await workdays.overrides()
     soon = today + dt.timedelta(days=3)
     candidates = await WorkItem.select(
         WorkItem.id, WorkItem.code, WorkItem.title, WorkItem.lead_unit, WorkItem.deadline, WorkItem.light

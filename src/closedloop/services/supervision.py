@@ -14,7 +14,7 @@ import datetime as dt
 
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import ExtensionRequest, Goal, GoalChangeRequest, SupervisionAction, WorkItem
-from closedloop.domain.errors import Conflict, Invalid, NotFound, Problem as Issue
+from closedloop.domain.errors import Conflict, Invalid, NotFound, Issue
 from closedloop.domain.stages import Stage
 from closedloop.services import items as items_service
 from closedloop.services import lights
@@ -30,6 +30,19 @@ LADDER_NAMES = {"reminder": "临近提醒", "urge": "催办", "order": "督办�
 
 def _require_supervisor(actor: Actor) -> None:
     access.require_office(actor, "只有督查室可以执行此操作")
+
+
+async def ladder_steps(item_ids: list[int]) -> dict[int, str]:
+    """The highest step of the escalation ladder each item has reached (items without any step
+    are left out)."""
+    steps: dict[int, str] = {}
+    if item_ids:
+        for a in await SupervisionAction.select(SupervisionAction.item, SupervisionAction.kind).where(
+            SupervisionAction.item.is_in(item_ids) & SupervisionAction.kind.is_in(list(LADDER))
+        ):
+            if a["item"] not in steps or LADDER.index(a["kind"]) > LADDER.index(steps[a["item"]]):
+                steps[a["item"]] = a["kind"]
+    return steps
 
 
 async def overdue_list(
@@ -63,14 +76,7 @@ async def overdue_list(
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
-    ids = [r["id"] for r in rows]
-    steps: dict[int, str] = {}
-    if ids:
-        for a in await SupervisionAction.select(SupervisionAction.item, SupervisionAction.kind).where(
-            SupervisionAction.item.is_in(ids) & SupervisionAction.kind.is_in(list(LADDER))
-        ):
-            if LADDER.index(a["kind"]) >= LADDER.index(steps.get(a["item"], "reminder")) or a["item"] not in steps:
-                steps[a["item"]] = a["kind"]
+    steps = await ladder_steps([r["id"] for r in rows])
     for r in rows:
         r["days_overdue"] = max(0, (today - r["deadline"]).days) if r["deadline"] else 0
         r["ladder_step"] = steps.get(r["id"])

@@ -13,11 +13,11 @@ import datetime as dt
 from closedloop.db import sql
 from closedloop.db.tables import Evidence, Result
 from closedloop.domain import periods
-from closedloop.domain.errors import Invalid, Problem as Issue
+from closedloop.domain.errors import Invalid, Issue
 from closedloop.services import items as items_service
 from closedloop.services.common import Actor, Clock
 from closedloop.services.items import ItemFilter
-from closedloop.services.supervision import LADDER, LADDER_NAMES, OPEN_STAGES
+from closedloop.services.supervision import LADDER_NAMES, OPEN_STAGES, ladder_steps
 
 # actions a unit is expected to answer (the others are notices)
 ANSWERABLE = ("urge", "order")
@@ -143,13 +143,7 @@ async def desk_list(show: str, *, unit_id: int | None = None, section_id: int | 
             WHERE {cond} ORDER BY w.deadline, w.id LIMIT {int(limit)}""",
         *args,
     )
-    steps: dict[int, str] = {}
-    if rows:
-        for a in await sql.fetch(
-            f"SELECT item, kind FROM supervision_action WHERE item IN {_in([r['id'] for r in rows])} ORDER BY id"
-        ):
-            if a["kind"] in LADDER and LADDER.index(a["kind"]) >= LADDER.index(steps.get(a["item"], "reminder")):
-                steps[a["item"]] = a["kind"]
+    steps = await ladder_steps([r["id"] for r in rows])
     for r in rows:
         deadline = r["deadline"] = _date(r["deadline"])
         r["days_overdue"] = max(0, (today - deadline).days) if deadline else 0

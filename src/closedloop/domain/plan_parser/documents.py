@@ -14,14 +14,14 @@ import re
 import zipfile
 from pathlib import PurePath
 
-from closedloop.domain.errors import Invalid, Problem
+from closedloop.domain.errors import Invalid, Issue
 
 FORMATS = (".txt", ".md", ".markdown", ".docx", ".pdf", ".xlsx")
 UNIT_LINE = re.compile(r"(?:局|委|办|中心|政府|街道|镇|乡|公司|部|院|会|厅|署|处|室)$")
 
 
 def _invalid(code: str, message: str) -> Invalid:
-    return Invalid(message, [Problem(code, message, "file")])
+    return Invalid(message, [Issue(code, message, "file")])
 
 
 def decode_text(raw: bytes) -> str:
