@@ -38,6 +38,10 @@ STAGE_NAMES: dict[Stage, str] = {
 COMPARATORS = (">=", ">", "<=", "<", "=")
 DONE_PROBLEM_STATES = ("resolved", "verified")
 
+# An item is open (being worked on, can be overdue, is supervised) until 闭环; after it, done.
+OPEN_STAGES: tuple[str, ...] = (Stage.DRILL.value, Stage.CALCULATE.value, Stage.LEVERS.value, Stage.EXECUTE.value)
+OPEN_STAGES_SQL = "(" + ", ".join(f"'{s}'" for s in OPEN_STAGES) + ")"  # for fixed SQL text: w.stage IN …
+
 
 def next_stage(stage: Stage) -> Stage | None:
     i = STAGE_ORDER.index(stage)

@@ -17,17 +17,15 @@ from urllib.parse import urlencode
 from closedloop.db import sql
 from closedloop.db.tables import EditionReview, Goal
 from closedloop.domain import periods
-from closedloop.domain.stages import STAGE_ORDER
+from closedloop.domain.ladder import RESPONSE_WORKDAYS as URGE_RESPONSE_WORKDAYS
+from closedloop.domain.stages import OPEN_STAGES, STAGE_ORDER
 from closedloop.domain.workdays import add_workdays, is_workday, workdays_between
 from closedloop.services import checks, metrics, publishing, workdays
 from closedloop.services.common import Clock, local_zone
 from closedloop.settings import get_settings
 
-OPEN_STAGES = ("drill", "calculate", "levers", "execute")
 LIGHT_KEYS = ("red", "yellow", "green", "blue", "none")  # none: not lit yet (no goal with a target)
 STAGE_KEYS = tuple(s.value for s in STAGE_ORDER)
-# an urge (催办) is answered within this many working days, as the escalation ladder counts it
-URGE_RESPONSE_WORKDAYS = 5
 # an edition published more than this after its cut-off is late (the cron publishes at the cut-off)
 LATE_AFTER = dt.timedelta(hours=1)
 TREND_EDITIONS = 26

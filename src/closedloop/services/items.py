@@ -22,6 +22,7 @@ from closedloop.db.tables import (
 )
 from closedloop.domain.errors import Conflict, Forbidden, GateNotMet, Invalid, NotFound, Issue
 from closedloop.domain.stages import (
+    OPEN_STAGES,
     STAGE_NAMES,
     GoalFacts,
     ItemFacts,
@@ -84,10 +85,10 @@ def _where(f: ItemFilter, actor: Actor | None):
         w &= WorkItem.light == f.light
     today = Clock.today()
     if f.overdue is True:
-        w &= (WorkItem.deadline < today) & WorkItem.stage.is_in(["drill", "calculate", "levers", "execute"])
+        w &= (WorkItem.deadline < today) & WorkItem.stage.is_in(list(OPEN_STAGES))
     elif f.overdue is False:
         w &= WorkItem.deadline.is_null() | (WorkItem.deadline >= today) | WorkItem.stage.not_in(
-            ["drill", "calculate", "levers", "execute"]
+            list(OPEN_STAGES)
         )
     if f.deadline_from is not None:
         w &= WorkItem.deadline >= f.deadline_from

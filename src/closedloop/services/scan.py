@@ -4,7 +4,7 @@ Steps, each at most once per item and deadline (a unique ``dedupe_key``), each r
 a supervision action and sent to the lead unit's inbox (and webhook):
   T−3 临近提醒 → T+1 催办 (supervisors copied) → no response within 5 working days: listed
   for 通报 → the unit red in 2 consecutive 晾晒 editions: its red items listed for 约谈.
-The ladder follows the current deadline: an approved 延期 moves it, so the ladder stops;
+The steps and their offsets are ``domain/ladder.py``. The ladder follows the current deadline: an approved 延期 moves it, so the ladder stops;
 scoring still uses the original deadline.
 """
 
@@ -15,14 +15,12 @@ from dataclasses import dataclass, field
 
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import Publication, PublicationRow, SupervisionAction, WorkItem
+from closedloop.domain.ladder import RED_EDITIONS_FOR_INTERVIEW, REMINDER_DAYS_BEFORE, RESPONSE_WORKDAYS, STEP_NAMES, URGE_DAYS_AFTER
+from closedloop.domain.stages import OPEN_STAGES
 from closedloop.domain.workdays import workdays_between
 from closedloop.services import calendar, lights, workdays
 from closedloop.services.common import SYSTEM, Clock, audit, local_zone
 from closedloop.services.notify import notify
-from closedloop.services.supervision import LADDER_NAMES, OPEN_STAGES
-
-RESPONSE_WORKDAYS = 5
-
 
 @dataclass
 class ScanReport:
@@ -31,7 +29,7 @@ class ScanReport:
     warnings: list[str] = field(default_factory=list)  # e.g. a year the calendar does not cover
 
     def summary(self) -> str:
-        parts = "，".join(f"{LADDER_NAMES[k]} {v} 项" for k, v in self.steps.items())
+        parts = "，".join(f"{STEP_NAMES[k]} {v} 项" for k, v in self.steps.items())
         return f"亮灯更新 {self.lights_changed} 项；{parts}"
 
 
@@ -47,7 +45,7 @@ async def _step(item: dict, kind: str, key: str, message: str) -> bool:
         if not inserted:
             return False
         action_id = inserted[0]["id"]
-        title = f"【{LADDER_NAMES[kind]}】{item['code']} {item['title']}"
+        title = f"【{STEP_NAMES[kind]}】{item['code']} {item['title']}"
         await notify(unit_id=item["lead_unit"], kind=kind, title=title, body=message, item_id=item["id"], action_id=action_id)
         if kind != "reminder":
             await notify(unit_id=None, kind="cc", title="抄送：" + title, body=message, item_id=item["id"], action_id=action_id)
@@ -59,11 +57,11 @@ async def scan(now: dt.datetime | None = None) -> ScanReport:
     today = (now or Clock.now()).astimezone(local_zone()).date()
     report = ScanReport(lights_changed=await lights.refresh(today), warnings=await calendar.warnings(today))
     overrides = await workdays.overrides()
-    soon = today + dt.timedelta(days=3)
+    soon = today + dt.timedelta(days=REMINDER_DAYS_BEFORE)
     candidates = await WorkItem.select(
         WorkItem.id, WorkItem.code, WorkItem.title, WorkItem.lead_unit, WorkItem.deadline, WorkItem.light
     ).where(
-        (WorkItem.kind == "item") & WorkItem.stage.is_in(OPEN_STAGES) & WorkItem.deadline.is_not_null() & WorkItem.withdrawn_at.is_null()
+        (WorkItem.kind == "item") & WorkItem.stage.is_in(list(OPEN_STAGES)) & WorkItem.deadline.is_not_null() & WorkItem.withdrawn_at.is_null()
         & (WorkItem.deadline <= soon) & WorkItem.lead_unit.is_not_null()
     )
     urges = {}
@@ -79,7 +77,7 @@ async def scan(now: dt.datetime | None = None) -> ScanReport:
             if await _step(item, "reminder", f"reminder:{item['id']}:{deadline}", f"距完成时限 {deadline} 还有 {days} 天，请抓紧推进。"):
                 report.steps["reminder"] += 1
             continue
-        if today >= deadline + dt.timedelta(days=1):
+        if today >= deadline + dt.timedelta(days=URGE_DAYS_AFTER):
             msg = f"已超过完成时限 {deadline}，请立即推进并报送进展。"
             if await _step(item, "urge", f"urge:{item['id']}:{deadline}", msg):
                 report.steps["urge"] += 1
@@ -96,14 +94,15 @@ async def scan(now: dt.datetime | None = None) -> ScanReport:
 
 
 async def _interviews() -> int:
-    """Units red in the two latest editions of a cadence: their red items are listed for 约谈."""
+    """Units red in the latest editions of a cadence (``RED_EDITIONS_FOR_INTERVIEW`` of them):
+    their red items are listed for 约谈."""
     count = 0
     for cadence_row in await Publication.select(Publication.cadence).distinct():
         cadence = cadence_row["cadence"]
         last_two = await Publication.select(Publication.id, Publication.period).where(
             (Publication.cadence == cadence) & Publication.corrects.is_null()
-        ).order_by(Publication.period, ascending=False).limit(2)
-        if len(last_two) < 2:
+        ).order_by(Publication.period, ascending=False).limit(RED_EDITIONS_FOR_INTERVIEW)
+        if len(last_two) < RED_EDITIONS_FOR_INTERVIEW:
             continue
         red = None
         for pub in last_two:
@@ -113,7 +112,7 @@ async def _interviews() -> int:
             continue
         period = last_two[0]["period"]
         items = await WorkItem.select(WorkItem.id, WorkItem.code, WorkItem.title, WorkItem.lead_unit, WorkItem.deadline).where(
-            (WorkItem.kind == "item") & WorkItem.lead_unit.is_in(sorted(red)) & (WorkItem.light == "red") & WorkItem.stage.is_in(OPEN_STAGES)
+            (WorkItem.kind == "item") & WorkItem.lead_unit.is_in(sorted(red)) & (WorkItem.light == "red") & WorkItem.stage.is_in(list(OPEN_STAGES))
         )
         for item in items:
             msg = f"单位连续两期晾晒亮红灯（截至 {period}），列入约谈。"

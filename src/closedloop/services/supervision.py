@@ -15,17 +15,14 @@ import datetime as dt
 from closedloop.db.engine import write_tx
 from closedloop.db.tables import ExtensionRequest, Goal, GoalChangeRequest, SupervisionAction, WorkItem
 from closedloop.domain.errors import Conflict, Invalid, NotFound, Issue
-from closedloop.domain.stages import Stage
+from closedloop.domain.ladder import LADDER, STEP_NAMES, highest_step
+from closedloop.domain.stages import OPEN_STAGES, Stage
 from closedloop.services import items as items_service
 from closedloop.services import lights
 from closedloop.services import access
 from closedloop.services.access import ensure_open, item_for_write
 from closedloop.services.common import Actor, Clock, audit, item_exists, versioned_update
 from closedloop.services.notify import notify
-
-OPEN_STAGES = ["drill", "calculate", "levers", "execute"]
-LADDER = ("reminder", "urge", "circular", "interview")
-LADDER_NAMES = {"reminder": "临近提醒", "urge": "催办", "order": "督办单", "circular": "通报", "interview": "约谈"}
 
 
 def _require_supervisor(actor: Actor) -> None:
@@ -35,14 +32,13 @@ def _require_supervisor(actor: Actor) -> None:
 async def ladder_steps(item_ids: list[int]) -> dict[int, str]:
     """The highest step of the escalation ladder each item has reached (items without any step
     are left out)."""
-    steps: dict[int, str] = {}
+    kinds: dict[int, list[str]] = {}
     if item_ids:
         for a in await SupervisionAction.select(SupervisionAction.item, SupervisionAction.kind).where(
             SupervisionAction.item.is_in(item_ids) & SupervisionAction.kind.is_in(list(LADDER))
         ):
-            if a["item"] not in steps or LADDER.index(a["kind"]) > LADDER.index(steps[a["item"]]):
-                steps[a["item"]] = a["kind"]
-    return steps
+            kinds.setdefault(a["item"], []).append(a["kind"])
+    return {item: step for item, ks in kinds.items() if (step := highest_step(ks))}
 
 
 async def overdue_list(
@@ -51,7 +47,7 @@ async def overdue_list(
 ) -> tuple[list[dict], int]:
     """Open items past their deadline or lit red, most overdue first, with the ladder step."""
     today = Clock.today()
-    where = (WorkItem.kind == "item") & WorkItem.stage.is_in(OPEN_STAGES) & (
+    where = (WorkItem.kind == "item") & WorkItem.stage.is_in(list(OPEN_STAGES)) & (
         (WorkItem.deadline < today) | (WorkItem.light == "red")
     )
     if unit_id is not None:
@@ -80,7 +76,7 @@ async def overdue_list(
     for r in rows:
         r["days_overdue"] = max(0, (today - r["deadline"]).days) if r["deadline"] else 0
         r["ladder_step"] = steps.get(r["id"])
-        r["ladder_step_name"] = LADDER_NAMES.get(steps.get(r["id"], ""), "")
+        r["ladder_step_name"] = STEP_NAMES.get(steps.get(r["id"], ""), "")
     return rows, total
 
 
@@ -95,7 +91,7 @@ async def _record_action(
             )
         ).returning(*SupervisionAction.all_columns())
     )[0]
-    title = f"【{LADDER_NAMES.get(kind, kind)}】{item['code']} {item['title']}"
+    title = f"【{STEP_NAMES.get(kind, kind)}】{item['code']} {item['title']}"
     await notify(unit_id=item["lead_unit"], kind=kind, title=title, body=message, item_id=item["id"], action_id=row["id"])
     if kind in ("urge", "circular", "interview"):
         await notify(unit_id=None, kind="cc", title="抄送：" + title, body=message, item_id=item["id"], action_id=row["id"])

@@ -14,10 +14,12 @@ from closedloop.db import sql
 from closedloop.db.tables import Evidence, Result
 from closedloop.domain import periods
 from closedloop.domain.errors import Invalid, Issue
+from closedloop.domain.ladder import STEP_NAMES
+from closedloop.domain.stages import OPEN_STAGES, OPEN_STAGES_SQL
 from closedloop.services import items as items_service
 from closedloop.services.common import Actor, Clock
 from closedloop.services.items import ItemFilter
-from closedloop.services.supervision import LADDER_NAMES, OPEN_STAGES, ladder_steps
+from closedloop.services.supervision import ladder_steps
 
 # actions a unit is expected to answer (the others are notices)
 ANSWERABLE = ("urge", "order")
@@ -25,7 +27,7 @@ SEVERITY = {"red": 0, "yellow": 1, "green": 2, "blue": 3, None: 4}
 # the desk's lists beyond the default (overdue or red): name → what it shows
 DESK_LISTS = {"red": "红灯事项", "overdue": "超期事项", "unanswered": "有未回复催办的事项", "unreported": "本周未报送的事项"}
 
-_OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_STAGES) + ")"
+_OPEN = OPEN_STAGES_SQL
 _ANSWERABLE = "(" + ", ".join(f"'{k}'" for k in ANSWERABLE) + ")"
 
 
@@ -147,7 +149,7 @@ async def desk_list(show: str, *, unit_id: int | None = None, section_id: int | 
     for r in rows:
         deadline = r["deadline"] = _date(r["deadline"])
         r["days_overdue"] = max(0, (today - deadline).days) if deadline else 0
-        r["ladder_step_name"] = LADDER_NAMES.get(steps.get(r["id"], ""), "")
+        r["ladder_step_name"] = STEP_NAMES.get(steps.get(r["id"], ""), "")
     return rows, int(total)
 
 

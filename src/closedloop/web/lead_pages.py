@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from closedloop.http_common import IdPath
 from closedloop.domain import periods
 from closedloop.domain.errors import DomainError, NotFound
-from closedloop.domain.stages import COMPARATORS, STAGE_NAMES, STAGE_ORDER, Stage
+from closedloop.domain.stages import COMPARATORS, OPEN_STAGES, STAGE_NAMES, STAGE_ORDER, Stage
 from closedloop.domain.trajectory import cumulative
 from closedloop.services import access, items as items_service
 from closedloop.services import goal_changes, notify, org, progress, records, supervision, workspace
@@ -328,7 +328,7 @@ def extension_block(item: dict, is_lead_unit: bool, today) -> str | None:
     """Why 申请延期 is not offered, or None when it is."""
     if not is_lead_unit:
         return None
-    if item["stage"] not in supervision.OPEN_STAGES:
+    if item["stage"] not in OPEN_STAGES:
         return "事项已进入闭环或复盘阶段，不再申请延期。"
     if item["deadline"] is None:
         return "事项尚未确定完成时限，无需申请延期。"

@@ -16,6 +16,7 @@ from litestar.response import Template
 
 from closedloop.http_common import IdPath
 from closedloop.domain.errors import DomainError
+from closedloop.domain.stages import OPEN_STAGES
 from closedloop.services import access, goal_changes, org, publishing, supervision, workspace
 from closedloop.services import items as items_service
 from closedloop.settings import get_settings
@@ -170,7 +171,7 @@ async def render_desk(request: Request, *, form_name: str = "", values: dict | N
     unit_id = parse_id((q.get("unit_id") or "").strip(), "unit_id", filter_errors, what="单位")
     section_id = parse_id((q.get("section_id") or "").strip(), "section_id", filter_errors, what="分项")
     stage = q.get("stage") or None
-    if stage is not None and stage not in supervision.OPEN_STAGES:
+    if stage is not None and stage not in OPEN_STAGES:
         filter_errors["stage"], stage = "阶段无效，请从列表中选择", None
     light = q.get("light") or None
     if light is not None and light not in LIGHTS:
@@ -195,6 +196,6 @@ async def render_desk(request: Request, *, form_name: str = "", values: dict | N
         filters={"unit_id": unit_id, "section_id": section_id, "stage": stage, "light": light, "show": show},
         list_title=workspace.DESK_LISTS.get(show or "", "超期与红灯事项"), desk_lists=workspace.DESK_LISTS,
         week=workspace.this_week(), filter_errors=filter_errors, form_name=form_name, values=values or {}, errors=errors or {}, pubs=(await publishing.list_publications())[:12],
-        urge_penalty=get_settings().weights.urge_penalty, draft_page="/desk", open_stages=supervision.OPEN_STAGES,
+        urge_penalty=get_settings().weights.urge_penalty, draft_page="/desk", open_stages=OPEN_STAGES,
     )
 
