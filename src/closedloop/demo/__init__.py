@@ -283,7 +283,7 @@ async def _user(admin: Actor, username: str, role: str, unit_id: int | None, pas
     if row:
         return row
     await org.create_user(admin, username, password, role, unit_id, display)
-    return await User.select().where(User.username == username).first()  # type: ignore[return-value]
+    return await User.select().where(User.username == username).first()  # type: ignore[return-value]  # the user was created just above
 
 
 def _period(day: dt.date) -> str:

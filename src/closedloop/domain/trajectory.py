@@ -32,7 +32,7 @@ COMPARATORS = (">=", ">", "<=", "<", "=")
 def effective_comparator(comparator: str | None, baseline: float | None, target: float | None) -> str:
     """The comparator a goal is judged by: its own, else the direction from baseline to target."""
     if comparator in COMPARATORS:
-        return comparator  # type: ignore[return-value]
+        return comparator  # type: ignore[return-value]  # a member of COMPARATORS is one of the Literal's values
     base = baseline if baseline is not None else 0.0
     return "<=" if target is not None and target < base else ">="
 

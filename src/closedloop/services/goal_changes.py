@@ -63,7 +63,7 @@ async def request_change(actor: Actor, goal_id: int, changes: dict[str, Any], re
         row = sql.load_json(GoalChangeRequest, row)
         await notify(unit_id=None, kind="goal_change", title=f"目标调整申请：{item['code']} {goal['subject']}", body=reason.strip(), item_id=goal["item"])
         await audit(actor, "request_goal_change", "goal_change_request", row["id"], item_id=goal["item"], after=row)
-    return row  # type: ignore[return-value]
+    return row  # type: ignore[return-value]  # the row was inserted just above; load_json keeps a dict a dict
 
 
 async def decide_change(actor: Actor, request_id: int, version: int, approve: bool, reason: str | None) -> dict:
@@ -92,17 +92,17 @@ async def decide_change(actor: Actor, request_id: int, version: int, approve: bo
         if approve:
             goal = await Goal.select().where(Goal.id == req["goal"]).first().output(load_json=True)
             values = {getattr(Goal, k): _column_value(k, v) for k, v in req["changes"].items()}
-            after = await versioned_update(Goal, req["goal"], goal["version"], values, "目标")  # type: ignore[index]
+            after = await versioned_update(Goal, req["goal"], goal["version"], values, "目标")  # type: ignore[index]  # a change request's goal exists (foreign key, no cascade)
             await audit(
                 actor, "apply_goal_change", "goal", req["goal"], item_id=req["item"],
-                before={**_snapshot(goal), "change_request": request_id},  # type: ignore[arg-type]
-                after={**_snapshot(sql.load_json(Goal, after)), "change_request": request_id},  # type: ignore[arg-type]
+                before={**_snapshot(goal), "change_request": request_id},  # type: ignore[arg-type]  # a change request's goal exists (foreign key, no cascade)
+                after={**_snapshot(sql.load_json(Goal, after)), "change_request": request_id},  # type: ignore[arg-type]  # versioned_update returns the row or raises
             )
             await lights.refresh(Clock.today(), [req["item"]])
         verdict = "已批准" if approve else "已驳回"
         await notify(unit_id=item["lead_unit"], kind="goal_change", title=f"目标调整申请{verdict}：{item['code']} {item['title']}", body=reason or "", item_id=item["id"])
         await audit(actor, "decide_goal_change", "goal_change_request", request_id, item_id=req["item"], before=req, after=row)
-    return sql.load_json(GoalChangeRequest, row)  # type: ignore[return-value]
+    return sql.load_json(GoalChangeRequest, row)  # type: ignore[return-value]  # versioned_update returns the row or raises
 
 
 def _column_value(name: str, value: Any) -> Any:

@@ -103,4 +103,4 @@ async def update_user(actor: Actor, user_id: int, version: int, values: dict) ->
         if "password_hash" in values or any(values.get(k, before[k]) != before[k] for k in ("role", "unit", "active") if k in values):
             revoked = await auth.revoke_user_sessions(user_id)
         await audit(actor, "update", "user", user_id, before=before, after={**row, "sessions_revoked": revoked})
-    return row  # type: ignore[return-value]
+    return row  # type: ignore[return-value]  # versioned_update returns the row or raises

@@ -401,7 +401,7 @@ async def publish(cadence: str, period: str, *, actor: Actor | None = None, corr
         if actor is not None:
             await audit(actor, "publish" if correct is None else "correct", "publication", inserted, after={"cadence": cadence, "period": period, "edition": edition, "hash": digest})
         created = await Publication.select().where(Publication.id == inserted).first()
-    return created, True  # type: ignore[return-value]
+    return created, True  # type: ignore[return-value]  # the edition was inserted just above in this transaction
 
 
 def period_title(cadence: str, period: str) -> str:

@@ -148,7 +148,7 @@ async def _check_refs(kind: Kind, item: dict, values: dict, actor: Actor) -> Non
         ids = values.get(key)
         if ids:
             found = await other_table.select(other_table.id).where(  # type: ignore[attr-defined]  # kind.table is one of the record tables, each with Piccolo's id column
-                other_table.id.is_in(list(ids)) & (other_table.item == item["id"])  # type: ignore[attr-defined]
+                other_table.id.is_in(list(ids)) & (other_table.item == item["id"])  # type: ignore[attr-defined]  # kind.table is one of the record tables, each with Piccolo's id column
             )
             missing = sorted(set(ids) - {r["id"] for r in found})
             if missing:
@@ -200,7 +200,7 @@ def _split(kind: Kind, values: dict) -> tuple[dict, dict]:
 
 async def list_records(kind: Kind, item_id: int) -> list[dict]:
     await item_exists(item_id)
-    rows = await kind.table.select().where(kind.table.item == item_id).order_by(kind.table.id).output(load_json=True)  # type: ignore[attr-defined]
+    rows = await kind.table.select().where(kind.table.item == item_id).order_by(kind.table.id).output(load_json=True)  # type: ignore[attr-defined]  # kind.table is one of the record tables, each with Piccolo's id column
     links = await links_of(kind, [r["id"] for r in rows])
     return [{**r, **links[r["id"]]} for r in rows]
 
@@ -350,7 +350,7 @@ async def update_record(kind: Kind, actor: Actor, record_id: int, version: int, 
         )
         written = await _set_links(kind, record_id, link_values)
         if sets_actual:
-            changed = await progress.record_admin_value(actor, row, actual, on=actual_on, reason="管理员直接更正实际值")  # type: ignore[arg-type]
+            changed = await progress.record_admin_value(actor, row, actual, on=actual_on, reason="管理员直接更正实际值")  # type: ignore[arg-type]  # sets_actual means an actual was sent (not None)
             for c in changed:
                 row["actual"], row["actual_on"] = c.after, c.actual_on
         if item["id"] is not None:
@@ -381,7 +381,7 @@ async def delete_record(kind: Kind, actor: Actor, record_id: int, version: int) 
             raise Conflict(f"{kind.name}仍被引用，不能删除：{blockers}")
         for _key, link, own, _other, _ in kind.links:
             await link.delete().where(getattr(link, own) == record_id)
-        deleted = await kind.table.delete().where((kind.table.id == record_id) & (kind.table.version == version)).returning(kind.table.id)  # type: ignore[attr-defined]
+        deleted = await kind.table.delete().where((kind.table.id == record_id) & (kind.table.version == version)).returning(kind.table.id)  # type: ignore[attr-defined]  # kind.table is one of the record tables, each with Piccolo's id column
         if not deleted:
             raise Conflict(f"{kind.name}已被他人修改，请刷新后重试")
         await audit(actor, "delete", kind.entity, record_id, item_id=before["item"], before=before)
@@ -419,7 +419,7 @@ def _require_supervisor(actor: Actor, what: str) -> None:
 
 
 async def _for_supervision(table: type[Table], record_id: int, what: str, actor: Actor) -> dict:
-    before = await table.select().where(table.id == record_id).first()  # type: ignore[attr-defined]
+    before = await table.select().where(table.id == record_id).first()  # type: ignore[attr-defined]  # table is one of the record tables, each with Piccolo's id column
     if before is None:
         raise NotFound(f"{what}不存在")
     ensure_open(actor, await item_exists(before["item"]))
@@ -537,11 +537,11 @@ async def delete_evidence(actor: Actor, evidence_id: int) -> None:
         if ev is None:
             raise NotFound("佐证不存在")
         result = await Result.select().where(Result.id == ev["result"]).first()
-        item = await item_for_write(actor, result["item"])  # type: ignore[index]
-        _check_owner(actor, result, item, RESULT)  # type: ignore[arg-type]
-        _check_unlocked(RESULT, actor, result)  # type: ignore[arg-type]
+        item = await item_for_write(actor, result["item"])  # type: ignore[index]  # a result row exists for every evidence (foreign key, no cascade)
+        _check_owner(actor, result, item, RESULT)  # type: ignore[arg-type]  # a result row exists for every evidence (foreign key, no cascade)
+        _check_unlocked(RESULT, actor, result)  # type: ignore[arg-type]  # a result row exists for every evidence (foreign key, no cascade)
         await Evidence.delete().where(Evidence.id == evidence_id)
-        await audit(actor, "delete_evidence", "evidence", evidence_id, item_id=result["item"], before=ev)  # type: ignore[index]
+        await audit(actor, "delete_evidence", "evidence", evidence_id, item_id=result["item"], before=ev)  # type: ignore[index]  # a result row exists for every evidence (foreign key, no cascade)
 
 
 async def list_evidence(result_id: int) -> list[dict]:

@@ -117,7 +117,7 @@ async def refresh_actuals(goal_ids: list[int], *, bump: bool = True) -> list[Cha
     for r in await sql.fetch(_as_of_rows_sql(len(ids)), now, *ids):
         if r["entry"] is None:
             continue  # no ledger value yet: an actual from before the ledger stays as it was
-        on = stands_for(as_date(r["period_end"]), _instant(r["recorded_at"]))  # type: ignore[arg-type]
+        on = stands_for(as_date(r["period_end"]), _instant(r["recorded_at"]))  # type: ignore[arg-type]  # period_end is a NOT NULL column
         if r["actual"] == r["value"] and as_date(r["actual_on"]) == on:
             continue
         await sql.execute(

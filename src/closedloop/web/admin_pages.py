@@ -112,7 +112,7 @@ class AdminPages(Controller):
         version = form.ident("version", required=True, what="版本")
         if not form.errors:
             try:
-                await items_service.update_item(actor, item_id, version, values)  # type: ignore[arg-type]
+                await items_service.update_item(actor, item_id, version, values)  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
                 return back(f"/items/{item_id}", "已保存分工", saved="assign")
             except DomainError as exc:
                 form.errors = field_errors(exc, "lead_unit_id")

@@ -144,7 +144,7 @@ class CockpitPages(Controller):
         if errors:
             return back(target, "请填写回复期限（YYYY-MM-DD）")
         try:
-            await supervision.order(actor, item_id, str(form.get("message") or ""), respond_by)  # type: ignore[arg-type]
+            await supervision.order(actor, item_id, str(form.get("message") or ""), respond_by)  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
         except DomainError as exc:
             return back(target, exc.message)
         return back(target, "督办单已下发")

@@ -91,11 +91,11 @@ class LeadPages(Controller):
         warnings: dict[str, str] = {}
         if not form.errors and form.raw("confirm_decrease") != "1":
             # one goal asked about: its message (if any) is the field's warning
-            messages = list((await decreases(item_id, [(goal_id, float(actual))])).values())  # type: ignore[arg-type]
+            messages = list((await decreases(item_id, [(goal_id, float(actual))])).values())  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
             warnings = {"actual": messages[-1]} if messages else {}
         if not form.errors and not warnings:
             try:
-                await records.update_record(GOAL, actor, goal_id, version, {"actual": actual})  # type: ignore[arg-type]
+                await records.update_record(GOAL, actor, goal_id, version, {"actual": actual})  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
                 return back(f"/items/{item_id}", "目标实际值已更新", saved=name)
             except DomainError as exc:
                 form.errors = field_errors(exc, "actual")
@@ -138,7 +138,7 @@ class LeadPages(Controller):
             form.errors["target"] = "请填写要调整的目标值、基期值或完成时限"
         if not form.errors:
             try:
-                await goal_changes.request_change(actor, goal_id, asked, reason or "")  # type: ignore[arg-type]
+                await goal_changes.request_change(actor, goal_id, asked, reason or "")  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
                 return back(f"/items/{item_id}", "目标调整申请已提交，等待督查室审批", saved="goal-change")
             except DomainError as exc:
                 form.errors = field_errors(exc, "reason")
@@ -207,7 +207,7 @@ class LeadPages(Controller):
         name = f"problem-{problem_id}"
         if not form.errors:
             try:
-                await records.update_record(PROBLEM, actor, problem_id, version, {"status": "resolved", "resolution": resolution})  # type: ignore[arg-type]
+                await records.update_record(PROBLEM, actor, problem_id, version, {"status": "resolved", "resolution": resolution})  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
                 return back(f"/items/{item_id}", "问题已标记为解决", saved=name)
             except DomainError as exc:
                 form.errors = field_errors(exc, "resolution")
@@ -256,7 +256,7 @@ class LeadPages(Controller):
         reason = form.text("reason", required="请填写延期理由")
         if not form.errors:
             try:
-                await supervision.request_extension(actor, item_id, new_deadline, reason or "")  # type: ignore[arg-type]
+                await supervision.request_extension(actor, item_id, new_deadline, reason or "")  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
                 return back(f"/items/{item_id}", "延期申请已提交，等待督查室审批", saved="extension")
             except DomainError as exc:
                 form.errors = field_errors(exc, "reason")
@@ -273,7 +273,7 @@ class LeadPages(Controller):
             return back("/my", "回复未提交：缺少事项编号，请从事项页面重新回复")
         if not form.errors:
             try:
-                await supervision.respond(actor, action_id, version, response or "")  # type: ignore[arg-type]
+                await supervision.respond(actor, action_id, version, response or "")  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
                 return back(f"/items/{item_id}", "已回复督办", saved=name)
             except DomainError as exc:
                 form.errors = field_errors(exc, "response")
@@ -297,7 +297,7 @@ class LeadPages(Controller):
         version = form.ident("version", required=True, what="版本")
         if not form.errors:
             try:
-                await items_service.update_item(actor, item_id, version, {"review": form.raw("review") or None})  # type: ignore[arg-type]
+                await items_service.update_item(actor, item_id, version, {"review": form.raw("review") or None})  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
                 return back(f"/items/{item_id}", "复盘记录已保存", saved="review")
             except DomainError as exc:
                 form.errors = field_errors(exc, "review")

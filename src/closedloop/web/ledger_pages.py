@@ -149,8 +149,8 @@ class LedgerPages(Controller):
             items = await _weekly_items(actor, _recent_periods()[0])
             return _page("weekly.html", request, status=422, choices=_recent_periods(), period=_recent_periods()[0],
                          period_error=error, items=items, values=values, errors={}, result=None)
-        entries = _entries_from_form(values, await ledger_xlsx.load_scope(actor.unit_id))  # type: ignore[arg-type]
-        result = await ledger_xlsx.file_reports(actor, actor.unit_id, p, entries, apply=True, where=ledger_xlsx.Where(None))  # type: ignore[arg-type]
+        entries = _entries_from_form(values, await ledger_xlsx.load_scope(actor.unit_id))  # type: ignore[arg-type]  # the handler refused every actor but a lead, and a lead always has a unit
+        result = await ledger_xlsx.file_reports(actor, actor.unit_id, p, entries, apply=True, where=ledger_xlsx.Where(None))  # type: ignore[arg-type]  # the handler refused every actor but a lead, and a lead always has a unit
         if result["applied"]:
             n = result["counts"]
             done = n["report"] + n["late"] + n["correction"]
@@ -168,7 +168,7 @@ class LedgerPages(Controller):
 
 async def _weekly_items(actor: Actor, p: periods.Period) -> list[dict]:
     """The unit's open items with the goals and projects it answers for, as the form lists them."""
-    scope = await ledger_xlsx.load_scope(actor.unit_id, latest=True)  # type: ignore[arg-type]
+    scope = await ledger_xlsx.load_scope(actor.unit_id, latest=True)  # type: ignore[arg-type]  # the handler refused every actor but a lead, and a lead always has a unit
     items: dict[int, dict] = {}
     for row in ledger_xlsx.sheet_rows(scope):
         item = items.setdefault(row["item_id"], {"id": row["item_id"], "code": row["code"], "title": row["title"],

@@ -76,7 +76,7 @@ class SupervisorPages(Controller):
         if form.errors:
             return await self._desk_with_error(request, f"ext-{request_id}", form)
         try:
-            await supervision.decide_extension(actor, request_id, version, approve, reason)  # type: ignore[arg-type]
+            await supervision.decide_extension(actor, request_id, version, approve, reason)  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
         except DomainError as exc:
             form.errors = field_errors(exc, "reason")
             return await self._desk_with_error(request, f"ext-{request_id}", form)
@@ -95,7 +95,7 @@ class SupervisorPages(Controller):
         if form.errors:
             return await self._desk_with_error(request, f"change-{request_id}", form)
         try:
-            await goal_changes.decide_change(actor, request_id, version, approve, reason)  # type: ignore[arg-type]
+            await goal_changes.decide_change(actor, request_id, version, approve, reason)  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
         except DomainError as exc:
             form.errors = field_errors(exc, "reason")
             return await self._desk_with_error(request, f"change-{request_id}", form)
@@ -148,7 +148,7 @@ class SupervisorPages(Controller):
                 fields=[("publication_id", pub_id), ("reason", reason), ("confirmed", "1")], button="确认发布更正版",
             )
         try:
-            pub = await publishing.correct(actor, pub_id, reason or "")  # type: ignore[arg-type]
+            pub = await publishing.correct(actor, pub_id, reason or "")  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
         except DomainError as exc:
             form.errors = field_errors(exc, "reason")
             return await self._desk_with_error(request, "correct", form)

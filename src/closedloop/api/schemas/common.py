@@ -47,7 +47,7 @@ def changes(data: Struct, *, drop: tuple[str, ...] = ("version",)) -> dict[str, 
 def read(cls: type[T], row: dict) -> T:
     """A response Struct from a row dict: ``x_id`` fields are filled from ``x``."""
     values = {}
-    for name in cls.__struct_fields__:  # type: ignore[attr-defined]
+    for name in cls.__struct_fields__:  # type: ignore[attr-defined]  # every msgspec Struct class has it; T is left unbound for the callers' types
         if name in row:
             values[name] = row[name]
         elif name.endswith("_id") and name[:-3] in row:

@@ -107,7 +107,7 @@ def _parse_date(line: str) -> date | None:
         if None in (y, mo, d):
             return None
     try:
-        return date(y, mo, d)  # type: ignore[arg-type]
+        return date(y, mo, d)  # type: ignore[arg-type]  # None was ruled out just above
     except ValueError:
         return None
 

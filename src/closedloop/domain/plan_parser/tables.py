@@ -85,7 +85,7 @@ def parse_deadline(text: str, year: int | None) -> date | None:
             return date(y, mo, calendar.monthrange(y, mo)[1])
     if re.search(r"年底|年末|全年", t) and (year or re.search(r"(?:19|20)\d{2}", t)):
         y = int(re.search(r"((?:19|20)\d{2})", t).group(1)) if re.search(r"(?:19|20)\d{2}", t) else year  # type: ignore[union-attr]  # the same pattern matched in the condition just before
-        return date(y, 12, 31)  # type: ignore[arg-type]
+        return date(y, 12, 31)  # type: ignore[arg-type]  # y is a year here: the pattern matched, or the plan's year was given
     return None
 
 
