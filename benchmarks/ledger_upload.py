@@ -74,7 +74,8 @@ async def seed() -> tuple[int, str]:
     return units[0], token
 
 
-def fill(content: bytes) -> tuple[bytes, int]:
+def fill(content: bytes, max_rows: int | None = None) -> tuple[bytes, int]:
+    """Every input cell of the template filled (the first ``max_rows`` rows only, when given)."""
     from openpyxl import load_workbook
 
     from closedloop.services import ledger_xlsx as lx
@@ -86,6 +87,8 @@ def fill(content: bytes) -> tuple[bytes, int]:
         record = ws[f"{lx.LETTER['record']}{r}"].value
         if record is None:
             continue
+        if max_rows is not None and rows >= max_rows:
+            break
         rows += 1
         if record == "goal":
             ws[f"{lx.LETTER['actual']}{r}"] = 10 + r % 50
@@ -100,18 +103,13 @@ def fill(content: bytes) -> tuple[bytes, int]:
 
 
 async def bench(url: str) -> dict:
-    os.environ["CLOSEDLOOP_DATABASE_URL"] = url
-    os.environ["PICCOLO_CONF"] = "closedloop.db.piccolo_conf"
-    os.environ["CLOSEDLOOP_SCHEDULER"] = "off"
+    """Seed ``url`` (migrated, empty) and time the round trip; returns the figures."""
     import httpx
 
+    from benchmarks.appdb import use_database
     from closedloop.app import create_app
-    from closedloop.db.engine import close_engine, prepare_engine
-    from closedloop.settings import get_settings
 
-    get_settings(reload=True)
-    await prepare_engine()
-    try:
+    async with use_database(url):
         _unit, token = await seed()
         app = create_app(run_scheduler=False)
         headers = {"Authorization": f"Bearer {token}"}
@@ -137,8 +135,6 @@ async def bench(url: str) -> dict:
                 if name == "again_s":
                     assert r.json()["counts"]["unchanged"] == ITEMS
         return out
-    finally:
-        await close_engine()
 
 
 def main() -> int:
