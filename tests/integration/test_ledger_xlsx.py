@@ -362,15 +362,15 @@ async def test_a_refusal_after_reports_were_written_undoes_them_all(client, worl
     from closedloop.services import progress
 
     item, g1, g2 = await _two_items(world)
-    real = progress.create_report
+    real = progress.create_reports
 
-    async def refuse_second_item(actor, item_id, **kw):
-        if item_id == item.id:
-            assert await ProgressReport.count() == 1, "the first item's report is written by now"
-            raise Invalid("不受理", [Problem("refused", "本期不受理该目标", "goals[1].value")])
-        return await real(actor, item_id, **kw)
+    async def refuse_second_item(actor, period, reports):
+        assert [r.item_id for r in reports] == [world.item_a.id, item.id]
+        await real(actor, period, reports[:1])
+        assert await ProgressReport.count() == 1, "the first item's report is written by now"
+        raise progress.ReportsRefused({1: Invalid("不受理", [Problem("refused", "本期不受理该目标", "goals[1].value")])})
 
-    monkeypatch.setattr(progress, "create_report", refuse_second_item)
+    monkeypatch.setattr(progress, "create_reports", refuse_second_item)
     h = world.headers["lead_a"]
     sheet = Sheet(await download(client, h))
     sheet.fill("goal", world.goal_a.id, actual=310, narrative="第一个事项")

@@ -7,7 +7,8 @@ tell when someone changed a goal after the download. Only the input columns are 
 
 An upload is validated row by row — every problem names the sheet, the row and the column as
 Excel shows them ("第 7 行 K 列：不是数字") — and then filed as one progress report per item
-through ``services.progress.create_report``, all items in one transaction. A preview runs the
+through ``services.progress.create_reports`` (the rules of a report filed alone, with set-based
+writes), all items in one transaction. A preview runs the
 very same writes and rolls them back, so it reports exactly what applying would (the report
 ledger's own rules included); applying keeps them only when no row has a problem.
 
@@ -37,7 +38,7 @@ from openpyxl.worksheet.merge import MergedCellRange
 from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.domain import periods
-from closedloop.domain.errors import DomainError, Forbidden, Invalid, NotFound, Problem
+from closedloop.domain.errors import Forbidden, Invalid, NotFound, Problem
 from closedloop.domain.reported_values import BadValue, goal_value_bounds, goal_value_problem, parse_number, progress_problem
 from closedloop.services import office, progress, values
 from closedloop.services.access import LEAD_SCOPE_SQL
@@ -117,7 +118,7 @@ def _latest_sql(kind: str) -> str:
 
 
 # each item's latest report or 更正 of the period, for all the unit's items at once: what a new
-# report would correct (progress._head_of_period, one item at a time) and a re-upload is compared with
+# report would correct (as progress.create_reports finds it) and a re-upload is compared with
 HEADS_SQL = (
     "SELECT r.id, r.item, r.narrative FROM progress_report r WHERE r.id IN ("
     "SELECT MAX(r2.id) FROM progress_report r2 JOIN work_item w ON w.id = r2.item "
@@ -693,6 +694,7 @@ async def file_reports(
             scope = await load_scope(unit_id)
             plans, errors, lines = check_entries(scope, entries, where)
             heads = await _heads(unit_id, period.key, [p.item_id for p in plans])
+            filing: list[ItemPlan] = []
             for plan in plans:
                 head = heads.get(plan.item_id)
                 if head is not None and _same(plan, head):
@@ -706,20 +708,25 @@ async def file_reports(
                 if any(err.item_id == plan.item_id for err in errors):
                     plan.status = "error"
                     continue
-                try:
-                    report = await progress.create_report(
-                        actor, plan.item_id, period=period.key, narrative=plan.narrative, reason=plan.reason or None,
-                        goal_values=plan.goal_values, project_values=plan.project_values,
-                    )
-                except DomainError as exc:
-                    placed = [_place_report_problem(plan, p, where) for p in exc.problems] or [
-                        _place_report_problem(plan, Problem("refused", exc.message), where)
-                    ]
-                    errors.extend(placed)
-                    plan.status = "error"
-                    continue
-                plan.report_id = report["id"]
                 plan.status = "correction" if head is not None else "late" if period.end < today else "report"
+                filing.append(plan)
+            # every item's report in one call (one statement per step, not per item); it files
+            # all of them or, when it refuses any, none
+            try:
+                filed = await progress.create_reports(actor, period.key, [
+                    progress.ReportIn(plan.item_id, plan.narrative, plan.reason or None, plan.goal_values, plan.project_values)
+                    for plan in filing
+                ])
+            except progress.ReportsRefused as refused:
+                for n, exc in refused.errors.items():
+                    plan = filing[n]
+                    errors.extend([_place_report_problem(plan, p, where) for p in exc.problems] or [
+                        _place_report_problem(plan, Problem("refused", exc.message), where)
+                    ])
+                    plan.status = "error"
+            else:
+                for plan, report in zip(filing, filed, strict=True):
+                    plan.report_id = report["id"]
             outcome = _outcome(scope, period, plans, errors, lines, applied=apply and not errors)
             if not outcome["applied"]:
                 raise _Rollback

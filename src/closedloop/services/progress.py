@@ -28,16 +28,17 @@ Reports are never updated afterwards.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from closedloop.db import sql
 from closedloop.db.engine import write_tx
-from closedloop.db.tables import Goal, ProgressReport, ProgressValue, Project
+from closedloop.db.tables import ProgressReport, ProgressValue
 from closedloop.domain import periods
-from closedloop.domain.errors import Invalid, Issue
-from closedloop.services import lights, values
-from closedloop.services import access
-from closedloop.services.access import item_for_write
-from closedloop.services.common import Actor, Clock, audit, item_exists
+from closedloop.domain.errors import DomainError, Forbidden, Invalid, Issue, NotFound
+from closedloop.services import access, lights, values
+from closedloop.services.access import LEAD_SCOPE_SQL, ensure_open
+from closedloop.services.common import Actor, AuditEntry, Clock, audit_many, item_exists
 
 KIND_NAMES = {"report": "填报", "correction": "更正", "admin": "管理员更正"}
 
@@ -55,19 +56,25 @@ def parse_period(text: str, today: dt.date, problems: list[Issue]) -> periods.Pe
     return p
 
 
-async def _lock_item(item_id: int) -> None:
-    """Serialise reports of one item on PostgreSQL (SQLite's IMMEDIATE transaction already does):
-    the "is there a report for this period?" read and the insert must not interleave."""
-    if sql.is_postgres():
-        await sql.execute("SELECT id FROM work_item WHERE id = {} FOR UPDATE", item_id)
+@dataclass
+class ReportIn:
+    """One item's report in a :func:`create_reports` call."""
+
+    item_id: int
+    narrative: str
+    reason: str | None = None
+    goal_values: list[tuple[int, float]] = field(default_factory=list)
+    project_values: list[tuple[int, int]] = field(default_factory=list)
 
 
-async def _head_of_period(item_id: int, period: str) -> dict | None:
-    """The latest report (or correction) of the item for the period: the one a new report corrects."""
-    return await sql.fetch_one(
-        "SELECT id, kind FROM progress_report WHERE item = {} AND period = {} AND kind <> 'admin' ORDER BY id DESC LIMIT 1",
-        item_id, period,
-    )
+class ReportsRefused(Exception):
+    """Some reports of a :func:`create_reports` call were refused; nothing was written.
+    ``errors`` maps each refused report's index to its domain error (what
+    :func:`create_report` would raise for it alone)."""
+
+    def __init__(self, errors: dict[int, DomainError]) -> None:
+        super().__init__(next(iter(errors.values())).message)
+        self.errors = errors
 
 
 async def create_report(
@@ -80,92 +87,214 @@ async def create_report(
     goal_values: list[tuple[int, float]] = (),  # type: ignore[assignment]
     project_values: list[tuple[int, int]] = (),  # type: ignore[assignment]
 ) -> dict:
+    """File one item's report for ``period`` (see the module docstring for the rules)."""
+    try:
+        return (await create_reports(actor, period, [ReportIn(item_id, narrative, reason, list(goal_values), list(project_values))]))[0]
+    except ReportsRefused as exc:
+        raise exc.errors[0] from None
+
+
+@lru_cache(maxsize=64)
+def _in(n: int) -> str:
+    return ", ".join(["{}"] * n)
+
+
+def _chunks(ids: list, size: int = 1000):
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+async def _items_for_write(actor: Actor, item_ids: list[int]) -> dict[int, dict | DomainError]:
+    """``access.item_for_write`` for many items in one statement, which on PostgreSQL also
+    locks them (SQLite's IMMEDIATE transaction already serialises writers): the "is there a
+    report for this period?" read and the insert must not interleave with another writer's."""
+    if not (access.is_lead(actor) or access.is_admin(actor)):
+        raise Forbidden("督查室不直接修改单位填报的数据")
+    out: dict[int, dict | DomainError] = {}
+    lock = " FOR UPDATE OF w" if sql.is_postgres() else ""
+    for chunk in _chunks(sorted(set(item_ids))):  # in id order: two writers lock in the same order
+        rows = await sql.fetch(
+            f"SELECT w.*, {LEAD_SCOPE_SQL} AS _in_scope FROM work_item w WHERE w.kind = 'item' AND w.id IN ({_in(len(chunk))}) "
+            f"ORDER BY w.id{lock}",
+            actor.unit_id, actor.unit_id, *chunk,
+        )
+        for row in rows:
+            in_scope = row.pop("_in_scope")
+            if access.is_lead(actor) and not in_scope:
+                out[row["id"]] = Forbidden("只能修改本单位牵头或配合的事项")
+                continue
+            try:
+                ensure_open(actor, row)
+            except DomainError as exc:
+                out[row["id"]] = exc
+                continue
+            out[row["id"]] = row
+    for i in item_ids:
+        out.setdefault(i, NotFound("事项不存在"))
+    return out
+
+
+async def _rows_by_id(table: str, ids: list[int]) -> dict[int, dict]:
+    out: dict[int, dict] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        for r in await sql.fetch(f"SELECT id, item, unit FROM {table} WHERE id IN ({_in(len(chunk))})", *chunk):
+            out[r["id"]] = r
+    return out
+
+
+async def _heads_of_period(item_ids: list[int], period: str) -> dict[int, int]:
+    """Each item's latest report (or correction) of the period: the one a new report corrects."""
+    out: dict[int, int] = {}
+    for chunk in _chunks(sorted(set(item_ids))):
+        for r in await sql.fetch(
+            f"SELECT item, MAX(id) AS id FROM progress_report WHERE period = {{}} AND kind <> 'admin' AND item IN ({_in(len(chunk))}) GROUP BY item",
+            period, *chunk,
+        ):
+            out[r["item"]] = r["id"]
+    return out
+
+
+def _own_problems(r: ReportIn) -> list[Issue]:
+    """What is wrong with one report on its face (before reading anything)."""
     problems: list[Issue] = []
-    today = Clock.today()
-    p = parse_period(period, today, problems)
-    if not (narrative or "").strip():
+    if not (r.narrative or "").strip():
         problems.append(Issue("required", "进展情况不能为空", "narrative"))
-    reason = (reason or "").strip() or None
-    for n, (_pid, progress) in enumerate(project_values):
+    for n, (_pid, progress) in enumerate(r.project_values):
         if not 0 <= progress <= 100:
             problems.append(Issue("out_of_range", "项目进度必须在 0 到 100 之间", f"projects[{n}].progress"))
-    goal_ids = [g for g, _ in goal_values]
-    project_ids = [p_ for p_, _ in project_values]
+    goal_ids = [g for g, _ in r.goal_values]
+    project_ids = [p_ for p_, _ in r.project_values]
     if len(set(goal_ids)) != len(goal_ids):
         problems.append(Issue("duplicate", "同一目标在一次填报中只能出现一次", "goals"))
     if len(set(project_ids)) != len(project_ids):
         problems.append(Issue("duplicate", "同一项目在一次填报中只能出现一次", "projects"))
+    return problems
+
+
+async def create_reports(actor: Actor, period: str, reports: list[ReportIn]) -> list[dict]:
+    """File the reports of several items for one period, all or nothing, in one transaction
+    (the caller's, when one is open), with a fixed number of statements whatever their number:
+    a 500-row Excel 台账 is one call. Each report follows every rule of a report filed alone
+    (the module docstring); if any is refused, :class:`ReportsRefused` says why for each and
+    nothing is written. Returns each report as :func:`create_report` does, in the order given."""
+    if len({r.item_id for r in reports}) != len(reports):
+        raise ValueError("one report per item in a call")
+    today = Clock.today()
+    period_problems: list[Issue] = []
+    p = parse_period(period, today, period_problems)
+    problems: dict[int, list[Issue]] = {}
+    for n, r in enumerate(reports):
+        r.reason = (r.reason or "").strip() or None
+        problems[n] = list(period_problems) + _own_problems(r)
+    errors: dict[int, DomainError] = {}
     async with write_tx():
-        item = await item_for_write(actor, item_id)
-        await _lock_item(item_id)
-        goals = {g["id"]: g for g in await Goal.select().where(Goal.id.is_in(goal_ids) & (Goal.item == item_id))} if goal_ids else {}
-        projects = (
-            {x["id"]: x for x in await Project.select().where(Project.id.is_in(project_ids) & (Project.item == item_id))}
-            if project_ids
-            else {}
-        )
-        for n, gid in enumerate(goal_ids):
-            if gid not in goals:
-                problems.append(Issue("not_on_item", f"目标 {gid} 不属于该事项", f"goals[{n}].goal_id"))
-            else:
-                access.check_unit(actor, access.owner_unit(goals[gid], item), "只能填报本单位负责的目标")
-        for n, pid in enumerate(project_ids):
-            if pid not in projects:
-                problems.append(Issue("not_on_item", f"项目 {pid} 不属于该事项", f"projects[{n}].project_id"))
-            else:
-                access.check_unit(actor, access.owner_unit(projects[pid], item), "只能填报本单位负责的项目")
-        head = await _head_of_period(item_id, p.key) if p else None
-        if head is not None and reason is None:
-            problems.append(
-                Issue("correction_needs_reason", f"{p.title}已报送，再次报送即为更正，须填写更正理由", "reason")  # type: ignore[union-attr]
-            )
-        if problems:
-            raise Invalid(problems[0].message, problems)
-        assert p is not None
-        now = Clock.now()
-        kind = "correction" if head else "report"
-        report = (
-            await ProgressReport.insert(
-                ProgressReport(
-                    item=item_id, period=p.key, period_end=p.end, reported_on=today, narrative=narrative.strip(),
-                    reporter=actor.id, kind=kind, late=p.end < today, reason=reason,
-                    corrects=head["id"] if head else None, created_at=now,
+        items = await _items_for_write(actor, [r.item_id for r in reports])
+        goals = await _rows_by_id("goal", [g for r in reports for g, _ in r.goal_values])
+        projects = await _rows_by_id("project", [x for r in reports for x, _ in r.project_values])
+        heads = await _heads_of_period([r.item_id for r in reports], p.key) if p else {}
+        for n, r in enumerate(reports):
+            item = items[r.item_id]
+            if isinstance(item, DomainError):
+                errors[n] = item
+                continue
+            try:
+                for k, (gid, _v) in enumerate(r.goal_values):
+                    g = goals.get(gid)
+                    if g is None or g["item"] != r.item_id:
+                        problems[n].append(Issue("not_on_item", f"目标 {gid} 不属于该事项", f"goals[{k}].goal_id"))
+                    else:
+                        access.check_unit(actor, access.owner_unit(g, item), "只能填报本单位负责的目标")
+                for k, (pid, _v) in enumerate(r.project_values):
+                    x = projects.get(pid)
+                    if x is None or x["item"] != r.item_id:
+                        problems[n].append(Issue("not_on_item", f"项目 {pid} 不属于该事项", f"projects[{k}].project_id"))
+                    else:
+                        access.check_unit(actor, access.owner_unit(x, item), "只能填报本单位负责的项目")
+            except Forbidden as exc:
+                errors[n] = exc
+                continue
+            if r.item_id in heads and r.reason is None:
+                problems[n].append(
+                    Issue("correction_needs_reason", f"{p.title}已报送，再次报送即为更正，须填写更正理由", "reason")  # type: ignore[union-attr]
                 )
-            ).returning(*ProgressReport.all_columns())
-        )[0]
-        rows = [ProgressValue(report=report["id"], goal=g, value=v, reported_on=today, period_end=p.end, recorded_at=now) for g, v in goal_values]
-        rows += [
-            ProgressValue(report=report["id"], project=x, value=float(v), reported_on=today, period_end=p.end, recorded_at=now)
-            for x, v in project_values
-        ]
-        if rows:
-            await ProgressValue.insert(*rows)
-        # the staleness rule reads the latest filing day; it never moves backwards
-        await sql.execute(
-            "UPDATE work_item SET last_report_on = {} WHERE id = {} AND (last_report_on IS NULL OR last_report_on < {})",
-            today, item_id, today,
+            if problems[n]:
+                errors[n] = Invalid(problems[n][0].message, problems[n])
+        if errors:
+            raise ReportsRefused(dict(sorted(errors.items())))
+        assert p is not None
+        if not reports:
+            return []
+        return await _write_reports(actor, p, reports, heads, goals, today)
+
+
+async def _write_reports(actor: Actor, p: periods.Period, reports: list[ReportIn], heads: dict[int, int], goals: dict[int, dict], today: dt.date) -> list[dict]:
+    """The writes of :func:`create_reports`, once everything is checked: set-based."""
+    now = Clock.now()
+    inserted = await ProgressReport.insert(*[
+        ProgressReport(
+            item=r.item_id, period=p.key, period_end=p.end, reported_on=today, narrative=r.narrative.strip(),
+            reporter=actor.id, kind="correction" if r.item_id in heads else "report", late=p.end < today, reason=r.reason,
+            corrects=heads.get(r.item_id), created_at=now,
         )
-        changed = await values.refresh_actuals(goal_ids)
-        await _apply_project_progress(report["id"], project_values, now)
-        full = _read(report, goal_values, project_values)
-        await audit(actor, "report" if kind == "report" else "correct_report", "progress_report", report["id"], item_id=item_id, after=full)
-        for c in changed:
-            await audit(
-                actor, "actual", "goal", c.goal, item_id=item_id,
-                before={"actual": c.before}, after={"actual": c.after, "period": p.key, "report": report["id"]},
+        for r in reports
+    ]).returning(*ProgressReport.all_columns())
+    by_item = {row["item"]: row for row in inserted}
+    rows = []
+    for r in reports:
+        rid = by_item[r.item_id]["id"]
+        rows += [ProgressValue(report=rid, goal=g, value=v, reported_on=today, period_end=p.end, recorded_at=now) for g, v in r.goal_values]
+        rows += [
+            ProgressValue(report=rid, project=x, value=float(v), reported_on=today, period_end=p.end, recorded_at=now)
+            for x, v in r.project_values
+        ]
+    for start in range(0, len(rows), 500):
+        await ProgressValue.insert(*rows[start : start + 500])
+    item_ids = [r.item_id for r in reports]
+    # the staleness rule reads the latest filing day; it never moves backwards
+    for chunk in _chunks(item_ids):
+        await sql.execute(
+            f"UPDATE work_item SET last_report_on = {{}} WHERE id IN ({_in(len(chunk))}) AND (last_report_on IS NULL OR last_report_on < {{}})",
+            today, *chunk, today,
+        )
+    changed = await values.refresh_actuals([g for r in reports for g, _ in r.goal_values])
+    await _apply_project_progress({by_item[r.item_id]["id"]: r.project_values for r in reports if r.project_values}, now)
+    out = [_read(by_item[r.item_id], r.goal_values, r.project_values) for r in reports]
+    changed_by_item: dict[int, list[values.Changed]] = {}
+    for c in changed:
+        changed_by_item.setdefault(goals[c.goal]["item"], []).append(c)
+    entries = []
+    for r, full in zip(reports, out, strict=True):
+        entries.append(AuditEntry("report" if full["kind"] == "report" else "correct_report", "progress_report", full["id"], r.item_id, after=full))
+        entries += [
+            AuditEntry("actual", "goal", c.goal, r.item_id, before={"actual": c.before}, after={"actual": c.after, "period": p.key, "report": full["id"]})
+            for c in changed_by_item.get(r.item_id, [])
+        ]
+    await audit_many(actor, entries)
+    await lights.refresh(today, item_ids)
+    return out
+
+
+async def _apply_project_progress(project_values: dict[int, list[tuple[int, int]]], now: dt.datetime) -> None:
+    """A project's progress follows its latest reported period, as a goal's actual does
+    (``project_values``: the reported progress by report id)."""
+    reported = {pid: (report_id, progress) for report_id, pairs in project_values.items() for pid, progress in pairs}
+    if not reported:
+        return
+    moved: dict[int, list[int]] = {}
+    for chunk in _chunks(sorted(reported)):
+        for w in await sql.fetch(
+            f"SELECT x.id AS id, {values.value_as_of_sql('x.id', '{}', 'report', of='project')} AS report FROM project x WHERE x.id IN ({_in(len(chunk))})",
+            now, *chunk,
+        ):
+            report_id, progress = reported[w["id"]]
+            if w["report"] == report_id:
+                moved.setdefault(progress, []).append(w["id"])
+    for progress, ids in moved.items():
+        for chunk in _chunks(ids):
+            await sql.execute(
+                f'UPDATE project SET progress = {{}}, "version" = "version" + 1, updated_at = {{}} WHERE id IN ({_in(len(chunk))})',
+                progress, now, *chunk,
             )
-        await lights.refresh(today, [item_id])
-    return full
-
-
-async def _apply_project_progress(report_id: int, project_values: list[tuple[int, int]], now: dt.datetime) -> None:
-    """A project's progress follows its latest reported period, as a goal's actual does."""
-    for pid, progress in project_values:
-        winner = await sql.fetch_one(f"SELECT {values.value_as_of_sql('{}', '{}', 'report', of='project')} AS report", pid, now)
-        if winner and winner["report"] == report_id:
-            await Project.update(
-                {Project.progress: progress, Project.version: Project.version + 1, Project.updated_at: now}
-            ).where(Project.id == pid)
 
 
 def _read(report: dict, goal_values, project_values) -> dict:

@@ -120,11 +120,22 @@ async def refresh_actuals(goal_ids: list[int], *, bump: bool = True) -> list[Cha
         on = stands_for(as_date(r["period_end"]), _instant(r["recorded_at"]))  # type: ignore[arg-type]  # period_end is a NOT NULL column
         if r["actual"] == r["value"] and as_date(r["actual_on"]) == on:
             continue
-        await sql.execute(
-            'UPDATE goal SET actual = {}, actual_on = {}, "version" = "version" + {}, updated_at = {} WHERE id = {}',
-            r["value"], on, 1 if bump else 0, now, r["goal"],
-        )
         out.append(Changed(r["goal"], r["actual"], r["value"], on))
+    if not out:
+        return out
+    if sql.is_postgres():
+        # one statement for every changed goal (a 500-row upload changes hundreds)
+        await sql.execute(
+            'UPDATE goal SET actual = c.actual, actual_on = c.actual_on, "version" = "version" + {}, updated_at = {} '
+            "FROM unnest({}::bigint[], {}::double precision[], {}::date[]) AS c(id, actual, actual_on) WHERE goal.id = c.id",
+            1 if bump else 0, now, [c.goal for c in out], [c.after for c in out], [c.actual_on for c in out],
+        )
+    else:  # SQLite: in-process, a statement costs no round trip
+        for c in out:
+            await sql.execute(
+                'UPDATE goal SET actual = {}, actual_on = {}, "version" = "version" + {}, updated_at = {} WHERE id = {}',
+                c.after, c.actual_on, 1 if bump else 0, now, c.goal,
+            )
     return out
 
 
