@@ -134,24 +134,35 @@ async def _items_for_write(actor: Actor, item_ids: list[int]) -> dict[int, dict 
     return out
 
 
-async def _rows_by_id(table: str, ids: list[int]) -> dict[int, dict]:
-    out: dict[int, dict] = {}
-    for chunk in _chunks(sorted(set(ids))):
-        for r in await sql.fetch(f"SELECT id, item, unit FROM {table} WHERE id IN ({_in(len(chunk))})", *chunk):
-            out[r["id"]] = r
-    return out
-
-
-async def _heads_of_period(item_ids: list[int], period: str) -> dict[int, int]:
-    """Each item's latest report (or correction) of the period: the one a new report corrects."""
-    out: dict[int, int] = {}
-    for chunk in _chunks(sorted(set(item_ids))):
-        for r in await sql.fetch(
-            f"SELECT item, MAX(id) AS id FROM progress_report WHERE period = {{}} AND kind <> 'admin' AND item IN ({_in(len(chunk))}) GROUP BY item",
-            period, *chunk,
-        ):
-            out[r["item"]] = r["id"]
-    return out
+async def _records_and_heads(goal_ids: list[int], project_ids: list[int], item_ids: list[int], period: str | None) -> tuple[dict, dict, dict]:
+    """The goals and projects named (id, item, unit) and, per item, its latest report (or
+    correction) of the period — the one a new report corrects — in one statement (read after
+    the items are locked, so that a concurrent writer's report is seen)."""
+    goals: dict[int, dict] = {}
+    projects: dict[int, dict] = {}
+    heads: dict[int, int] = {}
+    g, x, i = sorted(set(goal_ids)), sorted(set(project_ids)), sorted(set(item_ids)) if period else []
+    parts, args = [], []
+    if g:
+        parts.append(f"SELECT 'goal' AS t, id, item, unit FROM goal WHERE id IN ({_in(len(g))})")
+        args += g
+    if x:
+        parts.append(f"SELECT 'project' AS t, id, item, unit FROM project WHERE id IN ({_in(len(x))})")
+        args += x
+    if i:
+        parts.append(
+            f"SELECT 'head' AS t, MAX(id) AS id, item, NULL AS unit FROM progress_report "
+            f"WHERE period = {{}} AND kind <> 'admin' AND item IN ({_in(len(i))}) GROUP BY item"
+        )
+        args += [period, *i]
+    if parts:
+        for r in await sql.fetch(" UNION ALL ".join(parts), *args):
+            kind = r.pop("t")
+            if kind == "head":
+                heads[r["item"]] = r["id"]
+            else:
+                (goals if kind == "goal" else projects)[r["id"]] = r
+    return goals, projects, heads
 
 
 def _own_problems(r: ReportIn) -> list[Issue]:
@@ -189,9 +200,10 @@ async def create_reports(actor: Actor, period: str, reports: list[ReportIn]) -> 
     errors: dict[int, DomainError] = {}
     async with write_tx():
         items = await _items_for_write(actor, [r.item_id for r in reports])
-        goals = await _rows_by_id("goal", [g for r in reports for g, _ in r.goal_values])
-        projects = await _rows_by_id("project", [x for r in reports for x, _ in r.project_values])
-        heads = await _heads_of_period([r.item_id for r in reports], p.key) if p else {}
+        goals, projects, heads = await _records_and_heads(
+            [g for r in reports for g, _ in r.goal_values], [x for r in reports for x, _ in r.project_values],
+            [r.item_id for r in reports], p.key if p else None,
+        )
         for n, r in enumerate(reports):
             item = items[r.item_id]
             if isinstance(item, DomainError):
@@ -230,13 +242,41 @@ async def create_reports(actor: Actor, period: str, reports: list[ReportIn]) -> 
 async def _write_reports(actor: Actor, p: periods.Period, reports: list[ReportIn], heads: dict[int, int], goals: dict[int, dict], today: dt.date) -> list[dict]:
     """The writes of :func:`create_reports`, once everything is checked: set-based."""
     now = Clock.now()
+    item_ids = [r.item_id for r in reports]
+    if sql.is_postgres():
+        by_item = await _insert_reports_pg(actor, p, reports, heads, today, now)
+    else:
+        by_item = await _insert_reports(actor, p, reports, heads, today, now)
+    changed = await values.refresh_actuals([g for r in reports for g, _ in r.goal_values])
+    await _apply_project_progress({by_item[r.item_id]["id"]: r.project_values for r in reports if r.project_values}, now)
+    out = [_read(by_item[r.item_id], r.goal_values, r.project_values) for r in reports]
+    changed_by_item: dict[int, list[values.Changed]] = {}
+    for c in changed:
+        changed_by_item.setdefault(goals[c.goal]["item"], []).append(c)
+    entries = []
+    for r, full in zip(reports, out, strict=True):
+        entries.append(AuditEntry("report" if full["kind"] == "report" else "correct_report", "progress_report", full["id"], r.item_id, after=full))
+        entries += [
+            AuditEntry("actual", "goal", c.goal, r.item_id, before={"actual": c.before}, after={"actual": c.after, "period": p.key, "report": full["id"]})
+            for c in changed_by_item.get(r.item_id, [])
+        ]
+    await audit_many(actor, entries)
+    await lights.refresh(today, item_ids)
+    return out
+
+
+def _report_row(actor: Actor, p: periods.Period, r: ReportIn, heads: dict[int, int], today: dt.date, now: dt.datetime) -> dict:
+    return {
+        "item": r.item_id, "period": p.key, "period_end": p.end, "reported_on": today, "narrative": r.narrative.strip(),
+        "reporter": actor.id, "kind": "correction" if r.item_id in heads else "report", "late": p.end < today, "reason": r.reason,
+        "corrects": heads.get(r.item_id), "created_at": now,
+    }
+
+
+async def _insert_reports(actor: Actor, p: periods.Period, reports: list[ReportIn], heads: dict[int, int], today: dt.date, now: dt.datetime) -> dict[int, dict]:
+    """The reports, their ledger values and the items' filing day, statement by statement."""
     inserted = await ProgressReport.insert(*[
-        ProgressReport(
-            item=r.item_id, period=p.key, period_end=p.end, reported_on=today, narrative=r.narrative.strip(),
-            reporter=actor.id, kind="correction" if r.item_id in heads else "report", late=p.end < today, reason=r.reason,
-            corrects=heads.get(r.item_id), created_at=now,
-        )
-        for r in reports
+        ProgressReport(**_report_row(actor, p, r, heads, today, now)) for r in reports
     ]).returning(*ProgressReport.all_columns())
     by_item = {row["item"]: row for row in inserted}
     rows = []
@@ -256,22 +296,36 @@ async def _write_reports(actor: Actor, p: periods.Period, reports: list[ReportIn
             f"UPDATE work_item SET last_report_on = {{}} WHERE id IN ({_in(len(chunk))}) AND (last_report_on IS NULL OR last_report_on < {{}})",
             today, *chunk, today,
         )
-    changed = await values.refresh_actuals([g for r in reports for g, _ in r.goal_values])
-    await _apply_project_progress({by_item[r.item_id]["id"]: r.project_values for r in reports if r.project_values}, now)
-    out = [_read(by_item[r.item_id], r.goal_values, r.project_values) for r in reports]
-    changed_by_item: dict[int, list[values.Changed]] = {}
-    for c in changed:
-        changed_by_item.setdefault(goals[c.goal]["item"], []).append(c)
-    entries = []
-    for r, full in zip(reports, out, strict=True):
-        entries.append(AuditEntry("report" if full["kind"] == "report" else "correct_report", "progress_report", full["id"], r.item_id, after=full))
-        entries += [
-            AuditEntry("actual", "goal", c.goal, r.item_id, before={"actual": c.before}, after={"actual": c.after, "period": p.key, "report": full["id"]})
-            for c in changed_by_item.get(r.item_id, [])
-        ]
-    await audit_many(actor, entries)
-    await lights.refresh(today, item_ids)
-    return out
+    return by_item
+
+
+REPORT_COLUMNS = ("item", "period", "period_end", "reported_on", "narrative", "reporter", "kind", "late", "reason", "corrects", "created_at")
+REPORT_TYPES = ("integer", "text", "date", "date", "text", "integer", "text", "boolean", "text", "integer", "timestamptz")
+# PostgreSQL: the same three writes as _insert_reports in one round trip (a data-modifying CTE
+# over arrays, one parameter per column whatever the number of rows); the values are inserted
+# in the order given (WITH ORDINALITY), so their ids follow it as they do statement by statement
+INSERT_REPORTS_PG = (
+    "WITH r AS (INSERT INTO progress_report (" + ", ".join(REPORT_COLUMNS) + ") "
+    "SELECT * FROM unnest(" + ", ".join(f"{{}}::{t}[]" for t in REPORT_TYPES) + ") RETURNING *), "
+    "v AS (INSERT INTO progress_value (report, goal, project, value, reported_on, period_end, recorded_at) "
+    "SELECT r.id, x.goal, x.project, x.value, {}::date, {}::date, {}::timestamptz "
+    "FROM unnest({}::integer[], {}::integer[], {}::integer[], {}::double precision[]) WITH ORDINALITY AS x(item, goal, project, value, n) "
+    "JOIN r ON r.item = x.item ORDER BY x.n), "
+    # the staleness rule reads the latest filing day; it never moves backwards
+    "w AS (UPDATE work_item SET last_report_on = {}::date WHERE id = ANY({}::integer[]) AND (last_report_on IS NULL OR last_report_on < {}::date)) "
+    "SELECT * FROM r"
+)
+
+
+async def _insert_reports_pg(actor: Actor, p: periods.Period, reports: list[ReportIn], heads: dict[int, int], today: dt.date, now: dt.datetime) -> dict[int, dict]:
+    rows = [_report_row(actor, p, r, heads, today, now) for r in reports]
+    columns = [[row[c] for row in rows] for c in REPORT_COLUMNS]
+    vals = [(r.item_id, g, None, float(v)) for r in reports for g, v in r.goal_values]
+    vals += [(r.item_id, None, x, float(v)) for r in reports for x, v in r.project_values]
+    value_columns = [list(c) for c in zip(*vals, strict=True)] if vals else [[], [], [], []]
+    item_ids = [r.item_id for r in reports]
+    inserted = await sql.fetch(INSERT_REPORTS_PG, *columns, today, p.end, now, *value_columns, today, item_ids, today)
+    return {row["item"]: row for row in inserted}
 
 
 async def _apply_project_progress(project_values: dict[int, list[tuple[int, int]]], now: dt.datetime) -> None:
