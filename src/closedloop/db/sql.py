@@ -13,6 +13,7 @@ unless the caller decodes them with :func:`load_json`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from functools import lru_cache
 from typing import Any, Iterable, overload
@@ -57,6 +58,14 @@ async def fetch_one(sql: str, *args: Any) -> dict | None:
 
 async def execute(sql: str, *args: Any) -> None:
     await fetch(sql, *args)
+
+
+async def gather_reads(*reads):
+    """Await independent reads side by side, each on its own pooled connection; one after
+    another inside a transaction (whose single connection runs one statement at a time)."""
+    if get_engine().current_transaction.get() is not None:
+        return [await r for r in reads]
+    return await asyncio.gather(*reads)
 
 
 def is_postgres() -> bool:
