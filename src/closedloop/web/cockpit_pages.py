@@ -77,8 +77,7 @@ class CockpitPages(Controller):
     ) -> Template:
         office(request)
         f = CockpitFilter(plan_id, section_id, unit_id)
-        data = await cockpit.cockpit(f, trend_unit_id=trend_unit_id)
-        options = await cockpit.filter_options(plan_id)
+        data, options, editions, results = await cockpit.page_data(f, trend_unit_id=trend_unit_id)
         trend = data["trends"]["points"]
         labels = [p["period"][-3:] if p["period"][-3:-2] == "W" else p["period"] for p in trend]
         share_chart = charts.line_chart(
@@ -98,7 +97,6 @@ class CockpitPages(Controller):
             "sections": {s["id"]: charts.stacked_bar(s["lights"], width=120, label=s["title"]) for s in data["breakdown"]["sections"]},
             "units": {u["id"]: charts.stacked_bar(u["lights"], width=120, label=u["name"]) for u in data["breakdown"]["units"]},
         }
-        editions = await cockpit.editions(cockpit.trend_cadence(), limit=12)
         counts = {
             "sections": counts_table(data["breakdown"]["sections"], "by-section", "分项", "title", bars["sections"]),
             "units": counts_table(data["breakdown"]["units"], "by-unit", "牵头单位", "name", bars["units"]),
@@ -108,7 +106,7 @@ class CockpitPages(Controller):
             share_chart=share_chart, rank_chart=rank_chart, score_chart=score_chart, bars=bars, counts=counts,
             light_keys=LIGHT_KEYS, stage_keys=STAGE_KEYS, light_labels=LIGHT_LABELS,
             pack_periods=[(e["period"], label_of(e["period"])) for e in reversed(editions)],
-            results=await cockpit.unverified_results(f), today=Clock.today(),
+            results=results, today=Clock.today(),
         )
 
     @get("/cockpit/items")
