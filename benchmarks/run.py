@@ -521,8 +521,9 @@ async def monday(url: str, units: int, window: float, rows: int, workers: int, p
             uid = await con.fetchval("INSERT INTO app_user (username, display_name, role, unit, password_hash, active, created_at, version) "
                                      "VALUES ($1, $1, 'lead', $2, 'x', true, now(), 1) RETURNING id", f"monday{u}", u)
             token = await new_token(con, uid, expires)
-            # the unit's own template, as the download builds it, filled with openpyxl
-            content = ledger_xlsx.build_workbook(await ledger_xlsx.load_scope(u, latest=True), period)
+            # the unit's own template, as the download builds it (without the latest-value column,
+            # which the upload does not read: it saves a second per unit here), filled with openpyxl
+            content = ledger_xlsx.build_workbook(await ledger_xlsx.load_scope(u), period)
             filled, _n = ledger_upload.fill(content, rows)
             files.append((token, filled))
         sup = await con.fetchval("INSERT INTO app_user (username, display_name, role, password_hash, active, created_at, version) "
