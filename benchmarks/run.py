@@ -540,6 +540,7 @@ async def monday(url: str, units: int, window: float, rows: int, workers: int, p
     browse: list[float] = []
     scans: list[float] = []
     errors = 0
+    failures: list[str] = []
     last_done = 0.0
     done = asyncio.Event()
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -556,9 +557,11 @@ async def monday(url: str, units: int, window: float, rows: int, workers: int, p
                     r = await h.post("/api/v1/ledger/upload", files={"file": ("台账.xlsx", content, xlsx)}, data={"apply": apply}, headers=headers)
                     if r.status_code != 200 or not r.json().get("ok"):
                         errors += 1
+                        failures.append(f"upload {k} apply={apply}: {r.status_code} {r.text[:300]}")
                         break
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 errors += 1
+                failures.append(f"upload {k}: {exc!r}")
             uploads.append(loop.time() - at)
             last_done = max(last_done, loop.time())
 
@@ -569,9 +572,12 @@ async def monday(url: str, units: int, window: float, rows: int, workers: int, p
                 t = loop.time()
                 try:
                     r = await h.get("/api/v1/items?page_size=50", headers={"Authorization": f"Bearer {token}"})
-                    errors += r.status_code != 200
-                except httpx.HTTPError:
+                    if r.status_code != 200:
+                        errors += 1
+                        failures.append(f"browse: {r.status_code} {r.text[:300]}")
+                except httpx.HTTPError as exc:
                     errors += 1
+                    failures.append(f"browse: {exc!r}")
                 browse.append(loop.time() - t)
                 await asyncio.sleep(1.0)
 
@@ -581,9 +587,12 @@ async def monday(url: str, units: int, window: float, rows: int, workers: int, p
                 t = loop.time()
                 try:
                     r = await h.get("/api/v1/cockpit", headers={"Authorization": f"Bearer {sup_token}"})
-                    errors += r.status_code != 200
-                except httpx.HTTPError:
+                    if r.status_code != 200:
+                        errors += 1
+                        failures.append(f"cockpit: {r.status_code} {r.text[:300]}")
+                except httpx.HTTPError as exc:
                     errors += 1
+                    failures.append(f"cockpit: {exc!r}")
                 browse.append(loop.time() - t)
                 await asyncio.sleep(5.0)
 
@@ -599,25 +608,27 @@ async def monday(url: str, units: int, window: float, rows: int, workers: int, p
                 _, err = await p.communicate()
                 if p.returncode != 0:
                     errors += 1
-                    print(err.decode()[-2000:], file=sys.stderr)
+                    failures.append(f"scan: {err.decode()[-1500:]}")
                 scans.append(loop.time() - t)
                 try:
                     await asyncio.wait_for(done.wait(), timeout=window / 3)
                 except asyncio.TimeoutError:
                     pass
 
-        background = [asyncio.create_task(browser(k)) for k in range(8)] + [asyncio.create_task(supervisor()), asyncio.create_task(scanner())]
-        await asyncio.gather(*[upload(k, tok, c) for k, (tok, c) in enumerate(files)])
-        done.set()
-        await asyncio.gather(*background)
-    stop_server(procs.pop())
-    publish_started = loop.time()
-    async with use_database(url):
-        from closedloop.services import publishing
+        async with use_database(url):  # the publisher's engine, ready before the morning starts
+            from closedloop.services import publishing
 
-        period_key = publishing.latest_due_period("weekly", dt.datetime.now(dt.timezone.utc))
-        await publishing.publish("weekly", period_key)
-    published = loop.time()
+            background = [asyncio.create_task(browser(k)) for k in range(8)] + [asyncio.create_task(supervisor()), asyncio.create_task(scanner())]
+            await asyncio.gather(*[upload(k, tok, c) for k, (tok, c) in enumerate(files)])
+            # the edition as soon as the last upload has answered, the server and the leads still there
+            publish_started = loop.time()
+            await publishing.publish("weekly", publishing.latest_due_period("weekly", dt.datetime.now(dt.timezone.utc)))
+            published = loop.time()
+            done.set()
+            await asyncio.gather(*background)
+    stop_server(procs.pop())
+    for f in failures[:20]:
+        print("Monday error:", f, file=sys.stderr)
     return {
         "monday_units": len(files), "monday_rows_per_upload": rows, "monday_window_s": window, "monday_workers": workers,
         "monday_setup_s": round(setup_s, 1),
