@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from closedloop.db import sql
 from closedloop.db.engine import write_tx
@@ -142,7 +143,8 @@ async def _records_and_heads(goal_ids: list[int], project_ids: list[int], item_i
     projects: dict[int, dict] = {}
     heads: dict[int, int] = {}
     g, x, i = sorted(set(goal_ids)), sorted(set(project_ids)), sorted(set(item_ids)) if period else []
-    parts, args = [], []
+    parts: list[str] = []
+    args: list[Any] = []
     if g:
         parts.append(f"SELECT 'goal' AS t, id, item, unit FROM goal WHERE id IN ({_in(len(g))})")
         args += g
@@ -320,7 +322,7 @@ INSERT_REPORTS_PG = (
 async def _insert_reports_pg(actor: Actor, p: periods.Period, reports: list[ReportIn], heads: dict[int, int], today: dt.date, now: dt.datetime) -> dict[int, dict]:
     rows = [_report_row(actor, p, r, heads, today, now) for r in reports]
     columns = [[row[c] for row in rows] for c in REPORT_COLUMNS]
-    vals = [(r.item_id, g, None, float(v)) for r in reports for g, v in r.goal_values]
+    vals: list[tuple[int, int | None, int | None, float]] = [(r.item_id, g, None, float(v)) for r in reports for g, v in r.goal_values]
     vals += [(r.item_id, None, x, float(v)) for r in reports for x, v in r.project_values]
     value_columns = [list(c) for c in zip(*vals, strict=True)] if vals else [[], [], [], []]
     item_ids = [r.item_id for r in reports]

@@ -4,7 +4,7 @@ the forms that issue a 督办单 and verify a result. Every page calls services 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from markupsafe import Markup, escape
@@ -92,7 +92,7 @@ class CockpitPages(Controller):
         if picked is not None:
             rank_chart = charts.line_chart(labels, [("排名", "#d0312d", [p["rank"] for p in trend])], title=f"{unit_name}：历期排名", invert=True)
             score_chart = charts.line_chart(labels, [("得分", "#1d6fd8", [p["score"] for p in trend])], title=f"{unit_name}：历期得分")
-        bars = {
+        bars: dict[str, Any] = {
             "total": charts.stacked_bar(data["breakdown"]["total"]["lights"], label="全部事项亮灯分布"),
             "sections": {s["id"]: charts.stacked_bar(s["lights"], width=120, label=s["title"]) for s in data["breakdown"]["sections"]},
             "units": {u["id"]: charts.stacked_bar(u["lights"], width=120, label=u["name"]) for u in data["breakdown"]["units"]},
