@@ -310,3 +310,35 @@ async def test_editions_published_before_hash_version_2_still_verify(clean_db, c
     assert await publishing.verify_chain() == (2, [])
     await PublicationRow.update({PublicationRow.score: 1.0}).where(PublicationRow.publication == pub["id"])
     assert len((await publishing.verify_chain())[1]) == 1
+
+
+async def test_the_scan_survives_losing_a_deadlock_to_a_report(clean_db, monkeypatch):
+    """PostgreSQL may abort the scan's light UPDATE as a deadlock's victim while leads upload
+    their 台账; the scan runs it again instead of losing the whole run. Anything else still fails."""
+    import datetime as dt
+
+    import pytest
+
+    from closedloop.services import lights, scan as scan_service
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    real, calls = lights.refresh, []
+
+    async def first_call_deadlocks(as_of, item_ids=None):
+        calls.append(as_of)
+        if len(calls) == 1:
+            raise Deadlock("deadlock detected")
+        return await real(as_of, item_ids)
+
+    monkeypatch.setattr(lights, "refresh", first_call_deadlocks)
+    report = await scan_service.scan(dt.datetime(2024, 6, 3, 9, tzinfo=dt.timezone.utc))
+    assert len(calls) == 2 and report.lights_changed == 0
+
+    async def always_broken(as_of, item_ids=None):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(lights, "refresh", always_broken)
+    with pytest.raises(RuntimeError):
+        await scan_service.scan(dt.datetime(2024, 6, 3, 9, tzinfo=dt.timezone.utc))

@@ -53,9 +53,31 @@ async def _step(item: dict, kind: str, key: str, message: str) -> bool:
     return True
 
 
+DEADLOCK_RETRIES = 3
+
+
+def _is_deadlock(exc: BaseException) -> bool:
+    return getattr(exc, "sqlstate", None) == "40P01"  # PostgreSQL's deadlock_detected
+
+
+async def _refresh_lights(today: dt.date) -> int:
+    """Every light, recomputed. Its set-based UPDATEs lock goals in the planner's order while a
+    report (or a 台账 upload of fifty items) locks its items and their goals in its own, so at
+    a busy hour PostgreSQL can pick the scan's statement as a deadlock's victim (seen in the
+    Monday-morning benchmark). Each statement only writes what the rules compute from the
+    committed rows, so running it again is safe: the scan retries instead of losing the run."""
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            return await lights.refresh(today)
+        except Exception as exc:
+            if not _is_deadlock(exc) or attempt == DEADLOCK_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 async def scan(now: dt.datetime | None = None) -> ScanReport:
     today = (now or Clock.now()).astimezone(local_zone()).date()
-    report = ScanReport(lights_changed=await lights.refresh(today), warnings=await calendar.warnings(today))
+    report = ScanReport(lights_changed=await _refresh_lights(today), warnings=await calendar.warnings(today))
     overrides = await workdays.overrides()
     soon = today + dt.timedelta(days=REMINDER_DAYS_BEFORE)
     candidates = await WorkItem.select(
