@@ -187,8 +187,8 @@ def server(database_url, migrated_database, request):
     env.pop("PICCOLO_CONF", None)
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / f"server-{request.module.__name__.rsplit('.', 1)[-1]}.log", "w")
-    # a module opts into the fixed clock with SERVER_CLOCK = SERVER_NOW (tests/browser/test_pages.py);
-    # the others still run the server on the machine's clock and date their data by it
+    # a module fixes the server's clock with SERVER_CLOCK = SERVER_NOW (every browser module
+    # must, tests/browser/conftest.py); a module without one runs it on the machine's clock
     now = getattr(request.module, "SERVER_CLOCK", None)
     proc = subprocess.Popen(cli_command("serve", "--port", str(port), now=now), env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -1,5 +1,7 @@
 """Browser tests: a real server process on loopback and Debian's chromium under Playwright.
 
+Every module sets ``SERVER_CLOCK`` (usually ``tests.conftest.SERVER_NOW``): its server process
+and this process run at that instant (the ``server_clock`` fixture), not at the machine's date.
 Skipped when Playwright or /usr/bin/chromium is missing (``.ci/run`` installs both). A failing
 test leaves a screenshot in ``test-artifacts/``. With CLOSEDLOOP_DOC_SHOTS=1 the tests also
 write the screenshots used by the guides into ``docs/img/``.
@@ -45,6 +47,23 @@ def pytest_runtest_makereport(item, call):
 
 
 FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def server_clock(request):
+    """This process sees the same "now" as the server it talks to: every browser module sets
+    ``SERVER_CLOCK`` (the instant its server process runs at, tests/conftest.py), so what the
+    pages show does not depend on the date the suite runs. A module without one fails: it
+    would read the machine's clock."""
+    from closedloop.services.common import Clock
+
+    now = getattr(request.module, "SERVER_CLOCK", None)
+    if now is None:
+        pytest.fail(f"{request.module.__name__} sets no SERVER_CLOCK: a browser module runs its server at a fixed instant",
+                    pytrace=False)
+    Clock.fixed = now
+    yield
+    Clock.fixed = None
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -1,14 +1,15 @@
 """A supervisor uses the cockpit in a real browser: follows a red count to its items, explains
 a data check, downloads the meeting pack; and the page fits a phone."""
 
-import datetime as dt
 import io
 
 from docx import Document
 
 from closedloop.db.tables import CheckExplanation
 from tests.browser.conftest import shot
+from closedloop.services.common import Clock
 from tests.browser.test_pages import login
+from tests.conftest import SERVER_NOW
 from tests.factories import (
     GoalFactory,
     PlanFactory,
@@ -21,9 +22,11 @@ from tests.factories import (
     WorkItemFactory,
 )
 
+SERVER_CLOCK = SERVER_NOW  # the server and this process run at one fixed instant
+
 
 async def seed():
-    year = dt.date.today().year
+    year = Clock.today().year
     plan = await PlanFactory.create(year=year)
     section = await SectionFactory.create(plan=plan, code="（一）", title="提升创新平台")
     kj = await UnitFactory.create(name="区科技局")
@@ -33,7 +36,7 @@ async def seed():
     pg = await GoalFactory.create(plan=plan, item=None, subject="高新技术企业", target=330.0)
     await GoalFactory.create(plan=plan, item=red.id, plan_goal=pg.id, actual=120.0, light="red", target=330.0)
     await ProblemFactory.create(item=red, status="resolved", description="用地指标不足")
-    period = dt.date.today().isocalendar()
+    period = Clock.today().isocalendar()
     key = f"{period[0]}-W{period[1]:02d}"
     pub = await PublicationFactory.create(period=key, title=f"{period[0]}年第{period[1]}周工作晾晒")
     await PublicationRowFactory.create(publication=pub, unit=kj, unit_name="区科技局", rank=1, score=72.5)

@@ -8,14 +8,17 @@ from openpyxl import load_workbook
 from closedloop.db.tables import Goal, ProgressReport, Project
 from closedloop.services import ledger_xlsx
 from tests.browser.conftest import ARTIFACTS, shot
+from closedloop.services.common import Clock
 from tests.browser.test_pages import login
+from tests.conftest import SERVER_NOW
 from tests.factories import GoalFactory, PlanFactory, ProjectFactory, SectionFactory, UnitFactory, UserFactory, WorkItemFactory
 
 COL = ledger_xlsx.LETTER
+SERVER_CLOCK = SERVER_NOW  # the server and this process run at one fixed instant
 
 
 async def seed():
-    year = dt.date.today().year
+    year = Clock.today().year
     plan = await PlanFactory.create(year=year)
     section = await SectionFactory.create(plan=plan, code="（一）", title="提升创新平台")
     unit = await UnitFactory.create(name="区科技局")

@@ -1,13 +1,11 @@
 """A lead, a supervisor and the public use the pages in a real browser.
 
 The server runs with its clock fixed at ``SERVER_NOW`` (tests/conftest.py) and so does this
-process (the ``server_clock`` fixture), so the lights the pages show do not depend on the date
+process (the ``server_clock`` fixture, tests/browser/conftest.py), so the lights the pages show do not depend on the date
 the suite runs.
 """
 
 import datetime as dt
-
-import pytest
 
 from closedloop.db.tables import Goal
 from closedloop.services import lights
@@ -17,14 +15,6 @@ from tests.conftest import SERVER_NOW
 
 SERVER_CLOCK = SERVER_NOW  # the server of this module runs at the same fixed instant
 from tests.factories import PASSWORD, GoalFactory, PlanFactory, SectionFactory, UnitFactory, UserFactory, WorkItemFactory
-
-
-@pytest.fixture(autouse=True)
-def server_clock():
-    """This process sees the same "now" as the server it talks to."""
-    Clock.fixed = SERVER_NOW
-    yield
-    Clock.fixed = None
 
 
 async def seed_world():

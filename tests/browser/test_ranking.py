@@ -2,7 +2,6 @@
 changes in score and rank, words instead of jargon, archive links that open the edition they
 name, corrections marked both ways, the plan page with its goals; and the admin's holidays."""
 
-import datetime as dt
 
 from closedloop.services import publishing
 from closedloop.services.common import Actor, Clock
@@ -10,6 +9,9 @@ from tests.browser.conftest import shot
 from tests.browser.test_pages import login, seed_world
 from tests.factories import GoalFactory, UnitFactory, UserFactory, WorkItemFactory
 
+from tests.conftest import SERVER_NOW
+
+SERVER_CLOCK = SERVER_NOW  # the server and this process run at one fixed instant
 SUP = Actor(id=None, username="sup", role="supervisor")
 
 
@@ -19,15 +21,10 @@ async def two_editions_and_a_correction():
     await GoalFactory.create(plan=world["plan"], item=None, subject="高新技术企业总数", comparator=">", target=330.0, measure_unit="家")
     long_name = await UnitFactory.create(name="区经济和信息化委员会")
     await WorkItemFactory.create(plan=world["plan"], lead_unit=long_name, code="三是", title="推进数字化")
-    now = dt.datetime.now(dt.timezone.utc)
-    latest = publishing.latest_due_period("weekly", now)
-    Clock.fixed = now
-    try:
-        await publishing.publish("weekly", publishing.previous_period("weekly", latest))
-        first, _ = await publishing.publish("weekly", latest)
-        await publishing.correct(SUP, first["id"], "补录一项已核验成效")
-    finally:
-        Clock.fixed = None
+    latest = publishing.latest_due_period("weekly", Clock.now())
+    await publishing.publish("weekly", publishing.previous_period("weekly", latest))
+    first, _ = await publishing.publish("weekly", latest)
+    await publishing.correct(SUP, first["id"], "补录一项已核验成效")
     return world, latest
 
 

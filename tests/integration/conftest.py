@@ -34,7 +34,7 @@ async def token_for(user) -> dict[str, str]:
     await AuthToken(
         token_hash=hashlib.sha256(token.encode()).hexdigest(),
         user=user.id,
-        expires_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1),
+        expires_at=Clock.now() + dt.timedelta(hours=1),
     ).save()
     return {"Authorization": f"Bearer {token}"}
 

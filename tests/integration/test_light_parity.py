@@ -249,7 +249,7 @@ async def test_the_metrics_read_each_goal_as_the_domain_would_at_the_cut_off(cle
                 value = known[-1][3] if known else (g["actual"] if updated <= cut_at else None)
                 counts = target is not None and g["deadline"] is not None and created <= cut_at and (assigned is None or assigned < cut_day)
                 if counts:
-                    start = goal_start(g["start"], plan_date(plan.issued_on, plan.year, dt.date.today()), assigned)
+                    start = goal_start(g["start"], plan_date(plan.issued_on, plan.year, plan.created_at.astimezone(dt.timezone.utc).date()), assigned)
                     state = GoalState(
                         comparator=g["comparator"], baseline=g["baseline"], target=target, deadline=g["deadline"], actual=value, start=start,
                         milestones=tuple(Milestone(dt.date.fromisoformat(m["on"]), m["value"]) for m in (g["milestones"] or [])),

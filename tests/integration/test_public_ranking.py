@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from closedloop.db.tables import Goal
+from closedloop.domain import periods
 from closedloop.services import publishing
 from closedloop.services.common import Actor, Clock
 from tests.factories import GoalFactory, ProgressReportFactory, ProgressValueFactory
@@ -75,10 +76,9 @@ async def test_plan_page_shows_the_plan_goals_progress(client):
     )
     # the unit's latest value in the ledger, filed now
     await ProgressValueFactory.create(
-        report=await ProgressReportFactory.create(item=units[0][1], period="2026-W01"), goal=units[0][2].id, value=5000.0,
-        period_end=dt.date.today(), recorded_at=dt.datetime.now(dt.timezone.utc),
+        report=await ProgressReportFactory.create(item=units[0][1], period=periods.containing("weekly", Clock.today()).key),
+        goal=units[0][2].id, value=5000.0, period_end=Clock.today(), recorded_at=Clock.now(),
     )
-    Clock.fixed = None  # as of now: the rows were just written
     page = (await client.get(f"/plans/{plan.id}")).text
     assert "工作目标进展" in page and "科技型企业" in page and "5000家" in page and "&gt;5900家" in page
     assert "18.2%" in page  # (5000 − 4800) / (5900 − 4800)

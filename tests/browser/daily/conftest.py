@@ -62,7 +62,7 @@ async def seed_daily(*, publish: bool = False) -> dict:
     # 四是 can be struck off (its goal has a verified result with evidence); 五是 cannot yet
     g1 = await GoalFactory.create(plan=plan, item=d1.id, subject="成果转化", measure_unit="项", comparator=">=", baseline=0.0, target=10.0,
                                   deadline=year_end, actual=12.0)
-    r1 = await ResultFactory.create(item=d1, goal=g1.id, description="转化成果 12 项", value=12.0, verified_at=dt.datetime.now(dt.timezone.utc),
+    r1 = await ResultFactory.create(item=d1, goal=g1.id, description="转化成果 12 项", value=12.0, verified_at=Clock.now(),
                                     verified_by=sup.id)
     await EvidenceFactory.create(result=r1, kind="link", url="https://example.org/zhuanhua")
     await EvidenceFactory.create(result=r1, kind="file", url=None, filename="转化清单.pdf", content_type="application/pdf", size=5,
@@ -74,11 +74,7 @@ async def seed_daily(*, publish: bool = False) -> dict:
     await lights.refresh(Clock.today())
     pub = None
     if publish:
-        Clock.fixed = dt.datetime.now(dt.timezone.utc)
-        try:
-            await publishing.publish_due("weekly")
-        finally:
-            Clock.fixed = None
+        await publishing.publish_due("weekly")
     return {"plan": plan, "section": section, "kjj": kjj, "czj": czj, "fgw": fgw, "a": a, "b": b, "c": c, "d1": d1, "d2": d2, "e": e,
             "goal": goal, "goal_b": goal_b, "project": project, "urge": urge, "ext": ext, "lead": lead, "pub": pub}
 

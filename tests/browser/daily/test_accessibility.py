@@ -4,6 +4,9 @@ every role: no serious or critical violation. Lights are never colour alone; fie
 import pytest
 
 from tests.browser.daily.conftest import login, seed_daily
+from tests.conftest import SERVER_NOW
+
+SERVER_CLOCK = SERVER_NOW  # the server and this process run at one fixed instant
 
 try:
     from axe_playwright_python.async_playwright import Axe

@@ -5,6 +5,9 @@ import re
 
 from tests.browser.conftest import shot
 from tests.browser.daily.conftest import login, seed_daily
+from tests.conftest import SERVER_NOW
+
+SERVER_CLOCK = SERVER_NOW  # the server and this process run at one fixed instant
 
 
 async def test_summary_by_unit_links_to_each_list_and_closing_rows_show_evidence(clean_db, server, new_page):

@@ -3,6 +3,9 @@ these): a lead reporting two items from /my and back, and a supervisor's 催办 
 销号 from the desk, confirmations included. Typing and ticking a box are not counted as clicks."""
 
 from tests.browser.daily.conftest import login, seed_daily
+from tests.conftest import SERVER_NOW
+
+SERVER_CLOCK = SERVER_NOW  # the server and this process run at one fixed instant
 
 
 class Meter:

@@ -6,6 +6,9 @@ from closedloop.db.tables import ExtensionRequest, SupervisionAction, WorkItem
 from closedloop.settings import get_settings
 from tests.browser.conftest import shot
 from tests.browser.daily.conftest import login, seed_daily, submit_tampered
+from tests.conftest import SERVER_NOW
+
+SERVER_CLOCK = SERVER_NOW  # the server and this process run at one fixed instant
 
 
 async def stage_of(item) -> str:

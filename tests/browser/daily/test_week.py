@@ -9,6 +9,9 @@ from closedloop.domain import periods
 from closedloop.services.common import Clock
 from tests.browser.conftest import shot
 from tests.browser.daily.conftest import login, seed_daily
+from tests.conftest import SERVER_NOW
+
+SERVER_CLOCK = SERVER_NOW  # the server and this process run at one fixed instant
 
 
 async def test_my_is_the_weeks_to_do_list_and_a_report_goes_back_to_it(clean_db, server, new_page):
@@ -171,16 +174,18 @@ async def test_a_month_or_quarter_is_written_as_people_say_it(clean_db, server, 
     await login(page, server, "kjj")
     await page.goto(f"{server}/items/{w['a'].id}")
     await page.click("#report summary:has-text('按月或季度填报')")
-    await page.fill("#report input[name=period_other]", "2026年13月")
+    today = Clock.today()
+    await page.fill("#report input[name=period_other]", f"{today.year}年13月")
     await page.fill("#report textarea[name=narrative]", "月度小结")
     async with page.expect_navigation() as nav:
         await page.click("#report button[type=submit]")
     assert (await nav.value).status == 422
     assert "月份应在 1 到 12 之间" in await page.locator("#report .error[data-field=period_other]").inner_text()
-    await page.fill("#report input[name=period_other]", "2026年11月")
+    month = f"{today.year}年{today.month}月"  # the month the server's clock is in
+    await page.fill("#report input[name=period_other]", month)
     async with page.expect_navigation():
         await page.click("#report button[type=submit]")
-    assert "2026年11月的进度" in await page.locator(".flash").inner_text()
+    assert f"{month}的进度" in await page.locator(".flash").inner_text()
     report = await ProgressReport.select().where(ProgressReport.item == w["a"].id).order_by(ProgressReport.id, ascending=False).first()
-    assert report["period"] == "2026-11"
-    assert "2026年11月" in await page.locator("#report ul").inner_text()
+    assert report["period"] == f"{today.year}-{today.month:02d}"
+    assert month in await page.locator("#report ul").inner_text()
