@@ -118,6 +118,8 @@ OPS: list[Op] = [
        lambda w: f"/api/v1/plan-goals/{w.plan_goal.id}/reporter", lambda w: {"goal_id": w.linked_goal.id}, allow("admin")),
     Op("import plan", "POST", "/api/v1/plans/import", lambda w: "/api/v1/plans/import",
        lambda w: {"text": "某区2025年工作要点\n二、重点工作\n（一）抓创新。一是建平台。", "preview": True}, allow("admin")),
+    Op("import plan, stored", "POST", "/api/v1/plans/import", lambda w: "/api/v1/plans/import",
+       lambda w: {"text": "某区2025年工作要点\n二、重点工作\n（一）抓创新。一是建平台。", "preview": False}, allow("admin")),
     # editing a plan by hand: admin only
     Op("add section", "POST", "/api/v1/plans/{plan_id:int}/sections", lambda w: f"/api/v1/plans/{w.plan.id}/sections",
        lambda w: {"title": "加强队伍建设"}, allow("admin", ok=201)),
@@ -306,3 +308,133 @@ PAGE_OPS += [
     PageOp("page: set working day", "/admin/workdays", ITEM_PAGE, lambda w: "/admin/workdays",
            lambda w: {"day": "2027-02-08", "is_workday": "0", "note": "春节"}, _workday_set, ("admin",)),
 ]
+
+
+# --- the effect of each write (issue 22) -------------------------------------------------------
+# What an allowed request must have done to the database, checked before the request (it must
+# not hold yet: the check can fail) and after it (it holds exactly for the allowed actors). A
+# refused request must leave the whole database as it was, audit log included (the test compares
+# every table). NO_WRITE marks the previews, which change nothing for anyone.
+
+NO_WRITE = None
+
+
+def _table(name: str):
+    from closedloop.db import tables
+
+    return getattr(tables, name)
+
+
+def row_is(table: str, ident: Callable[[Any], int], **values: Any) -> Callable[[Any], Awaitable[bool]]:
+    """The row ``ident(world)`` of ``table`` holds ``values``."""
+
+    async def check(w: Any) -> bool:
+        t = _table(table)
+        row = await t.select().where(t.id == ident(w)).first()
+        return row is not None and all(row[k] == v for k, v in values.items())
+
+    return check
+
+
+def row_has(table: str, ident: Callable[[Any], int], field: str) -> Callable[[Any], Awaitable[bool]]:
+    """The row's ``field`` is set (not None)."""
+
+    async def check(w: Any) -> bool:
+        t = _table(table)
+        row = await t.select().where(t.id == ident(w)).first()
+        return row is not None and row[field] is not None
+
+    return check
+
+
+def gone(table: str, ident: Callable[[Any], int]) -> Callable[[Any], Awaitable[bool]]:
+    async def check(w: Any) -> bool:
+        t = _table(table)
+        return not await t.exists().where(t.id == ident(w))
+
+    return check
+
+
+def some_row(table: str, **values: Any) -> Callable[[Any], Awaitable[bool]]:
+    """A row of ``table`` holds ``values`` (a value may be a callable of the world, for ids)."""
+
+    async def check(w: Any) -> bool:
+        t = _table(table)
+        rows = await t.select()
+        want = {k: (v(w) if callable(v) else v) for k, v in values.items()}
+        return any(all(r[k] == v for k, v in want.items()) for r in rows)
+
+    return check
+
+
+async def _item_b_moved_first(w: Any) -> bool:
+    from closedloop.db.tables import WorkItem
+
+    rows = await WorkItem.select(WorkItem.id).where(WorkItem.parent == _section(w)).order_by(WorkItem.seq).order_by(WorkItem.id)
+    return rows[0]["id"] == w.item_b.id
+
+
+def _date(text: str):
+    import datetime as dt
+
+    return dt.date.fromisoformat(text)
+
+
+A = lambda w: w.item_a.id  # noqa: E731
+
+EFFECTS: dict[str, Callable[[Any], Awaitable[bool]] | None] = {
+    "update item": row_is("WorkItem", A, responsible_person="李四"),
+    "transition forward": row_is("WorkItem", A, stage="calculate"),
+    "create goal": some_row("Goal", item=A, subject="专利授权", target=10.0),
+    "update goal": row_is("Goal", lambda w: w.goal_a.id, subject="高新技术企业（家）"),
+    "correct goal actual": row_is("Goal", lambda w: w.goal_a.id, actual=310.0),
+    "request goal change": some_row("GoalChangeRequest", goal=lambda w: w.goal_a.id, status="pending"),
+    "decide goal change": row_is("GoalChangeRequest", lambda w: w.change_request.id, status="approved"),
+    "delete goal": gone("Goal", lambda w: w.goal_spare.id),
+    "create problem": some_row("Problem", item=A, description="用地指标不足"),
+    "update problem": row_is("Problem", lambda w: w.problem_a.id, status="resolved", resolution="已协调"),
+    "verify problem": row_is("Problem", lambda w: w.problem_resolved.id, status="verified"),
+    "reopen problem": row_is("Problem", lambda w: w.problem_verified.id, status="resolved"),  # back to awaiting verification
+    "delete problem": gone("Problem", lambda w: w.problem_a.id),
+    "create project": some_row("Project", item=A, name="孵化器扩建"),
+    "update project": row_is("Project", lambda w: w.project_a.id, progress=30),
+    "delete project": gone("Project", lambda w: w.project_a.id),
+    "create result": some_row("Result", item=A, description="新认定高企 8 家"),
+    "update result": row_is("Result", lambda w: w.result_a.id, value=12.0),
+    "delete result": gone("Result", lambda w: w.result_a.id),
+    "verify result": row_has("Result", lambda w: w.result_a.id, "verified_by"),
+    "reopen result": row_is("Result", lambda w: w.result_verified.id, verified_by=None),
+    "delete evidence": gone("Evidence", lambda w: w.evidence_a.id),
+    "add evidence link": some_row("Evidence", result=lambda w: w.result_a.id, url="https://example.org/a"),
+    "upload evidence": some_row("Evidence", result=lambda w: w.result_a.id, filename="a.pdf"),
+    "progress report": some_row("ProgressValue", goal=lambda w: w.goal_a.id, value=305.0),
+    "request extension": some_row("ExtensionRequest", item=A, new_deadline=_date("2025-03-31"), status="pending"),
+    "decide extension": row_is("ExtensionRequest", lambda w: w.extension.id, status="approved"),
+    "urge": some_row("SupervisionAction", item=A, kind="urge", message="请加快进度"),
+    "order": some_row("SupervisionAction", item=A, kind="order", respond_by=_date("2024-06-10")),
+    "respond to action": row_is("SupervisionAction", lambda w: w.action.id, response="已落实"),
+    "closure": row_is("WorkItem", lambda w: w.item_close.id, closed=True),
+    "correct publication": some_row("Publication", corrects=lambda w: w.publication.id, correction_reason="更正单位名称"),
+    "create unit": some_row("Unit", name="区统计局"),
+    "update unit": row_is("Unit", lambda w: w.unit_c.id, name="区教育委员会"),
+    "create user": some_row("User", username="newlead", role="lead", unit=lambda w: w.unit_c.id),
+    "update user": row_is("User", lambda w: w.users["lead_c"].id, display_name="王五"),
+    "choose the goal reporting a plan goal": row_is("Goal", lambda w: w.linked_goal.id, reports_plan_goal=True),
+    "import plan": NO_WRITE,  # a preview
+    "import plan, stored": some_row("Plan", title="某区2025年工作要点", year=2025),
+    "add section": some_row("WorkItem", kind="section", title="加强队伍建设"),
+    "add plan item": some_row("WorkItem", parent=_section, title="建设人才驿站"),
+    "edit plan node": row_is("WorkItem", _section, title="提升科技创新平台布局"),
+    "move plan node": _item_b_moved_first,
+    "delete plan node": gone("WorkItem", lambda w: w.item_spare.id),
+    "withdraw item": row_has("WorkItem", A, "withdrawn_at"),
+    "restate plan goal": some_row("Goal", item=lambda w: w.item_b.id, plan_goal=lambda w: w.plan_goal.id),
+    "add plan goal": some_row("Goal", item=None, plan=lambda w: w.plan.id, comparator=">", target=330.0),
+    "edit plan goal": row_is("Goal", lambda w: w.plan_goal.id, target=340.0),
+    "assign plan": NO_WRITE,  # apply=false: a preview of the matching
+    "delete plan goal": gone("Goal", lambda w: w.plan_goal_spare.id),
+    "ledger upload": some_row("ProgressValue", goal=lambda w: w.goal_a.id, value=310.0),
+    "explain data check": some_row("CheckExplanation", check_key=lambda w: f"problem_no_resolution:{w.problem_unresolved_text.id}"),
+    "set working day": some_row("WorkdayOverride", day=_date("2027-02-08"), is_workday=False, note="春节"),
+    "clear working day": gone("WorkdayOverride", lambda w: w.workday_override.id),
+}

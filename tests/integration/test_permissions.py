@@ -1,10 +1,12 @@
-"""Every write operation × role × own or other unit: the expected status, and nothing changes
-when refused. A write route without a row in the matrix fails the suite."""
+"""Every write operation × role × own or other unit: the expected status; an allowed write did
+what it asked (``EFFECTS``: the row holds the new values, the new row exists, the deleted one is
+gone); a refused one left every table as it was, the audit log included. A write route without a
+row in the matrix, or a row without its effect, fails the suite."""
 
 import pytest
 import pytest_asyncio
 
-from closedloop.db.tables import AuditEvent
+from closedloop.db.tables import ALL_TABLES, AuditEvent
 from tests.factories import (
     EvidenceFactory,
     ExtensionRequestFactory,
@@ -17,7 +19,7 @@ from tests.factories import (
     WorkdayOverrideFactory,
     WorkItemFactory,
 )
-from tests.integration.permission_matrix import ACTORS, OPS, PAGE_OPS, SELF_SERVICE, Multipart
+from tests.integration.permission_matrix import ACTORS, EFFECTS, NO_WRITE, OPS, PAGE_OPS, SELF_SERVICE, Multipart
 
 ACTOR_USER = {"admin": "admin", "supervisor": "supervisor", "lead_own": "lead_a", "lead_other": "lead_c", "lead_coop": "lead_b"}
 
@@ -50,12 +52,28 @@ async def matrix_world(world):
     return world
 
 
+async def snapshot() -> dict[str, list]:
+    """Every row of every table, in a comparable form."""
+    out = {}
+    for table in ALL_TABLES:
+        rows = await table.select().order_by(table.id)
+        out[table._meta.tablename] = [sorted((k, repr(v)) for k, v in r.items()) for r in rows]
+    return out
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("op", OPS, ids=lambda o: o.name)
 async def test_permission_matrix(client, matrix_world, op, actor):
     w = matrix_world
     headers = w.headers[ACTOR_USER[actor]]
-    audit_before = await AuditEvent.count()
+    effect = EFFECTS[op.name]
+    if effect is not NO_WRITE:
+        assert not await effect(w), f"{op.name}: the effect holds before the request (the check cannot fail)"
+    before = await snapshot()
     if op.body == "multipart":
         r = await client.post(op.url(w), files={"file": ("a.pdf", b"%PDF-1.4 x", "application/pdf")}, headers=headers)
     elif isinstance(op.body, Multipart):
@@ -63,9 +81,19 @@ async def test_permission_matrix(client, matrix_world, op, actor):
     else:
         r = await client.request(op.method, op.url(w), json=op.body(w) if op.body else None, headers=headers)
     assert r.status_code == op.expect[actor], f"{op.name} as {actor}: {r.status_code} {r.text}"
+    after = await snapshot()
     if r.status_code == 403:
         assert r.json()["error"]["message"]
-        assert await AuditEvent.count() == audit_before, "a refused write left an audit trace of a change"
+        assert changed_tables(before, after) == [], f"{op.name} refused to {actor} but changed rows"
+    elif effect is NO_WRITE:
+        assert changed_tables(before, after) == [], f"{op.name} is a preview but changed rows"
+    else:
+        assert await effect(w), f"{op.name} allowed to {actor} ({r.status_code}) but the change asked for is not in the database"
+        assert "audit_event" in changed_tables(before, after), f"{op.name} by {actor} left no audit event"
+
+
+def test_every_matrix_row_names_its_effect():
+    assert sorted(op.name for op in OPS if op.name not in EFFECTS) == []
 
 
 async def test_every_write_route_has_a_matrix_row(client):
@@ -92,12 +120,16 @@ async def test_page_form_permission_matrix(client, matrix_world, op, actor):
     page = await client.get(op.page(w))
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
     assert token, f"no form on {op.page(w)} for {actor}"
+    assert not await op.changed(w), f"{op.name}: the effect holds before the request"
     audit_before = await AuditEvent.count()
+    before = await snapshot()
     r = await client.post(op.url(w), data={**op.form(w), "_csrf_token": token.group(1)}, headers={"Origin": "http://testserver"})
     assert r.status_code < 500, r.text
     assert await op.changed(w) == (actor in op.allowed), f"{op.name} as {actor}: {r.status_code}"
     if actor not in op.allowed:
-        assert await AuditEvent.count() == audit_before
+        assert changed_tables(before, await snapshot()) == [], f"{op.name} refused to {actor} but changed rows"
+    else:
+        assert await AuditEvent.count() > audit_before, f"{op.name} by {actor} left no audit event"
 
 
 def test_every_page_op_names_a_registered_route():
