@@ -36,6 +36,13 @@ from closedloop.settings import get_settings  # noqa: E402
 
 get_settings(reload=True)
 
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+# No per-example deadline: on a busy shared machine (or a mutation run, where the code goes
+# through mutmut's trampolines) one slow example would fail a property test that holds.
+hypothesis_settings.register_profile("closedloop", deadline=None)
+hypothesis_settings.load_profile("closedloop")
+
 IS_PG = TEST_URL.startswith(("postgresql://", "postgres://"))
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

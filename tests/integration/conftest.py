@@ -27,6 +27,8 @@ from tests.factories import (
 )
 
 TODAY = dt.date(2024, 6, 3)
+# the tests' tokens outlive any instant a test moves its clock to (days or months after TODAY)
+TOKEN_LIFE = dt.timedelta(days=3650)
 
 
 async def token_for(user) -> dict[str, str]:
@@ -34,7 +36,7 @@ async def token_for(user) -> dict[str, str]:
     await AuthToken(
         token_hash=hashlib.sha256(token.encode()).hexdigest(),
         user=user.id,
-        expires_at=Clock.now() + dt.timedelta(hours=1),
+        expires_at=Clock.now() + TOKEN_LIFE,
     ).save()
     return {"Authorization": f"Bearer {token}"}
 

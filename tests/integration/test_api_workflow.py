@@ -141,7 +141,9 @@ async def test_login_logout_and_rate_limit(client, world):
 async def test_expired_token_is_refused(client, world):
     from closedloop.services.common import Clock
 
-    Clock.fixed = Clock.now() + dt.timedelta(hours=2)  # the token was issued an hour's validity before
+    from tests.integration.conftest import TOKEN_LIFE
+
+    Clock.fixed = Clock.now() + TOKEN_LIFE + dt.timedelta(minutes=1)  # just past the token's expiry
     r = await client.get("/api/v1/auth/me", headers=world.headers["lead_a"])
     assert r.status_code == 401 and "过期" in r.json()["error"]["message"]
 
