@@ -6,7 +6,8 @@ covers 404/405 answers, static files and the schema pages):
 - every response carries a Content-Security-Policy that allows only the site's own scripts,
   styles and images (no inline script, no other origin; ``frame-ancestors 'none'``),
   ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin`` and
-  ``X-Frame-Options: DENY`` (for browsers that predate frame-ancestors);
+  ``X-Frame-Options: DENY`` (for browsers that predate frame-ancestors); a handler's own,
+  stricter policy is kept (the evidence downloads: ``default-src 'none'; sandbox``);
 - responses to signed-in requests (a session cookie or a bearer token) and exports are
   ``Cache-Control: no-store``, so a shared or back-button cache never shows them to someone
   else (the API router sets no-store on all its answers);
@@ -91,13 +92,16 @@ def harden(handler: Callable[..., Any]) -> Callable[..., Any]:
 
         async def send_wrapper(message: dict) -> None:
             if message["type"] == "http.response.start":
+                # a handler that sets its own policy means a stricter one (the evidence downloads'
+                # sandbox, so an uploaded HTML or SVG file can never run as this site): keep it
+                own_csp = next((v for k, v in message.get("headers", []) if k.lower() == b"content-security-policy"), None)
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in {b"x-content-type-options", b"referrer-policy", b"x-frame-options", b"content-security-policy"}]
                 headers += STATIC_HEADERS
                 if options and message.get("status") == 204:
                     allow = _allowed_methods(scope)
                     if allow:
                         headers = [(k, v) for k, v in headers if k.lower() != b"allow"] + [(b"allow", allow.encode())]
-                headers.append((b"content-security-policy", csp.encode()))
+                headers.append((b"content-security-policy", own_csp or csp.encode()))
                 if private:
                     headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
                     headers.append((b"cache-control", b"no-store"))
