@@ -48,9 +48,10 @@ class PiccoloFactory(factory.Factory):
     def _build(cls, model_class, *args, **kwargs):
         return model_class(**kwargs)
 
-    # column → (foreign key, column of the referenced row): filled from the referenced row
-    # when the test gave no value (e.g. a reported value's date is its report's date)
-    _follow: dict[str, tuple[str, str]] = {}
+    # column → (foreign key, column of the referenced row, or a function of that row): filled
+    # from the referenced row when the test gave no value (e.g. a reported value's date is its
+    # report's date)
+    _follow: dict[str, tuple[str, object]] = {}
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
@@ -62,7 +63,7 @@ class PiccoloFactory(factory.Factory):
                 rows[key] = value
             for column, (fk, attr) in cls._follow.items():
                 if rows.get(column) is None and isinstance(rows.get(fk), Table):
-                    rows[column] = getattr(rows[fk], attr)
+                    rows[column] = attr(rows[fk]) if callable(attr) else getattr(rows[fk], attr)
             values = {k: (v.id if isinstance(v, Table) else v) for k, v in rows.items()}
             row = model_class(**values)
             await row.save()
@@ -262,18 +263,29 @@ class ProgressReportFactory(PiccoloFactory):
     created_at = factory.LazyFunction(clock_now)
 
 
+def _period_end(key: str) -> dt.date:
+    from closedloop.domain import periods
+
+    return periods.parse(key).end
+
+
 class ProgressValueFactory(PiccoloFactory):
     class Meta:
         model = t.ProgressValue
 
     report = factory.SubFactory(ProgressReportFactory)
-    reported_on = None  # the report's date (``_follow``)
     value = 10.0
-    # the ledger keys (services/values.py): the report's period end and filing instant
-    period_end = dt.date(2024, 5, 19)
-    recorded_at = factory.LazyFunction(lambda: dt.datetime(2024, 5, 17, 2, 0, tzinfo=dt.timezone.utc))
+    # the report's date, and the ledger keys (services/values.py): the last day of the report's
+    # period and the instant it was filed (``_follow``), so a value is dated by its scenario
+    reported_on = None
+    period_end = None
+    recorded_at = None
 
-    _follow = {"reported_on": ("report", "reported_on")}
+    _follow = {
+        "reported_on": ("report", "reported_on"),
+        "period_end": ("report", lambda report: _period_end(report.period)),
+        "recorded_at": ("report", "created_at"),
+    }
 
 
 class SupervisionActionFactory(PiccoloFactory):
