@@ -1,0 +1,215 @@
+"""Rules the mutation run of domain/ found unwatched by the unit tests (docs/testing.md): each
+test pins one boundary or branch a single-character change would move unnoticed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from closedloop.domain.errors import Invalid
+from closedloop.domain.lights import UNDRILLED, Light, Thresholds, item_light, item_light_with_reason, unit_light
+from closedloop.domain.plan_parser.documents import document_text
+from closedloop.domain.plan_parser.tables import parse_indicator_cell, parse_indicator_rows
+from closedloop.domain.reported_values import BadValue, goal_value_bounds, goal_value_problem, parse_number
+from closedloop.domain.trajectory import cumulative, goal_start
+
+D = dt.date
+
+# --- a unit's light in an edition ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("behind", "overdue", "undrilled", "light"),
+    [
+        (None, 0, 0, Light.GREEN),  # no goals: on the trajectory
+        (0.0, 0, 0, Light.GREEN),
+        (30.0, 0, 0, Light.YELLOW),  # red only past 30 points
+        (30.5, 0, 0, Light.RED),
+        (10.0, 0, 0, Light.YELLOW),  # yellow from 10 points
+        (9.9, 0, 0, Light.GREEN),
+        (9.9, 0, 1, Light.YELLOW),  # an undrilled item: at least yellow
+        (0.0, 1, 0, Light.RED),  # an overdue item: red
+        (-10.0, 0, 0, Light.BLUE),  # 10 points ahead: blue
+        (-9.9, 0, 0, Light.GREEN),
+        (-20.0, 0, 1, Light.YELLOW),  # ahead, but an undrilled item
+        (-20.0, 1, 0, Light.RED),
+        (0.5, 0, 0, Light.GREEN),
+    ],
+)
+def test_unit_light_thresholds(behind, overdue, undrilled, light):
+    assert unit_light(behind, overdue, undrilled) == light
+
+
+def test_unit_light_follows_configured_thresholds():
+    t = Thresholds(ahead_points=5.0, yellow_points=4.0, red_points=8.0)
+    assert unit_light(8.0, 0, 0, t) == Light.YELLOW and unit_light(8.1, 0, 0, t) == Light.RED
+    assert unit_light(4.0, 0, 0, t) == Light.YELLOW and unit_light(-5.0, 0, 0, t) == Light.BLUE
+
+
+# --- an item's light and its reason ----------------------------------------------------------
+
+AS_OF = D(2024, 6, 3)
+FAR = D(2024, 12, 31)
+
+
+def test_an_undrilled_item_is_yellow_for_that_reason():
+    got = item_light_with_reason([], deadline=FAR, done=False, as_of=AS_OF, is_undrilled=True)
+    assert got.light == Light.YELLOW and got.reason == UNDRILLED
+    assert item_light([], deadline=FAR, done=False, as_of=AS_OF, is_undrilled=True) == Light.YELLOW
+    # without the flag (the default), the same item is green and has no reason of its own
+    plain = item_light_with_reason([], deadline=FAR, done=False, as_of=AS_OF)
+    assert plain.light == Light.GREEN and plain.reason is None
+    assert item_light([], deadline=FAR, done=False, as_of=AS_OF) == Light.GREEN
+
+
+def test_the_undrilled_reason_only_when_yellow_is_the_worst():
+    red = item_light_with_reason([Light.RED], deadline=FAR, done=False, as_of=AS_OF, is_undrilled=True)
+    assert red.light == Light.RED and red.reason is None
+    yellow_goal = item_light_with_reason([Light.YELLOW], deadline=FAR, done=False, as_of=AS_OF)
+    assert yellow_goal.light == Light.YELLOW and yellow_goal.reason is None
+    undrilled_no_deadline = item_light_with_reason([None], deadline=None, done=False, as_of=AS_OF, is_undrilled=True)
+    assert undrilled_no_deadline.light == Light.YELLOW and undrilled_no_deadline.reason == UNDRILLED
+
+
+def test_item_light_passes_its_thresholds_on():
+    t = Thresholds(due_soon_days=10)
+    assert item_light([], deadline=AS_OF + dt.timedelta(days=7), done=False, as_of=AS_OF, t=t) == Light.YELLOW
+    assert item_light([], deadline=AS_OF + dt.timedelta(days=7), done=False, as_of=AS_OF) == Light.GREEN
+
+
+# --- a goal's start and whether it counts upwards --------------------------------------------
+
+
+def test_goal_start():
+    plan = D(2024, 1, 15)
+    assert goal_start(D(2024, 3, 1), plan, D(2024, 2, 1)) == D(2024, 3, 1)  # explicit first
+    assert goal_start(D(2024, 1, 2), plan, None) == D(2024, 1, 2)
+    assert goal_start(None, plan, D(2024, 2, 1)) == D(2024, 2, 1)  # assigned after the plan
+    assert goal_start(None, plan, D(2024, 1, 10)) == plan  # assigned before it
+    assert goal_start(None, plan, plan) == plan
+    assert goal_start(None, plan, None) == plan
+
+
+@pytest.mark.parametrize(
+    ("comparator", "baseline", "target", "counts"),
+    [(">=", 10.0, 20.0, True), (">=", 20.0, 20.0, False), (">", None, 5.0, True), (">", None, 0.0, False), (">=", None, 0.5, True),
+     ("<=", 10.0, 20.0, False), (">=", 10.0, None, False), (None, 0.0, 5.0, False)],
+)
+def test_cumulative(comparator, baseline, target, counts):
+    assert cumulative(comparator, baseline, target) is counts
+
+
+# --- what a reported number may be ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1 234", 1234.0), ("1,234.5", 1234.5), ("１２３", 123.0), (" 12.5% ", 12.5), (7, 7.0), ("", None)])
+def test_parse_number_reads_what_people_type(raw, value):
+    assert parse_number(raw) == value
+
+
+@pytest.mark.parametrize("raw", [True, "abc", "nan", "inf", dt.date(2024, 6, 3), float("inf")])
+def test_parse_number_names_what_is_not_a_number(raw):
+    with pytest.raises(BadValue) as e:
+        parse_number(raw)
+    assert str(e.value) == "不是数字"
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "problem"),
+    [
+        (1e15, None, None), (1.5e15, None, "数值超出范围"), (-1e15, "", None),
+        (-100.0, "%", None), (1000.0, "%", None), (-100.5, "%", "百分比应在 -100 到 1000 之间"), (1000.5, "％", "百分比应在 -100 到 1000 之间"),
+        (0.0, "家", None), (-1.0, "家", "以“家”计的数值不能为负数"), (-0.5, "万元", "以“万元”计的数值不能为负数"), (0.5, "万元", None),
+        (2.5, "家", "以“家”计的数值应为整数"), (-3.0, None, None), (-3.0, " 家 ", "以“家”计的数值不能为负数"),
+    ],
+)
+def test_goal_value_problem(value, unit, problem):
+    assert goal_value_problem(value, unit) == problem
+
+
+@pytest.mark.parametrize(
+    ("unit", "bounds"),
+    [("%", (-100.0, 1000.0)), ("家", (0.0, 1e15)), ("亿元", (0.0, 1e15)), (None, (-1e15, 1e15)), ("", (-1e15, 1e15)), ("指数", (-1e15, 1e15))],
+)
+def test_goal_value_bounds(unit, bounds):
+    assert goal_value_bounds(unit) == bounds
+
+
+# --- a refused document names the file as the problem's field --------------------------------
+
+
+@pytest.mark.parametrize(("name", "raw", "code"), [("plan.txt", b"", "empty"), ("plan.doc", b"x", "format"), ("plan.docx", b"not a zip", "format")])
+def test_a_refused_document_says_why_on_the_file_field(name, raw, code):
+    with pytest.raises(Invalid) as e:
+        document_text(name, raw)
+    [problem] = e.value.problems
+    assert (problem.code, problem.field) == (code, "file") and problem.message == e.value.message and problem.message
+
+
+# --- an indicator table's target cell ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "parsed"),
+    [
+        ("330", (">=", 330.0, None, False, True, "")),
+        ("≥330", (">=", 330.0, None, False, False, "")),
+        ("不少于 330", (">=", 330.0, None, False, False, "")),
+        ("＞5", (">", 5.0, None, False, False, "")),
+        ("突破100", (">", 100.0, None, False, False, "")),
+        ("≤3", ("<=", 3.0, None, False, False, "")),
+        ("不超过3", ("<=", 3.0, None, False, False, "")),
+        ("<2", ("<", 2.0, None, False, False, "")),
+        ("5％", (">=", 5.0, None, False, True, "%")),
+        ("6.5%左右", (">=", 6.5, None, True, False, "%")),
+        ("5-6%", (">=", 5.0, 6.0, False, True, "%")),
+        ("5至6个百分点", (">=", 5.0, 6.0, False, True, "个百分点")),
+        ("100以上", (">=", 100.0, None, False, False, "")),
+        ("超过100以上", (">", 100.0, None, False, False, "")),
+        ("≤100以上", (">=", 100.0, None, False, False, "")),
+        ("3‰以内", ("<=", 3.0, None, False, False, "‰")),
+        ("≥3以下", ("<=", 3.0, None, False, False, "")),
+        (" 12 ", (">=", 12.0, None, False, True, "")),
+    ],
+)
+def test_parse_indicator_cell(cell, parsed):
+    assert parse_indicator_cell(cell) == parsed
+
+
+@pytest.mark.parametrize("cell", ["", "—", "待定", "约5", "5家", "≥"])
+def test_a_cell_without_a_target_is_none(cell):
+    assert parse_indicator_cell(cell) is None
+
+
+def test_indicator_rows_read_names_units_targets_baselines_and_the_horizon():
+    cols = {"name": 0, "unit": 1, "target": 2, "baseline": 3}
+    lines = [
+        "|---|---|---|---|",
+        "| 1. 高新技术企业 | 家 | ≥330 | 300 |",
+        "| 2、研发投入强度 |  | 2.5% | 2.2% |",
+        "| 3 规上工业增加值增速 | ％ | 6左右 | |",
+        "| 合计 | | 说明 | |",  # no target: skipped but counted as used
+        "| 4．专利授权 | 件 | 1200 | 1100 |",
+        "本段为说明文字",  # one cell after rows: the table has ended
+        "| 5. 表外 | 家 | 10 | |",
+    ]
+    rows, used = parse_indicator_rows(lines, cols, "| 指标 | 单位 | 2025年目标 | 基数 |")
+    assert [(r.name, r.unit, r.comparator, r.value, r.upper, r.approx, r.plain, r.baseline, r.horizon) for r in rows] == [
+        ("高新技术企业", "家", ">=", 330.0, None, False, False, 300.0, 2025),
+        ("研发投入强度", "%", ">=", 2.5, None, False, True, 2.2, 2025),
+        ("规上工业增加值增速", "%", ">=", 6.0, None, True, False, None, 2025),
+        ("专利授权", "件", ">=", 1200.0, None, False, True, 1100.0, 2025),
+    ]
+    assert used == 6
+
+
+def test_indicator_rows_without_a_horizon_and_a_table_that_does_not_start():
+    cols = {"name": 0, "target": 1}
+    rows, used = parse_indicator_rows(["| 高新技术企业 | 330 |"], cols, "| 指标 | 目标 |")
+    assert rows[0].horizon is None and rows[0].unit == "" and used == 1
+    # the first line is not a row: nothing is read
+    assert parse_indicator_rows(["| 说明 | 无 |", "| 高新技术企业 | 330 |"], cols, "| 指标 | 目标 |") == ([], 0)
+    # a short row after rows ends the table, a full one without a target is skipped
+    rows, used = parse_indicator_rows(["| 甲 | 1 |", "| 乙 | 无 |", "| 丙 | 2 |"], cols, "| 指标 | 目标 |")
+    assert [r.name for r in rows] == ["甲", "丙"] and used == 3
