@@ -213,3 +213,147 @@ def test_indicator_rows_without_a_horizon_and_a_table_that_does_not_start():
     # a short row after rows ends the table, a full one without a target is skipped
     rows, used = parse_indicator_rows(["| 甲 | 1 |", "| 乙 | 无 |", "| 丙 | 2 |"], cols, "| 指标 | 目标 |")
     assert [r.name for r in rows] == ["甲", "丙"] and used == 3
+
+
+# --- plan reader: shares and doublings without digits -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("clause", "goal"),
+    [
+        ("高新技术企业数量翻一番", ("高新技术企业数量", ">=", 2.0, "倍", True)),
+        ("研发投入翻番", ("研发投入", ">=", 2.0, "倍", True)),
+        ("研发投入翻两番", ("研发投入", ">=", 4.0, "倍", True)),
+        ("研发投入翻二番", ("研发投入", ">=", 4.0, "倍", True)),
+        ("研发机构覆盖率超过一半", ("研发机构覆盖率", ">", 50.0, "%", False)),
+        ("研发机构覆盖率超过一半以上", ("研发机构覆盖率", ">=", 50.0, "%", False)),
+        ("研发机构覆盖率达到一半", ("研发机构覆盖率", ">=", 50.0, "%", False)),
+        # the whole a share is of belongs to the subject, 一半 and 以上 do not
+        ("实践性教学课时占总课时一半以上", ("实践性教学课时总课时", ">=", 50.0, "%", False)),
+        ("实践性教学课时占总课时一半", ("实践性教学课时总课时", ">=", 50.0, "%", False)),
+    ],
+)
+def test_a_share_or_a_doubling_written_in_words(clause, goal):
+    from closedloop.domain.plan_parser import extract_goals
+
+    [g] = extract_goals(clause, year=2025)
+    assert (g.subject, g.comparator, g.value, g.unit, g.plain) == goal and g.source == clause
+
+
+@pytest.mark.parametrize("clause", ["翻一番", "超过一半", "翻两番"])
+def test_a_share_or_doubling_without_a_subject_is_no_goal(clause):
+    from closedloop.domain.plan_parser import extract_goals
+
+    assert extract_goals(clause) == []
+
+
+def test_a_share_in_words_keeps_the_plans_horizon():
+    from closedloop.domain.plan_parser import extract_goals
+
+    [g] = extract_goals("到2027年，高新技术企业数量翻一番", year=2025)
+    assert g.horizon == 2027 and g.subject == "高新技术企业数量"
+
+
+# --- plan reader: text files ------------------------------------------------------------------
+
+
+def test_decode_text_reads_utf8_with_or_without_bom_and_gb18030():
+    from closedloop.domain.plan_parser.documents import decode_text
+
+    text = "某区2025年科技工作要点\n一、重点工作"
+    assert decode_text(text.encode("utf-8")) == text
+    assert decode_text(b"\xef\xbb\xbf" + text.encode("utf-8")) == text
+    assert decode_text(text.encode("gb18030")) == text
+    assert decode_text("plain ascii 2025".encode()) == "plain ascii 2025"
+
+
+def test_decode_text_refuses_bytes_that_only_gb18030_would_take():
+    from closedloop.domain.plan_parser.documents import decode_text
+
+    # Latin-1 accents decode as GB18030 into rare characters: not a Chinese text
+    noise = "Ça déborde à l'été, où ça ?".encode("latin-1") * 3
+    with pytest.raises(Invalid) as e:
+        decode_text(noise)
+    assert e.value.problems[0].code == "encoding" and e.value.problems[0].field == "file" and "UTF-8" in e.value.message
+    with pytest.raises(Invalid):
+        decode_text(b"\x81\x30")  # a cut GB18030 sequence
+
+
+def test_decode_text_accepts_a_mostly_chinese_gb18030_text_with_some_latin():
+    from closedloop.domain.plan_parser.documents import decode_text
+
+    text = "高新技术企业达到330家（R&D投入强度2.5%）。" * 3
+    assert decode_text(text.encode("gb18030")) == text
+
+
+# --- plan reader: Word list numbering ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "fmt", "text"),
+    [
+        (1, "chineseCounting", "一"), (10, "chineseCounting", "十"), (11, "chineseCounting", "十一"), (19, "chineseCounting", "十九"),
+        (20, "chineseCountingThousand", "二十"), (23, "ideographTraditional", "二十三"), (99, "taiwaneseCounting", "九十九"),
+        (100, "chineseLegalSimplified", "100"), (1, "lowerLetter", "a"), (27, "lowerLetter", "a"), (26, "lowerLetter", "z"),
+        (2, "upperLetter", "B"), (28, "upperLetter", "B"), (3, "bullet", ""), (3, "decimal", "3"), (12, "decimalEnclosedCircle", "12"),
+    ],
+)
+def test_word_list_numbers(n, fmt, text):
+    from closedloop.domain.plan_parser.documents import _format_counter
+
+    assert _format_counter(n, fmt) == text
+
+
+# --- plan reader: what a parsed plan lacks ----------------------------------------------------
+
+
+def test_what_a_parsed_plan_lacks():
+    from closedloop.domain.plan_parser.model import ParsedGoal, ParsedItem, ParsedPlan, ParsedSection
+
+    empty = ParsedPlan(title="", issuer=None, issued_on=None, year=None)
+    assert [f for f, _ in empty.missing()] == ["title", "sections", "items"]
+    goal = ParsedGoal("高新技术企业", ">=", 330.0, "家")
+    only_goals = ParsedPlan(title="某区要点", issuer=None, issued_on=None, year=2025, goals=[goal])
+    assert only_goals.missing() == []  # targets without a task part are still a plan
+    no_items = ParsedPlan(title="某区要点", issuer=None, issued_on=None, year=2025, sections=[ParsedSection("（一）", "创新", "")])
+    assert no_items.missing() == [("items", "未找到任何工作事项（如“一是”“1.”“（1）”）")]
+    item = ParsedItem("一是", "建平台", "建平台", goals=[ParsedGoal("平台", ">=", 3.0, "个"), ParsedGoal("企业", ">=", 1.0, "家", plan_goal=0)])
+    whole = ParsedPlan(title="某区要点", issuer=None, issued_on=None, year=2025, goals=[goal], sections=[ParsedSection("（一）", "创新", "", [item])])
+    assert whole.missing() == []
+    # the plan goals, and the item goals that do not restate one
+    assert [g.subject for g in whole.all_goals()] == ["高新技术企业", "平台"]
+
+
+# --- plan reader: unit notes and indicator goals ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("note", "units"),
+    [
+        ("市政府办公室、市审改办牵头，市级各有关部门按职责分工负责", ["市政府办公室", "市审改办"]),
+        ("区科技局牵头；区财政局配合", ["区科技局", "区财政局"]),
+        ("区科技局、区科技局", ["区科技局"]),
+        ("区科技局等有关部门参与", ["区科技局"]),
+        ("局、区财政局按职责负责", ["区财政局"]),
+    ],
+)
+def test_unit_names_from_a_note(note, units):
+    from closedloop.domain.plan_parser.structure import clean_units
+
+    assert clean_units(note) == units
+
+
+@pytest.mark.parametrize(
+    ("name", "unit", "kind"),
+    [("地区生产总值增长", "%", "growth"), ("研发投入增速", "个百分点", "growth"), ("能耗下降", "%", "decline"), ("单位GDP能耗降低", "个百分点", "decline"),
+     ("营业收入增长", "亿元", "level"), ("研发投入强度", "%", "level")],
+)
+def test_an_indicator_rows_kind(name, unit, kind):
+    from closedloop.domain.plan_parser.structure import _indicator_goal
+    from closedloop.domain.plan_parser.tables import IndicatorRow
+
+    row = IndicatorRow(name=name, unit=unit, comparator=">=", value=6.0, upper=7.0, approx=True, plain=False, baseline=5.0, horizon=2027)
+    g = _indicator_goal(row)
+    assert g.kind == kind
+    assert (g.subject, g.comparator, g.value, g.unit, g.source, g.approx, g.plain, g.upper, g.horizon, g.baseline) == (
+        name, ">=", 6.0, unit, name, True, False, 7.0, 2027, 5.0)
