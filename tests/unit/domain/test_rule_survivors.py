@@ -357,3 +357,22 @@ def test_an_indicator_rows_kind(name, unit, kind):
     assert g.kind == kind
     assert (g.subject, g.comparator, g.value, g.unit, g.source, g.approx, g.plain, g.upper, g.horizon, g.baseline) == (
         name, ">=", 6.0, unit, name, True, False, 7.0, 2027, 5.0)
+
+
+# --- the errors' HTTP mapping -----------------------------------------------------------------
+
+
+def test_each_domain_error_says_its_status_code_and_headers():
+    from closedloop.domain.errors import Conflict, DomainError, Forbidden, GateNotMet, NotFound, TooManyAttempts, Unauthorized
+
+    table = [(DomainError, 400, "error"), (NotFound, 404, "not_found"), (Forbidden, 403, "forbidden"), (Unauthorized, 401, "unauthorized"),
+             (Conflict, 409, "conflict"), (GateNotMet, 409, "gate_not_met"), (Invalid, 422, "invalid"), (TooManyAttempts, 429, "too_many_attempts")]
+    for cls, status, code in table:
+        e = cls("出错了")
+        assert (e.status, e.code, str(e), e.problems) == (status, code, "出错了", [])
+    assert Unauthorized("x").headers() == {"WWW-Authenticate": "Bearer"}
+    assert TooManyAttempts("x").headers() == {"Retry-After": "60"}
+    later = TooManyAttempts("x")
+    later.retry_after = 7
+    assert later.headers() == {"Retry-After": "7"}
+    assert NotFound("x").headers() == {} and Invalid("x").headers() == {}
