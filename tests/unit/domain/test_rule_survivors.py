@@ -376,3 +376,73 @@ def test_each_domain_error_says_its_status_code_and_headers():
     later.retry_after = 7
     assert later.headers() == {"Retry-After": "7"}
     assert NotFound("x").headers() == {} and Invalid("x").headers() == {}
+
+
+# --- trajectory: the direction a goal is judged by --------------------------------------------
+
+
+def test_effective_comparator_and_what_it_decides():
+    from closedloop.domain.trajectory import completion, effective_comparator, plan_date, reached
+
+    assert effective_comparator("<", 10.0, 20.0) == "<"  # its own first
+    assert effective_comparator(None, 10.0, 5.0) == "<="  # falling from the baseline
+    assert effective_comparator(None, 10.0, 10.0) == ">="
+    assert effective_comparator(None, None, -1.0) == "<=" and effective_comparator(None, None, 0.5) == ">="  # baseline 0
+    assert effective_comparator(None, 10.0, None) == ">="
+    # reached and completion follow it
+    assert reached(4.0, None, 5.0, 10.0) and not reached(6.0, None, 5.0, 10.0)
+    assert reached(6.0, "~", 5.0) and not reached(4.0, "~", 5.0)  # an unknown comparator follows the direction too
+    assert completion(5.0, 5.0, 5.0, None) == 1.0 and completion(5.0, 5.0, 5.0, "<") == 0.0  # no gap: reached or not
+    assert completion(5.0, 5.0, 5.0, "<=") == 1.0
+    assert completion(6.0, 0.0, 5.0, "=") == pytest.approx(0.8) and completion(4.0, 0.0, 5.0, "=") == pytest.approx(0.8)
+    assert completion(5.0, None, 10.0, "=") == pytest.approx(0.5)
+    assert completion(7.5, 10.0, 5.0, None) == pytest.approx(0.5)  # a falling goal half way
+    # a plan's date: issued, else 1 January of its year, else the day it was imported
+    assert plan_date(D(2024, 3, 5), 2024, D(2024, 4, 1)) == D(2024, 3, 5)
+    assert plan_date(None, 2025, D(2024, 12, 20)) == D(2025, 1, 1)
+    assert plan_date(None, None, D(2024, 12, 20)) == D(2024, 12, 20)
+    assert goal_start(None, D(2024, 1, 15), D(2024, 1, 15)) == D(2024, 1, 15)
+
+
+# --- periods: bounds and the messages people read ---------------------------------------------
+
+
+def test_period_bounds_and_messages():
+    from closedloop.domain import periods
+
+    today = D(2030, 6, 1)
+    assert periods.parse("1901-W01").key == "1901-W01" and periods.parse("2999-12").key == "2999-12"
+    for text, message in [("1900-W01", "年份无效"), ("3000-01", "年份无效"), ("2026-W00", "2026年只有 53 周"), ("2026-W54", "2026年只有 53 周"),
+                          ("2026-13", "月份应在 1 到 12 之间"), ("2026-00", "月份应在 1 到 12 之间")]:
+        with pytest.raises(periods.PeriodError) as e:
+            periods.parse(text)
+        assert str(e.value) == message, text
+    assert periods.parse("2026-W01").key == "2026-W01" and periods.parse("2026-W53").key == "2026-W53"
+    assert periods.parse("2026-Q4").key == "2026-Q4" and periods.parse("2026年第一季度").key == "2026-Q1"
+    with pytest.raises(periods.PeriodError) as e:
+        periods.parse("2026-Q5")
+    assert str(e.value).startswith("填报周期应写作 2026-W48")
+    with pytest.raises(periods.PeriodError) as e:
+        periods.parse("")
+    assert str(e.value).startswith("填报周期应写作 2026-W48")
+    assert periods.parse("第3周", today=today).key == "2030-W03"  # a week without a year: the given day's year
+    with pytest.raises(periods.PeriodError) as e:
+        periods.containing("daily", today)
+    assert str(e.value) == "周期类型必须是 weekly、monthly 或 quarterly"
+    with pytest.raises(periods.PeriodError) as e:
+        periods.parse_key("weekly", "2026-11")
+    assert str(e.value) == "周期应为 2024-W15（周）、2024-05（月）或 2024-Q2（季度），并与 cadence 一致"
+    assert periods.label_of("2026-Q4") == "2026年第四季度" and periods.label_of("bad") == "bad"
+    assert periods.parse("2026-W01").previous().key == "2025-W52" and periods.parse("2026-W52").next().key == "2026-W53"
+    assert periods.parse("2026-W53").next().key == "2027-W01" and periods.parse("2027-W01").previous().key == "2026-W53"
+    assert periods.parse("2026-01").previous().key == "2025-12" and periods.parse("2026-Q1").previous().key == "2025-Q4"
+
+
+# --- scoring and the goal light with a falling goal -------------------------------------------
+
+
+def test_a_falling_goal_is_judged_by_its_direction():
+    from closedloop.domain.lights import GoalState, goal_light
+
+    falling = GoalState(comparator=None, baseline=10.0, target=5.0, deadline=D(2024, 12, 31), actual=4.0, start=D(2024, 1, 1))
+    assert goal_light(falling, D(2024, 6, 3)) == Light.BLUE  # at or below 5: reached
