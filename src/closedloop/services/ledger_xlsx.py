@@ -120,13 +120,6 @@ def _latest_sql(kind: str) -> str:
 
 # each item's latest report or 更正 of the period, for all the unit's items at once: what a new
 # report would correct (as progress.create_reports finds it) and a re-upload is compared with
-HEADS_SQL = (
-    "SELECT r.id, r.item, r.narrative FROM progress_report r WHERE r.id IN ("
-    "SELECT MAX(r2.id) FROM progress_report r2 JOIN work_item w ON w.id = r2.item "
-    f"WHERE r2.period = {{}} AND r2.kind <> 'admin' AND {_OPEN_ITEM} GROUP BY r2.item)"
-)
-
-
 @dataclass
 class Scope:
     unit_id: int
@@ -533,15 +526,16 @@ class _Rollback(Exception):
     """Leaves the upload's transaction without keeping its writes (a preview, or errors)."""
 
 
-async def _heads(unit_id: int, period: str, item_ids: list[int]) -> dict[int, dict]:
+async def _heads(period: str, item_ids: list[int]) -> dict[int, dict]:
     """Each item's latest report of the period with its values (for the no-op rule)."""
-    heads = {r["item"]: r for r in await sql.fetch(HEADS_SQL, period, unit_id, unit_id) if r["item"] in set(item_ids)}
-    for h in heads.values():
-        h["goals"], h["projects"] = {}, {}
-    if heads:
-        by_report = {h["id"]: h for h in heads.values()}
-        ids = list(by_report)
+    head_ids = await progress.heads_of_period(item_ids, period)  # the rule of which report is the head: progress
+    heads: dict[int, dict] = {}
+    if head_ids:
+        ids = list(head_ids.values())
         marks = ", ".join(["{}"] * len(ids))
+        for r in await sql.fetch(f"SELECT id, item, narrative FROM progress_report WHERE id IN ({marks})", *ids):
+            heads[r["item"]] = {**r, "goals": {}, "projects": {}}
+        by_report = {h["id"]: h for h in heads.values()}
         for v in await sql.fetch(f"SELECT report, goal, project, value FROM progress_value WHERE report IN ({marks})", *ids):
             h = by_report[v["report"]]
             if v["goal"] is not None:
@@ -694,7 +688,7 @@ async def file_reports(
         async with write_tx():
             scope = await load_scope(unit_id)
             plans, errors, lines = check_entries(scope, entries, where)
-            heads = await _heads(unit_id, period.key, [p.item_id for p in plans])
+            heads = await _heads(period.key, [p.item_id for p in plans])
             filing: list[ItemPlan] = []
             for plan in plans:
                 head = heads.get(plan.item_id)

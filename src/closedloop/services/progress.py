@@ -135,6 +135,25 @@ async def _items_for_write(actor: Actor, item_ids: list[int]) -> dict[int, dict 
     return out
 
 
+def _heads_sql(n: int) -> str:
+    """Each of ``n`` items' head of a period (parameters: the period key, then the item ids):
+    its latest report or correction of the period, the one a new report corrects (an admin's
+    correction of a value is not a report of the unit's)."""
+    return (
+        "SELECT MAX(id) AS id, item FROM progress_report "
+        f"WHERE period = {{}} AND kind <> 'admin' AND item IN ({_in(n)}) GROUP BY item"
+    )
+
+
+async def heads_of_period(item_ids: list[int], period: str) -> dict[int, int]:
+    """item id → the id of its head report for ``period`` (items with none are left out)."""
+    out: dict[int, int] = {}
+    for chunk in _chunks(sorted(set(item_ids))):
+        for r in await sql.fetch(_heads_sql(len(chunk)), period, *chunk):
+            out[r["item"]] = r["id"]
+    return out
+
+
 async def _records_and_heads(goal_ids: list[int], project_ids: list[int], item_ids: list[int], period: str | None) -> tuple[dict, dict, dict]:
     """The goals and projects named (id, item, unit) and, per item, its latest report (or
     correction) of the period — the one a new report corrects — in one statement (read after
@@ -152,10 +171,7 @@ async def _records_and_heads(goal_ids: list[int], project_ids: list[int], item_i
         parts.append(f"SELECT 'project' AS t, id, item, unit FROM project WHERE id IN ({_in(len(x))})")
         args += x
     if i:
-        parts.append(
-            f"SELECT 'head' AS t, MAX(id) AS id, item, NULL AS unit FROM progress_report "
-            f"WHERE period = {{}} AND kind <> 'admin' AND item IN ({_in(len(i))}) GROUP BY item"
-        )
+        parts.append(f"SELECT 'head' AS t, id, item, NULL AS unit FROM ({_heads_sql(len(i))}) h")
         args += [period, *i]
     if parts:
         for r in await sql.fetch(" UNION ALL ".join(parts), *args):
