@@ -66,40 +66,31 @@ class SupervisorPages(Controller):
 
     @post("/extensions/{request_id:int}/decide")
     async def decide(self, request: Request, request_id: IdPath) -> Response:
-        actor, form = _supervisor(request), await Form.read(request)
-        version = form.ident("version", required=True, what="版本")
-        decision = form.raw("decision")
-        if decision not in ("approve", "reject"):
-            return back("/desk", "未选择批准或驳回，请在待审批延期中重新操作")
-        approve = decision == "approve"
-        reason = form.text("reason", required=None if approve else "驳回必须填写理由")
-        if form.errors:
-            return await self._desk_with_error(request, f"ext-{request_id}", form)
-        try:
-            await supervision.decide_extension(actor, request_id, version, approve, reason)  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-        except DomainError as exc:
-            form.errors = field_errors(exc, "reason")
-            return await self._desk_with_error(request, f"ext-{request_id}", form)
-        return back("/desk", "已批准延期" if approve else "已驳回延期", saved=f"ext-{request_id}")
+        return await self._decide_request(request, f"ext-{request_id}", "延期", supervision.decide_extension, request_id)
 
     @post("/change-requests/{request_id:int}/decide")
     async def decide_goal_change(self, request: Request, request_id: IdPath) -> Response:
         """目标调整申请: approving is a form of its own; rejecting needs a reason (as for 延期)."""
+        return await self._decide_request(request, f"change-{request_id}", "目标调整", goal_changes.decide_change, request_id)
+
+    async def _decide_request(self, request: Request, form_name: str, what: str, decide, request_id: int) -> Response:
+        """A supervisor's decision on a lead's request (延期, 目标调整): approve, or reject with a
+        reason; the request's version guards against deciding a request that changed meanwhile."""
         actor, form = _supervisor(request), await Form.read(request)
         version = form.ident("version", required=True, what="版本")
         decision = form.raw("decision")
         if decision not in ("approve", "reject"):
-            return back("/desk", "未选择批准或驳回，请在待审批目标调整中重新操作")
+            return back("/desk", f"未选择批准或驳回，请在待审批{what}中重新操作")
         approve = decision == "approve"
         reason = form.text("reason", required=None if approve else "驳回必须填写理由")
         if form.errors:
-            return await self._desk_with_error(request, f"change-{request_id}", form)
+            return await self._desk_with_error(request, form_name, form)
         try:
-            await goal_changes.decide_change(actor, request_id, version, approve, reason)  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            await decide(actor, request_id, version, approve, reason)
         except DomainError as exc:
             form.errors = field_errors(exc, "reason")
-            return await self._desk_with_error(request, f"change-{request_id}", form)
-        return back("/desk", "已批准目标调整" if approve else "已驳回目标调整", saved=f"change-{request_id}")
+            return await self._desk_with_error(request, form_name, form)
+        return back("/desk", f"已批准{what}" if approve else f"已驳回{what}", saved=form_name)
 
     @post("/items/{item_id:int}/closure")
     async def closure(self, request: Request, item_id: IdPath) -> Response:
