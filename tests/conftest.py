@@ -169,7 +169,8 @@ async def clean_db(migrated_database):
     yield
 
 
-ARTIFACTS = ROOT / "test-artifacts"
+# CLOSEDLOOP_TEST_ARTIFACTS gives each of two runs side by side (.ci/run) its own folder
+ARTIFACTS = Path(os.environ.get("CLOSEDLOOP_TEST_ARTIFACTS") or ROOT / "test-artifacts")
 
 
 def _free_port() -> int:
@@ -192,7 +193,7 @@ def server(database_url, migrated_database, request):
     port = _free_port()
     env = {**os.environ, "CLOSEDLOOP_DATABASE_URL": database_url, "CLOSEDLOOP_SCHEDULER": "off", "CLOSEDLOOP_SECRET_KEY": "browser-test-secret"}
     env.pop("PICCOLO_CONF", None)
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / f"server-{request.module.__name__.rsplit('.', 1)[-1]}.log", "w")
     # a module fixes the server's clock with SERVER_CLOCK = SERVER_NOW (every browser module
     # must, tests/browser/conftest.py); a module without one runs it on the machine's clock

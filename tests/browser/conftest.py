@@ -17,7 +17,7 @@ import pytest_asyncio
 
 CHROMIUM = os.environ.get("CLOSEDLOOP_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = Path(os.environ.get("CLOSEDLOOP_TEST_ARTIFACTS") or ROOT / "test-artifacts")
 DOC_SHOTS = os.environ.get("CLOSEDLOOP_DOC_SHOTS") == "1"
 
 try:

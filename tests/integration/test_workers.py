@@ -53,7 +53,7 @@ def workers_server(tmp_path):
     _cli(env, "migrate")
     _cli(env, "user", "add", "boss", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
     port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / "workers-server.log"
     log = open(log_path, "w")
     proc = subprocess.Popen(
