@@ -41,6 +41,28 @@ async def test_a_lead_sets_targets_while_calculating_but_not_after(client, world
     assert (await client.delete(f"/api/v1/goals/{world.goal_a.id}?version=3", headers=h)).status_code == 409
 
 
+async def test_a_lead_adds_goals_while_calculating_but_not_after(client, world):
+    """A goal added after 细算 would move the item's completion after the fact (an easy goal
+    already met lifts it): a lead's is refused and nothing is written; an admin's is audited."""
+    h, url = world.headers["lead_a"], f"/api/v1/items/{world.item_a.id}/goals"
+    goal = {"subject": "新增企业数", "comparator": ">=", "target": 5, "measure_unit": "家", "deadline": "2024-12-31"}
+    await move(world.item_a, "calculate")
+    assert (await client.post(url, json=goal, headers=h)).status_code == 201
+    before = [g["id"] for g in await Goal.select(Goal.id).where(Goal.item == world.item_a.id)]
+    audits = await AuditEvent.count()
+    for stage in ("levers", "execute", "close", "review"):
+        await move(world.item_a, stage)
+        r = await client.post(url, json={**goal, "subject": "已完成的指标"}, headers=h)
+        assert r.status_code == 409, (stage, r.text)
+        assert r.json()["error"]["problems"][0]["code"] == "goal_frozen" and "管理员" in r.json()["error"]["message"]
+    assert [g["id"] for g in await Goal.select(Goal.id).where(Goal.item == world.item_a.id)] == before
+    assert await AuditEvent.count() == audits
+    r = await client.post(url, json={**goal, "subject": "管理员补录"}, headers=world.headers["admin"])
+    assert r.status_code == 201
+    ev = await AuditEvent.select().where((AuditEvent.entity == "goal") & (AuditEvent.entity_id == r.json()["id"]))
+    assert [e["action"] for e in ev] == ["create"]
+
+
 async def test_an_admin_corrects_frozen_targets_directly_and_it_is_audited(client, world):
     await move(world.item_a, "execute")
     r = await client.patch(f"/api/v1/goals/{world.goal_a.id}", json={"version": 1, "target": 320}, headers=world.headers["admin"])

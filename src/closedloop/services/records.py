@@ -13,7 +13,8 @@ The rules that keep the numbers honest (issue 13):
   ``services/progress.py``). An admin may correct it directly; the correction is a dated ledger
   entry too.
 - Once an item has left 细算, a lead cannot change a goal's baseline, target, comparator,
-  deadline, measure unit or milestones, nor delete a goal: that is a 目标调整申请
+  deadline, measure unit or milestones, nor delete a goal, nor add one (an added goal would
+  change the item's completion after the fact; an admin adds it, audited): that is a 目标调整申请
   (``services/goal_changes.py``). Admins correct directly, audited. Plan-level goals (the plan's
   工作目标) are changed by admins only. Before that (下钻, 细算) the unit is still setting its goals,
   deadline included; afterwards a goal's deadline moves only by an approved 延期 (for goals that
@@ -218,6 +219,12 @@ async def create_record(kind: Kind, actor: Actor, item_id: int, values: dict) ->
     values = dict(values)
     async with write_tx():
         item = await item_for_write(actor, item_id)
+        if kind is GOAL and access.is_lead(actor) and targets_frozen(item["stage"]):
+            # a goal added after 细算 would change the item's completion after the fact
+            raise Conflict(
+                "事项已过「细算」阶段，不能再新增目标；确需新增请联系督查室，由管理员录入",
+                [Issue("goal_frozen", "细算后新增目标须由管理员录入", None)],
+            )
         actual = values.pop("actual", None) if kind is GOAL else None
         values.pop("actual_on", None)
         if actual is not None:
