@@ -265,7 +265,7 @@ PAGE_OPS: list[PageOp] = [
     PageOp("page: request goal change", "/items/{item_id:int}/goal-change", ITEM_PAGE, lambda w: f"/items/{w.item_a.id}/goal-change",
            lambda w: {"goal_id": str(w.goal_a.id), "target": "318", "reason": "企业外迁"}, _change_requested, ("admin", "lead_own")),
     PageOp("page: decide goal change", "/change-requests/{request_id:int}/decide", ITEM_PAGE,
-           lambda w: f"/change-requests/{w.change_request.id}/decide", lambda w: {"version": "1", "decision": "approve"},
+           lambda w: f"/change-requests/{w.change_request.id}/decide", lambda w: {"version": "1", "decision": "approve", "confirmed": "1"},
            _change_decided, ("admin", "supervisor")),
 ]
 

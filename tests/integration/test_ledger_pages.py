@@ -93,7 +93,10 @@ async def test_a_change_request_is_filed_on_the_item_page_and_decided_on_the_des
     await sign_in(client, world, "supervisor")
     desk, token = await csrf(client, "/desk")
     assert "待审批目标调整" in desk and "两家企业外迁" in desk
-    d = await client.post(f"/change-requests/{req['id']}/decide", data={"version": "1", "decision": "approve", "_csrf_token": token}, headers=ORIGIN)
+    ask = await client.post(f"/change-requests/{req['id']}/decide", data={"version": "1", "decision": "approve", "_csrf_token": token}, headers=ORIGIN)
+    assert ask.status_code == 200 and "目标值由 330.0 改为 318.0" in ask.text  # the confirmation names the change
+    assert (await Goal.select(Goal.target).where(Goal.id == world.goal_a.id).first())["target"] == 330
+    d = await client.post(f"/change-requests/{req['id']}/decide", data={"version": "1", "decision": "approve", "confirmed": "1", "_csrf_token": token}, headers=ORIGIN)
     assert d.status_code in (302, 303)
     assert (await Goal.select(Goal.target).where(Goal.id == world.goal_a.id).first())["target"] == 318
     # a lead cannot decide through the page either
@@ -101,6 +104,6 @@ async def test_a_change_request_is_filed_on_the_item_page_and_decided_on_the_des
     _, token = await csrf(client, page)
     r = await post_form(client, f"{page}/goal-change", page, {"goal_id": str(world.goal_a.id), "target": "300", "reason": "再调"})
     rid = (await GoalChangeRequest.select(GoalChangeRequest.id).order_by(GoalChangeRequest.id, ascending=False).first())["id"]
-    d = await client.post(f"/change-requests/{rid}/decide", data={"version": "1", "decision": "approve", "_csrf_token": token}, headers=ORIGIN)
+    d = await client.post(f"/change-requests/{rid}/decide", data={"version": "1", "decision": "approve", "confirmed": "1", "_csrf_token": token}, headers=ORIGIN)
     assert (await Goal.select(Goal.target).where(Goal.id == world.goal_a.id).first())["target"] == 318
     assert (await GoalChangeRequest.select(GoalChangeRequest.status).where(GoalChangeRequest.id == rid).first())["status"] == "pending"

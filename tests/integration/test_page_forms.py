@@ -14,6 +14,7 @@ import pytest
 
 from closedloop.db.tables import ALL_TABLES, Goal, Publication, Unit, WorkdayOverride, WorkItem
 from tests.factories import (
+    ExtensionRequestFactory,
     GoalFactory,
     ProgressReportFactory,
     PublicationFactory,
@@ -193,6 +194,21 @@ async def test_the_unit_saves_its_review_and_a_stale_form_is_refused(client, wor
     assert changed(before, await snapshot()) == []
 
 
+async def test_a_refused_review_is_shown_with_its_reason_after_the_item_left_close(client, world):
+    """The item went back to 实干 between opening the page and saving (the form is offered in 闭环
+    and 复盘 only): the answer shows the form again with the reason and the unit's text, not a
+    page without any message."""
+    page = f"/items/{world.item_a.id}"
+    await WorkItem.update({WorkItem.stage: "execute", WorkItem.version: 2}).where(WorkItem.id == world.item_a.id)
+    before = await snapshot()
+    r, _ = await post_form(client, world, "lead_a", page, f"{page}/review", {"version": "1", "review": "经验：提前对接企业"})
+    assert r.status_code in (409, 422)
+    shown = re.findall(r'class="error"[^>]*>([^<]*)', r.text)
+    assert any("已被他人修改" in m for m in shown), shown
+    assert "经验：提前对接企业" in r.text
+    assert changed(before, await snapshot()) == []
+
+
 @pytest.mark.parametrize("who", ["lead_c", "supervisor"])
 async def test_another_unit_or_the_office_does_not_write_an_items_review(client, world, who):
     before = await snapshot()
@@ -202,3 +218,23 @@ async def test_another_unit_or_the_office_does_not_write_an_items_review(client,
     r = await client.post(f"{page}/review", data={"version": "1", "review": "越权", "_csrf_token": token}, headers={"Origin": "http://testserver"})
     assert r.status_code in (403, 422) and r.status_code < 500
     assert changed(before, await snapshot()) == []
+
+
+# --- approving a 延期 on the desk ---------------------------------------------------------------
+
+
+async def test_approving_an_extension_on_the_desk_asks_first_and_names_the_new_deadline(client, world):
+    """Approving a 延期 moves the item's deadline and the scoring (延期 count): the first post
+    shows what will change and changes nothing; the confirmed one applies it."""
+    ext = await ExtensionRequestFactory.create(item=world.item_a, old_deadline=dt.date(2024, 12, 31), new_deadline=dt.date(2025, 3, 31))
+    url = f"/extensions/{ext.id}/decide"
+    before = await snapshot()
+    r, _ = await post_form(client, world, "supervisor", "/desk", url, {"version": "1", "decision": "approve"})
+    assert r.status_code == 200
+    consequence = re.search(r'class="consequence"[^>]*>([^<]*)', r.text).group(1)
+    assert "2024-12-31" in consequence and "2025-03-31" in consequence and world.item_a.code in consequence
+    assert changed(before, await snapshot()) == []
+    r, landed = await post_form(client, world, "supervisor", "/desk", url, {"version": "1", "decision": "approve", "confirmed": "1"})
+    assert r.status_code == 303 and "已批准延期" in landed
+    item = await WorkItem.select(WorkItem.deadline, WorkItem.extension_count).where(WorkItem.id == world.item_a.id).first()
+    assert (item["deadline"], item["extension_count"]) == (dt.date(2025, 3, 31), 1)

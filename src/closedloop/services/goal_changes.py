@@ -113,6 +113,16 @@ def _column_value(name: str, value: Any) -> Any:
     return value
 
 
+async def change_request(request_id: int) -> dict:
+    """One 目标调整申请 with its item's code and title and its goal's subject."""
+    req = await GoalChangeRequest.select().where(GoalChangeRequest.id == request_id).first().output(load_json=True)
+    if req is None:
+        raise NotFound("目标调整申请不存在")
+    item = await item_exists(req["item"])
+    goal = await Goal.select(Goal.subject).where(Goal.id == req["goal"]).first()
+    return {**req, "item_code": item["code"], "item_title": item["title"], "goal_subject": goal["subject"] if goal else ""}
+
+
 async def list_for_item(item_id: int) -> list[dict]:
     await item_exists(item_id)
     return await GoalChangeRequest.select().where(GoalChangeRequest.item == item_id).order_by(GoalChangeRequest.id).output(load_json=True)

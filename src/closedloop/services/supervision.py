@@ -240,6 +240,15 @@ async def decide_extension(actor: Actor, request_id: int, version: int, approve:
     return row
 
 
+async def extension_request(request_id: int) -> dict:
+    """One 延期申请 with its item's code and title (what a decision names)."""
+    req = await ExtensionRequest.select().where(ExtensionRequest.id == request_id).first()
+    if req is None:
+        raise NotFound("延期申请不存在")
+    item = await item_exists(req["item"])
+    return {**req, "item_code": item["code"], "item_title": item["title"]}
+
+
 async def extensions(item_id: int) -> list[dict]:
     await item_exists(item_id)
     return await ExtensionRequest.select().where(ExtensionRequest.item == item_id).order_by(ExtensionRequest.id)

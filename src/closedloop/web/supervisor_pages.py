@@ -1,10 +1,11 @@
 """The supervisor desk: the summary by unit, the overdue/red list and its filters, bulk 催办,
 延期 decisions, 销号 and corrected 晾晒 editions.
 
-Nothing with public or scored consequences happens on one click or on Enter: 催办, 销号 and
-发布更正版 first show a confirmation page (server-side, so it holds without JavaScript) that
-names the consequence, with the penalty taken from the scoring weights in force. Approving a
-延期 is a form of its own with no text field; rejecting is a separate form that needs a reason.
+Nothing with public or scored consequences happens on one click or on Enter: 催办, 销号,
+发布更正版 and approving a 延期 or 目标调整 first show a confirmation page (server-side, so it
+holds without JavaScript) that names the consequence, with the penalty taken from the scoring
+weights in force. Approving is a form of its own with no text field; rejecting is a separate
+form that needs a reason.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from litestar.response import Template
 from closedloop.http_common import IdPath
 from closedloop.domain.errors import DomainError
 from closedloop.domain.stages import OPEN_STAGES
-from closedloop.services import access, goal_changes, org, publishing, supervision, workspace
+from closedloop.services import access, goal_changes, org, publishing, records, supervision, workspace
 from closedloop.services import items as items_service
 from closedloop.settings import get_settings
 from closedloop.web.forms import LIGHTS, Form, actor_of, back, field_errors, page, parse_id
@@ -32,6 +33,20 @@ def confirm(request: Request, *, title: str, consequence: str, action: str, fiel
     """The confirmation step: what will happen, the posted fields kept as hidden inputs."""
     return page("confirm.html", request, title=title, consequence=consequence, action=action, fields=fields, button=button,
                 back_to=back_to, details=details or [])
+
+
+async def _extension_consequence(request_id: int) -> str:
+    x = await supervision.extension_request(request_id)
+    return (
+        f"将批准「{x['item_code']} {x['item_title']}」的延期申请：完成时限由 {x['old_deadline']} 改为 {x['new_deadline']}，"
+        f"与原时限相同的目标时限一并顺延；原定时限保留用于晾晒计分，延期次数加一，批准后不能撤销。"
+    )
+
+
+async def _change_consequence(request_id: int) -> str:
+    c = await goal_changes.change_request(request_id)
+    changes = "；".join(f"{records.FIELD_NAMES.get(k, k)}由 {c['original'].get(k, '未定')} 改为 {v}" for k, v in c["changes"].items())
+    return f"将批准「{c['item_code']} {c['item_title']}」目标「{c['goal_subject']}」的调整申请：{changes}。批准后该目标按新值计算完成度和灯色，原值保留在申请记录中。"
 
 
 class SupervisorPages(Controller):
@@ -66,16 +81,17 @@ class SupervisorPages(Controller):
 
     @post("/extensions/{request_id:int}/decide")
     async def decide(self, request: Request, request_id: IdPath) -> Response:
-        return await self._decide_request(request, f"ext-{request_id}", "延期", supervision.decide_extension, request_id)
+        return await self._decide_request(request, f"ext-{request_id}", "延期", supervision.decide_extension, request_id, _extension_consequence)
 
     @post("/change-requests/{request_id:int}/decide")
     async def decide_goal_change(self, request: Request, request_id: IdPath) -> Response:
         """目标调整申请: approving is a form of its own; rejecting needs a reason (as for 延期)."""
-        return await self._decide_request(request, f"change-{request_id}", "目标调整", goal_changes.decide_change, request_id)
+        return await self._decide_request(request, f"change-{request_id}", "目标调整", goal_changes.decide_change, request_id, _change_consequence)
 
-    async def _decide_request(self, request: Request, form_name: str, what: str, decide, request_id: int) -> Response:
-        """A supervisor's decision on a lead's request (延期, 目标调整): approve, or reject with a
-        reason; the request's version guards against deciding a request that changed meanwhile."""
+    async def _decide_request(self, request: Request, form_name: str, what: str, decide, request_id: int, consequence) -> Response:
+        """A supervisor's decision on a lead's request (延期, 目标调整): approve (after a
+        confirmation page that names what changes), or reject with a reason; the request's
+        version guards against deciding a request that changed meanwhile."""
         actor, form = _supervisor(request), await Form.read(request)
         version = form.ident("version", required=True, what="版本")
         decision = form.raw("decision")
@@ -85,6 +101,17 @@ class SupervisorPages(Controller):
         reason = form.text("reason", required=None if approve else "驳回必须填写理由")
         if form.errors:
             return await self._desk_with_error(request, form_name, form)
+        if approve and form.raw("confirmed") != "1":
+            try:
+                text = await consequence(request_id)
+            except DomainError as exc:
+                form.errors = field_errors(exc, "reason")
+                return await self._desk_with_error(request, form_name, form)
+            return confirm(
+                request, title=f"确认批准{what}申请", consequence=text, action=request.url.path,
+                fields=[("version", version), ("decision", "approve"), ("reason", reason or ""), ("confirmed", "1")],
+                button=f"确认批准{what}",
+            )
         try:
             await decide(actor, request_id, version, approve, reason)
         except DomainError as exc:
