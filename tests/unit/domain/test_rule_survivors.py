@@ -231,6 +231,8 @@ def test_indicator_rows_without_a_horizon_and_a_table_that_does_not_start():
         # the whole a share is of belongs to the subject, 一半 and 以上 do not
         ("实践性教学课时占总课时一半以上", ("实践性教学课时总课时", ">=", 50.0, "%", False)),
         ("实践性教学课时占总课时一半", ("实践性教学课时总课时", ">=", 50.0, "%", False)),
+        ("有研发活动的企业占比一半以上", ("有研发活动的企业占比", ">=", 50.0, "%", False)),
+        ("有研发活动的企业占比达到一半", ("有研发活动的企业占比", ">=", 50.0, "%", False)),
     ],
 )
 def test_a_share_or_a_doubling_written_in_words(clause, goal):

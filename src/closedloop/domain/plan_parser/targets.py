@@ -431,8 +431,10 @@ def _special(clause: str, sm: re.Match, horizon: int | None) -> ParsedGoal | Non
         if len(subject) < 2:
             return None
         return ParsedGoal(subject[:60], ">=", float(times), "倍", source=clause.strip(), plain=True, horizon=horizon)
-    # 占总课时一半(以上): the whole the share is of (总课时) belongs to the subject; 一半 and 以上 do not
-    subject = _clean_subject(before + (sm.group(1)[1:] if text.startswith("占") else ""))
+    # 占总课时一半(以上): the whole the share is of (总课时) belongs to the subject; 一半 and 以上 do
+    # not. 占比一半以上: 占比 is the subject's noun (the share), not 占 + a whole called 比
+    share = sm.group(1)[1:] if text.startswith("占") else ""
+    subject = _clean_subject(before + ("占" + share if share.startswith("比") else share))
     if len(subject) < 2:
         return None
     comp = ">" if "超过" in text and not sm.group(2) else ">="
