@@ -238,3 +238,33 @@ async def test_approving_an_extension_on_the_desk_asks_first_and_names_the_new_d
     assert r.status_code == 303 and "已批准延期" in landed
     item = await WorkItem.select(WorkItem.deadline, WorkItem.extension_count).where(WorkItem.id == world.item_a.id).first()
     assert (item["deadline"], item["extension_count"]) == (dt.date(2025, 3, 31), 1)
+
+
+# --- a 成效 with its evidence -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("evidence", "field_message"),
+    [
+        ({"files": {"file": ("清单.html", b"<html></html>", "text/html")}}, "不支持的文件类型"),
+        ({"data": {"url": "javascript:alert(1)"}}, "链接必须以 http:// 或 https:// 开头"),
+    ],
+)
+async def test_a_result_whose_evidence_is_refused_is_not_saved_without_it(client, world, evidence, field_message):
+    """The 成效 form saves the result and its evidence together: refused evidence leaves no
+    result behind (it used to store the result without any evidence, once per retry)."""
+    from closedloop.db.tables import Result
+
+    page = f"/items/{world.item_a.id}"
+    client.cookies.set("closedloop_session", world.headers["lead_a"]["Authorization"].split(" ", 1)[1])
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', (await client.get(page)).text).group(1)
+    before = await snapshot()
+    data = {"description": "新增高新技术企业12家", "goal_id": str(world.goal_a.id), "_csrf_token": token, **evidence.get("data", {})}
+    r = await client.post(f"{page}/results", data=data, files=evidence.get("files"), headers={"Origin": "http://testserver"})
+    assert r.status_code == 422 and field_message in r.text
+    assert "新增高新技术企业12家" in r.text  # what was typed is kept
+    assert changed(before, await snapshot()) == []
+    assert await Result.count().where(Result.description == "新增高新技术企业12家") == 0
+    ok = await client.post(f"{page}/results", data={**data, "url": "https://kjj.example.gov.cn/qd.pdf"}, headers={"Origin": "http://testserver"})
+    assert ok.status_code == 303
+    assert await Result.count().where(Result.description == "新增高新技术企业12家") == 1

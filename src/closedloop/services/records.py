@@ -249,6 +249,21 @@ async def create_record(kind: Kind, actor: Actor, item_id: int, values: dict) ->
         return await get_record(kind, row["id"])
 
 
+async def create_result_with_evidence(
+    actor: Actor, item_id: int, values: dict, *, filename: str | None = None, content_type: str | None = None,
+    content: bytes | None = None, url: str | None = None,
+) -> dict:
+    """A 成效 and its first piece of evidence (a file or a link, if given) in one transaction:
+    evidence that is refused (type, size, link) leaves no result behind without it."""
+    async with write_tx():
+        row = await create_record(RESULT, actor, item_id, values)
+        if content:
+            await add_evidence(actor, row["id"], filename=filename, content_type=content_type, content=content)
+        elif url:
+            await add_evidence(actor, row["id"], url=url)
+    return row
+
+
 async def _read_for_write(kind: Kind, actor: Actor, record_id: int) -> tuple[dict, dict]:
     """The record and the fields of its item that the checks need, with the lead's unit
     scope, in one statement (as ``item_for_write`` checks it). A plan-level goal (no item) is

@@ -237,11 +237,11 @@ class LeadPages(Controller):
         content = await upload.read() if upload else b""
         if not form.errors:
             try:
-                row = await records.create_record(RESULT, actor, item_id, {"description": description, "value": value, "goal": goal_id, "achieved_on": Clock.today()})
-                if content and upload:
-                    await records.add_evidence(actor, row["id"], filename=upload.filename, content_type=upload.content_type, content=content)
-                elif url:
-                    await records.add_evidence(actor, row["id"], url=url)
+                await records.create_result_with_evidence(
+                    actor, item_id, {"description": description, "value": value, "goal": goal_id, "achieved_on": Clock.today()},
+                    filename=upload.filename if upload else None, content_type=upload.content_type if upload else None,
+                    content=content or None, url=url or None,
+                )
                 return back(f"/items/{item_id}", "成效已登记", saved="result")
             except DomainError as exc:
                 form.errors = field_errors(exc, "description")
