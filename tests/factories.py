@@ -24,6 +24,7 @@ from closedloop.services.common import Clock
 # the day a report is dated on when the test has not fixed the clock (a date in the plan
 # year the factories use, never the calendar's today)
 DEFAULT_REPORT_DAY = dt.date(2024, 5, 17)
+ITEM_CREATED_AT = dt.datetime(2000, 1, 3, tzinfo=dt.timezone.utc)
 
 
 def clock_now() -> dt.datetime:
@@ -165,6 +166,9 @@ class WorkItemFactory(PiccoloFactory):
     responsible_person = "张三"
     deadline = dt.date(2024, 12, 31)
     original_deadline = dt.date(2024, 12, 31)
+    # before any edition of the factories' plan year: an item counts in the editions it existed
+    # for (metrics.ITEM_COUNTED); a test that adds one later gives its created_at
+    created_at = ITEM_CREATED_AT
 
 
 class ItemUnitFactory(PiccoloFactory):

@@ -100,6 +100,11 @@ async def after_the_cut_off(clock, w: dict, day: dt.date) -> None:
     await supervision.urge(SUP, [items[0].id, items[2].id], "再催")
     await Problem.update({Problem.status: "resolved", Problem.resolved_at: at(day), Problem.updated_at: at(day)}).where(Problem.id == w["open_problem"].id)
     await GoalFactory.create(plan=w["plan"], item=items[2].id, baseline=0.0, target=10.0, deadline=dt.date(2024, 12, 31), created_at=at(day), updated_at=at(day))
+    # a plan imported after the cut-off, its items past their deadline (an old document) and
+    # given to units that the edition ranked: nothing of it existed at the cut-off
+    late_plan = await PlanFactory.create(year=2024, issued_on=dt.date(2024, 1, 15), created_at=at(day))
+    for unit in units:
+        await WorkItemFactory.create(plan=late_plan, lead_unit=unit, deadline=dt.date(2018, 12, 31), original_deadline=dt.date(2018, 12, 31), created_at=at(day))
     newcomer = await UnitFactory.create(name=f"新单位{day}")
     await WorkItemFactory.create(plan=w["plan"], lead_unit=newcomer, assigned_on=day, deadline=dt.date(2024, 3, 1), original_deadline=dt.date(2024, 3, 1))
 
@@ -214,3 +219,23 @@ async def test_a_quarterly_edition_reads_the_whole_quarter(clean_db, clock):
     assert q2["title"] == "2024年第二季度工作晾晒"
     assert row["light"] == "blue"  # the value of 28 June is in the edition of Q2
     assert await Publication.count() == 1
+
+
+async def test_a_goal_that_took_a_deleted_goals_id_is_not_read_through_its_history(clean_db, clock):
+    """SQLite gives the highest id again after a delete: the audit events of the deleted goal
+    are not the definition of the new one at an earlier cut-off."""
+    from closedloop.db.tables import AuditEvent
+
+    clock.fixed = at(dt.date(2024, 3, 1))
+    plan = await PlanFactory.create(year=2024, issued_on=dt.date(2024, 1, 15))
+    item = await WorkItemFactory.create(plan=plan, stage="execute")
+    old = await GoalFactory.create(plan=plan, item=item.id, baseline=0.0, target=5.0, created_at=at(dt.date(2024, 3, 1)), updated_at=at(dt.date(2024, 3, 1)))
+    cut = metrics.Cut(at=at(dt.date(2024, 3, 4), 9), day=dt.date(2024, 3, 4), since=at(dt.date(2024, 2, 26), 9))
+    clock.fixed = at(dt.date(2024, 3, 5))
+    admin = Actor(id=None, username="admin", role="admin")
+    await records.update_record(records.GOAL, admin, old.id, 1, {"target": 6.0})
+    await records.delete_record(records.GOAL, admin, old.id, 2)
+    assert await AuditEvent.count().where((AuditEvent.entity == "goal") & (AuditEvent.entity_id == old.id)) >= 2
+    clock.fixed = at(dt.date(2024, 3, 6))
+    await GoalFactory.create(id=old.id, plan=plan, item=None, baseline=0.0, target=2.0, created_at=at(dt.date(2024, 3, 6)), updated_at=at(dt.date(2024, 3, 6)))
+    assert await metrics.goal_definitions_as_of([old.id], cut) == {}

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from closedloop.db.tables import Goal, Plan, Unit, WorkItem
+from tests.factories import ITEM_CREATED_AT
 from closedloop.domain.lights import GoalState, Light, goal_light, item_light_with_reason, undrilled
 from closedloop.domain.trajectory import Milestone, clamp01, completion, completion_percent, goal_start, plan_date
 from closedloop.services import lights
@@ -222,6 +223,7 @@ async def test_the_metrics_read_each_goal_as_the_domain_would_at_the_cut_off(cle
             assigned = spec["assigned_on"]
             item = (await WorkItem.insert(WorkItem(
                 plan=plan.id, kind="item", code=f"m{n}", title=f"事项{n}", lead_unit=unit.id, deadline=spec["deadline"], assigned_on=assigned,
+                created_at=ITEM_CREATED_AT,  # the item exists before every moment of the scenario
             )).returning(WorkItem.id))[0]["id"]
             for k, g in enumerate(spec["goals"]):
                 target = g["baseline"] if g["equal"] else g["target"]

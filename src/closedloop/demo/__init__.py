@@ -171,6 +171,7 @@ async def _load(today: dt.date) -> DemoInfo:
     # the demo's past is simulated: rows get the simulated time, so editions read them as of
     # their cut-offs
     await Goal.update({Goal.created_at: Clock.now(), Goal.updated_at: Clock.now()}).where(Goal.plan == plan_id)
+    await WorkItem.update({WorkItem.created_at: Clock.now()}).where(WorkItem.plan == plan_id)
     sections = {r["id"]: r["code"] for r in await WorkItem.select(WorkItem.id, WorkItem.code).where((WorkItem.plan == plan_id) & (WorkItem.kind == "section"))}
     items = await WorkItem.select().where((WorkItem.plan == plan_id) & (WorkItem.kind == "item")).order_by(WorkItem.seq)
     year_end = dt.date(year, 12, 31)

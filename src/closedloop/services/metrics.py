@@ -6,8 +6,9 @@ time when nothing dated before the cut-off changed:
 
 - goal values: ``goal_value_as_of_sql`` — the one place that says what a goal's value was at
   a moment (see its docstring);
-- goals and items: only those that existed (goal.created_at) and were assigned (assigned_on
-  before the cut-off day) by then;
+- goals and items: only those that existed (created_at) and were assigned (assigned_on before the
+  cut-off day) by then (``ITEM_COUNTED``, ``COUNTED``); the plan goals (工作目标) are all listed, a
+  plan goal added after the cut-off with no value as of it;
 - problems resolved (resolved_at), results verified (verified_at), 延期 approved
   (decided_at), 催办 received (created_at, within the period), items overdue (the original
   deadline, and whether the item was struck off by the cut-off from its stage moves).
@@ -33,6 +34,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from closedloop.db import sql
+from closedloop.db.tables import Goal
 from closedloop.services import values
 from closedloop.domain.lights import GoalState, Light, Thresholds, behind_points, goal_light, last_undrilled_assignment
 from closedloop.domain.scoring import UnitMetrics, goal_progress_of, unit_goal_figures_from_sums
@@ -81,8 +83,14 @@ CROSS JOIN {cut} k
 WHERE {counted} AND (NOT {linear} OR g.updated_at > k.ts)
 """
 
-# the goals an edition counts: created by the cut-off, of items assigned before its day
-COUNTED = "w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.withdrawn_at IS NULL OR w.withdrawn_at > k.ts) AND (w.assigned_on IS NULL OR w.assigned_on < k.day) AND g.created_at <= k.ts"
+# the items an edition counts (one home for the COUNTS_SQL below and the goals): created by the
+# cut-off (a plan imported later adds nothing to an earlier edition, nor to its 更正), not
+# withdrawn by then, with a lead unit assigned before its day
+ITEM_COUNTED = (
+    "w.kind = 'item' AND w.lead_unit IS NOT NULL AND w.created_at <= k.ts AND (w.withdrawn_at IS NULL OR w.withdrawn_at > k.ts)"
+)
+# the goals an edition counts: created by the cut-off, of counted items
+COUNTED = f"{ITEM_COUNTED} AND (w.assigned_on IS NULL OR w.assigned_on < k.day) AND g.created_at <= k.ts"
 
 # linear goals not written since the cut-off: their points in SQL (``services.lights.behind_sql``)
 LINEAR_SQL = """
@@ -120,8 +128,11 @@ async def goal_definitions_as_of(goal_ids: list[int], cut: Cut) -> dict[int, dic
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         marks = ", ".join(["{}"] * len(chunk))
+        # an event older than the goal is of another goal that had its id (SQLite reuses the
+        # highest id after a delete): it says nothing of this one
+        born = {r["id"]: _utc(r["created_at"]) for r in await Goal.select(Goal.id, Goal.created_at).where(Goal.id.is_in(chunk))}
         rows = await sql.fetch(
-            "SELECT entity, entity_id, action, before FROM audit_event WHERE at > {} AND before IS NOT NULL "
+            "SELECT entity, entity_id, action, before, at FROM audit_event WHERE at > {} AND before IS NOT NULL "
             f"AND ((entity = 'goal' AND entity_id IN ({marks})) OR action = 'extend_goal_deadlines') ORDER BY at, id",
             ts if _pg() else ts.isoformat(" "), *chunk,
         )
@@ -129,16 +140,25 @@ async def goal_definitions_as_of(goal_ids: list[int], cut: Cut) -> dict[int, dic
             before = json.loads(r["before"]) if isinstance(r["before"], str) else r["before"]
             if not isinstance(before, dict):
                 continue
+            when = _utc(r["at"])
             if r["action"] == "extend_goal_deadlines":
                 for gid in before.get("goal_ids") or []:
-                    if gid in wanted:
+                    if gid in born and when >= born[gid]:
                         out.setdefault(gid, {}).setdefault("deadline", before.get("deadline"))
+                continue
+            if r["entity_id"] not in born or when < born[r["entity_id"]]:
                 continue
             fields = out.setdefault(r["entity_id"], {})
             for k in DEFINITION:
                 if k in before:
                     fields.setdefault(k, before[k])
     return out
+
+
+def _utc(value: dt.datetime | str) -> dt.datetime:
+    """A timestamp as read back raw (a string on SQLite), in UTC."""
+    when = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when.replace(tzinfo=dt.timezone.utc) if when.tzinfo is None else when.astimezone(dt.timezone.utc)
 
 
 def _as_of_definition(g: dict, definition: dict | None) -> dict:
@@ -159,7 +179,7 @@ COUNTS_SQL = """
 WITH k AS {cut},
 units AS (
   SELECT DISTINCT w.lead_unit AS unit FROM work_item w, k
-  WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.withdrawn_at IS NULL OR w.withdrawn_at > k.ts) AND (w.assigned_on IS NULL OR w.assigned_on < k.day)
+  WHERE {item_counted} AND (w.assigned_on IS NULL OR w.assigned_on < k.day)
 ),
 pr AS (
   SELECT COALESCE(pb.unit, w.lead_unit) AS unit, COUNT(*) AS n
@@ -183,14 +203,14 @@ struck AS (
 od AS (
   SELECT w.lead_unit AS unit, COUNT(*) AS n
   FROM work_item w CROSS JOIN k LEFT JOIN struck s ON s.item = w.id
-  WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.withdrawn_at IS NULL OR w.withdrawn_at > k.ts) AND (w.assigned_on IS NULL OR w.assigned_on < k.day)
+  WHERE {item_counted} AND (w.assigned_on IS NULL OR w.assigned_on < k.day)
     AND COALESCE(w.original_deadline, w.deadline) < k.day AND s.item IS NULL
   GROUP BY w.lead_unit
 ),
 ud AS (
   SELECT w.lead_unit AS unit, COUNT(*) AS n
   FROM work_item w, k
-  WHERE w.kind = 'item' AND w.lead_unit IS NOT NULL AND (w.withdrawn_at IS NULL OR w.withdrawn_at > k.ts) AND w.assigned_on <= k.drill AND w.assigned_on < k.day
+  WHERE {item_counted} AND w.assigned_on <= k.drill AND w.assigned_on < k.day
     AND NOT EXISTS (SELECT 1 FROM goal g WHERE g.item = w.id AND g.created_at <= k.ts)
   GROUP BY w.lead_unit
 ),
@@ -299,7 +319,7 @@ def statements() -> list[str]:
     return [
         _linear_sql(LINEAR_SUMS),
         GOALS_SQL.format(value=goal_value_as_of_sql(), cut=cut_params_sql(), counted=COUNTED, linear=linear),
-        COUNTS_SQL.format(cut=cut_params_sql(), done=", ".join(f"'{s}'" for s in DONE_STAGES)),
+        COUNTS_SQL.format(cut=cut_params_sql(), done=", ".join(f"'{s}'" for s in DONE_STAGES), item_counted=ITEM_COUNTED),
     ]
 
 
@@ -310,7 +330,7 @@ async def cut_parameters(cut: Cut, t: Thresholds) -> list:
 async def compute_metrics(cut: Cut, t: Thresholds) -> list[UnitMetrics]:
     """Every ranked unit's metrics as of the cut-off."""
     sums = await goal_sums(cut, t)
-    rows = await sql.fetch(COUNTS_SQL.format(cut=cut_params_sql(), done=", ".join(f"'{s}'" for s in DONE_STAGES)), *(await _params(cut, t)))
+    rows = await sql.fetch(COUNTS_SQL.format(cut=cut_params_sql(), done=", ".join(f"'{s}'" for s in DONE_STAGES), item_counted=ITEM_COUNTED), *(await _params(cut, t)))
     out = []
     for r in rows:
         progress, behind = unit_goal_figures_from_sums(*sums.get(r["unit_id"], (0, 0.0, 0.0)))

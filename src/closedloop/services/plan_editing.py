@@ -112,7 +112,7 @@ async def add_section(actor: Actor, plan_id: int, values: dict) -> dict:
             await WorkItem.insert(
                 WorkItem(
                     plan=plan_id, kind="section", seq=0, code=unique_code(values.get("code") or "", await _codes(plan_id, None)),
-                    title=values["title"].strip()[:500], text=values.get("text") or "",
+                    title=values["title"].strip()[:500], text=values.get("text") or "", created_at=Clock.now(),
                 )
             ).returning(*WorkItem.all_columns())
         )[0]
@@ -139,7 +139,7 @@ async def add_item(actor: Actor, section_id: int, values: dict) -> dict:
                     plan=plan["id"], parent=section_id, kind="item", seq=0,
                     code=unique_code(values.get("code") or "", await _codes(plan["id"], section_id), str(len(ids) + 1)),
                     title=values["title"].strip()[:500], text=values.get("text") or "", stage="drill", deadline=deadline,
-                    original_deadline=deadline,
+                    original_deadline=deadline, created_at=Clock.now(),
                 )
             ).returning(*WorkItem.all_columns())
         )[0]
@@ -301,7 +301,7 @@ async def add_plan_goal(actor: Actor, plan_id: int, values: dict) -> dict:
                 Goal(
                     plan=plan_id, seq=seq, subject=values["subject"].strip()[:300], measure_unit=values.get("measure_unit"),
                     comparator=values.get("comparator") or ">=", target=values["target"], baseline=values.get("baseline"),
-                    deadline=deadline,
+                    deadline=deadline, created_at=Clock.now(), updated_at=Clock.now(),
                 )
             ).returning(*Goal.all_columns())
         )[0]
@@ -360,7 +360,7 @@ async def restate_plan_goal(actor: Actor, item_id: int, plan_goal_id: int) -> di
                 Goal(
                     plan=item["plan"], item=item_id, plan_goal=plan_goal_id, seq=seq, subject=goal["subject"],
                     measure_unit=goal["measure_unit"], comparator=goal["comparator"], target=goal["target"],
-                    baseline=goal["baseline"], deadline=goal["deadline"] or item["deadline"],
+                    baseline=goal["baseline"], deadline=goal["deadline"] or item["deadline"], created_at=Clock.now(), updated_at=Clock.now(),
                 )
             ).returning(*Goal.all_columns())
         )[0]

@@ -207,7 +207,7 @@ async def import_plan(
             seq += 1
             section = (
                 await WorkItem.insert(
-                    WorkItem(plan=plan, kind="section", seq=seq, code=unique_code(s.code, section_codes), title=s.title[:500], text=s.text)
+                    WorkItem(plan=plan, kind="section", seq=seq, code=unique_code(s.code, section_codes), title=s.title[:500], text=s.text, created_at=Clock.now())
                 ).returning(WorkItem.id)
             )[0]["id"]
             item_codes: set[str] = set()
@@ -231,6 +231,7 @@ async def import_plan(
                             original_deadline=item_deadline,
                             lead_unit=unit_ids[0] if unit_ids else None,
                             responsible_person=it.person[:100] or None,
+                            created_at=Clock.now(),
                         )
                     ).returning(WorkItem.id)
                 )[0]["id"]
