@@ -172,3 +172,39 @@ async def test_import_without_structure_is_422_naming_what_is_missing(client, wo
     assert r.status_code == 422
     fields = [p["field"] for p in r.json()["error"]["problems"]]
     assert "sections" in fields and "items" in fields
+
+
+async def test_a_second_urge_the_same_day_is_not_sent_and_an_item_without_a_lead_unit_is_refused(client, world):
+    """Each 催办 costs the unit points: a form sent twice (or a second click) must not urge the
+    same item twice the same day while the first is unanswered, and a 催办 that nobody would
+    receive is refused, naming the item."""
+    h = world.headers["supervisor"]
+    first = await client.post("/api/v1/supervision/urge", json={"item_ids": [world.item_a.id], "message": "请本周内报送进展"}, headers=h)
+    assert first.status_code == 201 and len(first.json()) == 1
+    again = await client.post("/api/v1/supervision/urge", json={"item_ids": [world.item_a.id], "message": "请本周内报送进展"}, headers=h)
+    assert again.status_code == 409 and again.json()["error"]["problems"][0]["field"] == "item_ids"
+    both = await client.post("/api/v1/supervision/urge", json={"item_ids": [world.item_a.id, world.item_b.id], "message": "再催"}, headers=h)
+    assert both.status_code == 201 and [a["item_id"] for a in both.json()] == [world.item_b.id]
+    assert await SupervisionAction.count().where((SupervisionAction.item == world.item_a.id) & (SupervisionAction.kind == "urge")) == 1
+    # answered, the item can be urged again the same day
+    action_id = first.json()[0]["id"]
+    await client.post(f"/api/v1/actions/{action_id}/response", json={"version": 1, "response": "已推进"}, headers=world.headers["lead_a"])
+    assert (await client.post("/api/v1/supervision/urge", json={"item_ids": [world.item_a.id], "message": "仍滞后"}, headers=h)).status_code == 201
+    orphan = await WorkItemFactory.create(plan=world.plan, code="七是", lead_unit=None)
+    r = await client.post("/api/v1/supervision/urge", json={"item_ids": [orphan.id], "message": "x"}, headers=h)
+    assert r.status_code == 422 and "未指定牵头单位" in r.json()["error"]["message"] and "七是" in r.json()["error"]["message"]
+    assert await SupervisionAction.count().where(SupervisionAction.item == orphan.id) == 0
+
+
+async def test_the_desks_count_of_unanswered_items_is_the_length_of_its_list(client, world):
+    """The summary's 未回复催办 number links to the list: both count items (an item with two
+    unanswered 督办 is one), of the unit's open items."""
+    from closedloop.services import workspace
+
+    for kind in ("urge", "order"):
+        await SupervisionAction(item=world.item_a.id, unit=world.unit_a.id, kind=kind, deadline=world.item_a.deadline).save()
+    done = await WorkItemFactory.create(plan=world.plan, code="八是", lead_unit=world.unit_a, stage="archived")
+    await SupervisionAction(item=done.id, unit=world.unit_a.id, kind="urge", deadline=done.deadline).save()
+    [row] = [r for r in await workspace.desk_summary() if r["id"] == world.unit_a.id]
+    listed, total = await workspace.desk_list("unanswered", unit_id=world.unit_a.id)
+    assert row["unanswered"] == total == len(listed) == 1

@@ -238,6 +238,12 @@ async def test_approving_an_extension_on_the_desk_asks_first_and_names_the_new_d
     assert r.status_code == 303 and "已批准延期" in landed
     item = await WorkItem.select(WorkItem.deadline, WorkItem.extension_count).where(WorkItem.id == world.item_a.id).first()
     assert (item["deadline"], item["extension_count"]) == (dt.date(2025, 3, 31), 1)
+    # the same confirmation sent again (a second click, a reload): refused with a message that is
+    # seen (the request is no longer on the desk, so no form can carry it), nothing changes
+    before = await snapshot()
+    r, landed = await post_form(client, world, "supervisor", "/desk", url, {"version": "1", "decision": "approve", "confirmed": "1"})
+    assert r.status_code == 303 and "延期申请未处理" in landed and "已处理" in landed
+    assert changed(before, await snapshot()) == []
 
 
 # --- a 成效 with its evidence -------------------------------------------------------------------

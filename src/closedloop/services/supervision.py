@@ -21,7 +21,7 @@ from closedloop.services import items as items_service
 from closedloop.services import lights
 from closedloop.services import access
 from closedloop.services.access import ensure_open, item_for_write
-from closedloop.services.common import Actor, Clock, audit, item_exists, versioned_update
+from closedloop.services.common import Actor, Clock, audit, item_exists, local_zone, versioned_update
 from closedloop.services.notify import notify
 
 
@@ -100,21 +100,41 @@ async def _record_action(
 
 
 async def urge(actor: Actor, item_ids: list[int], message: str) -> list[dict]:
-    """催办 one or many items (bulk from the supervisor desk)."""
+    """催办 one or many items (bulk from the supervisor desk).
+
+    Each 催办 costs the unit points in the 晾晒, so one is sent only where it reaches someone and
+    says something new: an item without a lead unit is refused (nobody would receive it), and an
+    item that already has an unanswered 催办 from today is skipped (a form sent twice, a second
+    click). The 催办 sent are returned; none sent is a ``Conflict``."""
     _require_supervisor(actor)
     if not item_ids:
         raise Invalid("请选择要催办的事项", [Issue("required", "请选择要催办的事项", "item_ids")])
     message = (message or "").strip() or "请抓紧推进并及时报送进展。"
     out = []
     async with write_tx():
-        rows = await WorkItem.select().where(WorkItem.id.is_in(item_ids) & (WorkItem.kind == "item"))
+        rows = await WorkItem.select().where(WorkItem.id.is_in(item_ids) & (WorkItem.kind == "item")).order_by(WorkItem.id)
         missing = sorted(set(item_ids) - {r["id"] for r in rows})
         if missing:
             raise NotFound(f"事项 {missing} 不存在")
         for item in rows:
             ensure_open(actor, item)
+        unassigned = [f"{r['code']} {r['title']}" for r in rows if r["lead_unit"] is None]
+        if unassigned:
+            text = f"事项未指定牵头单位，催办无人接收：{'、'.join(unassigned)}"
+            raise Invalid(text, [Issue("no_lead_unit", text, "item_ids")])
+        day_start = dt.datetime.combine(Clock.today(), dt.time(0), tzinfo=local_zone())
+        urged = {
+            r["item"]
+            for r in await SupervisionAction.select(SupervisionAction.item).where(
+                SupervisionAction.item.is_in([r["id"] for r in rows]) & (SupervisionAction.kind == "urge")
+                & SupervisionAction.responded_at.is_null() & (SupervisionAction.created_at >= day_start)
+            )
+        }
+        if len(urged) == len(rows):
+            raise Conflict("所选事项今日已催办且尚未回复，未重复催办", [Issue("already_urged", "今日已催办且尚未回复", "item_ids")])
         for item in rows:
-            out.append(await _record_action(actor, item, "urge", message))
+            if item["id"] not in urged:
+                out.append(await _record_action(actor, item, "urge", message))
     return out
 
 

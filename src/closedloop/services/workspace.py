@@ -85,27 +85,32 @@ async def lead_week(actor: Actor) -> dict:
     }
 
 
+def _desk_condition(show: str, today: dt.date) -> tuple[str, list]:
+    """Which open items (``w``) a desk list holds, with its parameters: the one home of both the
+    list and its count in the summary by unit."""
+    if show == "red":
+        return "w.light = 'red'", []
+    if show == "overdue":
+        return "w.deadline < {}", [today]
+    if show == "unanswered":
+        return f"EXISTS (SELECT 1 FROM supervision_action a WHERE a.item = w.id AND a.kind IN {_ANSWERABLE} AND a.responded_at IS NULL)", []
+    return "NOT EXISTS (SELECT 1 FROM progress_report r WHERE r.item = w.id AND r.period = {})", [this_week(today).key]
+
+
 async def desk_summary() -> list[dict]:
     """Per lead unit: red items, overdue items, unanswered 催办/督办, open items not reported
     this week. Units with nothing to show are left out; the worst first."""
     today = Clock.today()
-    week = this_week(today)
-    rows = await sql.fetch(
-        f"""
-        SELECT u.id, u.name,
-          (SELECT COUNT(*) FROM work_item w WHERE w.lead_unit = u.id AND w.kind = 'item' AND w.stage IN {_OPEN}
-             AND w.light = 'red') AS red,
-          (SELECT COUNT(*) FROM work_item w WHERE w.lead_unit = u.id AND w.kind = 'item' AND w.stage IN {_OPEN}
-             AND w.deadline < {{}}) AS overdue,
-          (SELECT COUNT(*) FROM supervision_action a WHERE a.unit = u.id AND a.kind IN {_ANSWERABLE}
-             AND a.responded_at IS NULL) AS unanswered,
-          (SELECT COUNT(*) FROM work_item w WHERE w.lead_unit = u.id AND w.kind = 'item' AND w.stage IN {_OPEN}
-             AND NOT EXISTS (SELECT 1 FROM progress_report r WHERE r.item = w.id AND r.period = {{}})) AS unreported
-        FROM unit u
-        ORDER BY u.id
-        """,
-        today, week.key,
-    )
+    # each count is the number of items its list shows (the count links to the list): one
+    # condition per list, ``_desk_condition``
+    parts, args = [], []
+    for show in DESK_LISTS:
+        cond, cond_args = _desk_condition(show, today)
+        parts.append(
+            f"(SELECT COUNT(*) FROM work_item w WHERE w.lead_unit = u.id AND w.kind = 'item' AND w.stage IN {_OPEN} AND {cond}) AS {show}"
+        )
+        args.extend(cond_args)
+    rows = await sql.fetch(f"SELECT u.id, u.name, {', '.join(parts)} FROM unit u ORDER BY u.id", *args)
     out = []
     for r in rows:
         counts = {k: int(r[k]) for k in ("red", "overdue", "unanswered", "unreported")}
@@ -121,18 +126,8 @@ async def desk_list(show: str, *, unit_id: int | None = None, section_id: int | 
     if show not in DESK_LISTS:
         raise Invalid("列表无效", [Issue("invalid", "列表必须是 " + "、".join(DESK_LISTS) + " 之一", "show")])
     today = Clock.today()
-    where = ["w.kind = 'item'", f"w.stage IN {_OPEN}"]
-    args: list = []
-    if show == "red":
-        where.append("w.light = 'red'")
-    elif show == "overdue":
-        where.append("w.deadline < {}")
-        args.append(today)
-    elif show == "unanswered":
-        where.append(f"EXISTS (SELECT 1 FROM supervision_action a WHERE a.item = w.id AND a.kind IN {_ANSWERABLE} AND a.responded_at IS NULL)")
-    else:
-        where.append("NOT EXISTS (SELECT 1 FROM progress_report r WHERE r.item = w.id AND r.period = {})")
-        args.append(this_week(today).key)
+    cond, args = _desk_condition(show, today)
+    where = ["w.kind = 'item'", f"w.stage IN {_OPEN}", cond]
     for column, value in (("w.lead_unit", unit_id), ("w.parent", section_id), ("w.stage", stage), ("w.light", light)):
         if value is not None:
             where.append(f"{column} = {{}}")

@@ -16,7 +16,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Template
 
 from closedloop.http_common import IdPath
-from closedloop.domain.errors import DomainError
+from closedloop.domain.errors import DomainError, Invalid
 from closedloop.domain.stages import OPEN_STAGES
 from closedloop.services import access, goal_changes, org, publishing, records, supervision, workspace
 from closedloop.services import items as items_service
@@ -76,8 +76,12 @@ class SupervisorPages(Controller):
                 action="/desk/urge", fields=[("item_ids", i) for i in ids] + [("message", message), ("confirmed", "1")],
                 button=f"确认催办 {len(rows)} 个事项",
             )
-        await supervision.urge(actor, ids, message)
-        return back("/desk", f"已催办 {len(ids)} 个事项", saved="urge")
+        try:
+            sent = await supervision.urge(actor, ids, message)
+        except DomainError as exc:
+            return back("/desk", f"未发出催办：{exc.message}")
+        skipped = len(set(ids)) - len(sent)
+        return back("/desk", f"已催办 {len(sent)} 个事项" + (f"；{skipped} 个事项今日已催办且尚未回复，未重复催办" if skipped else ""), saved="urge")
 
     @post("/extensions/{request_id:int}/decide")
     async def decide(self, request: Request, request_id: IdPath) -> Response:
@@ -114,9 +118,13 @@ class SupervisorPages(Controller):
             )
         try:
             await decide(actor, request_id, version, approve, reason)
-        except DomainError as exc:
+        except Invalid as exc:
             form.errors = field_errors(exc, "reason")
             return await self._desk_with_error(request, form_name, form)
+        except DomainError as exc:
+            # decided meanwhile, changed or gone: the request has left the list its form was in,
+            # so the message goes where it is seen
+            return back("/desk", f"{what}申请未处理：{exc.message}")
         return back("/desk", f"已批准{what}" if approve else f"已驳回{what}", saved=form_name)
 
     @post("/items/{item_id:int}/closure")
