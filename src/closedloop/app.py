@@ -22,6 +22,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from closedloop import __version__
+from closedloop.web import filters as web_filters
 from closedloop.api.auth import AuthController
 from closedloop.api.cockpit import CockpitController
 from closedloop.api import errors as api_errors
@@ -187,7 +188,7 @@ def create_app(*, run_scheduler: bool | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt={PUBLIC_OPT: True}, include_in_schema=False),
             *_swagger_files(),
         ],
-        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine, engine_callback=web_filters.register),
         before_request=refuse_nul_characters,
         # what no router answers (an unknown address, a method the address does not take):
         # a page for a browser, JSON for anything else

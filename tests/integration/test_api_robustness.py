@@ -48,3 +48,13 @@ async def test_nul_characters_and_huge_ids_are_4xx_on_both_engines(client, world
     assert r.status_code == 400
     r = await client.get("/api/v1/items?plan_id=99999999999999999999", headers=h)
     assert r.status_code == 400
+
+
+async def test_a_missing_query_parameter_is_named_in_chinese(client, world):
+    """DELETE without its ``version``: Litestar's English message becomes one that names the
+    parameter, in the same shape as every other refusal."""
+    r = await client.delete(f"/api/v1/goals/{world.goal_a.id}", headers=world.headers["admin"])
+    assert r.status_code == 400
+    [problem] = r.json()["error"]["problems"]
+    assert (problem["field"], problem["message"]) == ("version", "缺少必填参数")
+    assert "Missing" not in r.text

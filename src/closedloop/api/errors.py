@@ -38,6 +38,8 @@ def _translate(message: str) -> tuple[str, str | None]:
     if m:
         path = m.group(1) or None
         message = message[: m.start()]
+    if m := re.match(r"Missing required (?:query|path|header|cookie) parameter '(.+?)'", message):
+        return "缺少必填参数", m.group(1)
     if m := re.match(r"Object missing required field `(.+)`", message):
         return "缺少必填字段", _join(path, m.group(1))
     if m := re.match(r"Object contains unknown field `(.+)`", message):

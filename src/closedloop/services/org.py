@@ -55,7 +55,7 @@ def _check_role(role: str, unit_id: int | None) -> None:
     if role not in ROLES:
         raise Invalid("角色无效", [Issue("invalid", "角色必须是 admin、supervisor 或 lead", "role")])
     if role == "lead" and unit_id is None:
-        raise Invalid("责任单位联络人必须属于一个单位", [Issue("required", "角色为 lead 时必须指定单位", "unit_id")])
+        raise Invalid("责任单位联络人必须属于一个单位", [Issue("required", "角色为责任单位联络人时必须指定单位", "unit_id")])
 
 
 async def create_user(

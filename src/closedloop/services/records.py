@@ -144,7 +144,7 @@ async def _check_refs(kind: Kind, item: dict, values: dict, actor: Actor) -> Non
     if kind is PROBLEM and "status" in values and values["status"] not in PROBLEM_STATES:
         problems.append(Issue("invalid", "状态必须是 open、resolved、verified 或 carried_over 之一", "status"))
     if kind is PROBLEM and values.get("status") == "verified":
-        access.require_admin(actor, "问题的核销（verified）由督查室确认")
+        access.require_admin(actor, "问题的核销由督查室确认")
     for key, _link, _own, _other, other_table in kind.links:
         ids = values.get(key)
         if ids:
