@@ -16,11 +16,11 @@ from litestar.response import Redirect, Template
 from closedloop.http_common import IdPath
 from closedloop.domain import periods
 from closedloop.domain.errors import DomainError, NotFound
-from closedloop.domain.stages import COMPARATORS, OPEN_STAGES, STAGE_NAMES, STAGE_ORDER, Stage
+from closedloop.domain.stages import COMPARATORS, STAGE_NAMES, STAGE_ORDER, Stage
 from closedloop.domain.trajectory import cumulative
 from closedloop.services import access, items as items_service
-from closedloop.services import goal_changes, notify, org, progress, records, supervision, workspace
-from closedloop.services import values as ledger_values
+from closedloop.services import goal_changes, notify, progress, records, supervision, workspace
+from closedloop.services.item_page import item_page
 from closedloop.services.common import Clock
 from closedloop.services.records import GOAL, PROBLEM, PROJECT, RESULT
 from closedloop.web.forms import HOME, Form, actor_of, back, field_errors, local_path, page
@@ -324,45 +324,20 @@ async def decreases(item_id: int, goal_values: list[tuple[int, float]], period: 
     return out
 
 
-def extension_block(item: dict, is_lead_unit: bool, today) -> str | None:
-    """Why 申请延期 is not offered, or None when it is."""
-    if not is_lead_unit:
-        return None
-    if item["stage"] not in OPEN_STAGES:
-        return "事项已进入闭环或复盘阶段，不再申请延期。"
-    if item["deadline"] is None:
-        return "事项尚未确定完成时限，无需申请延期。"
-    if today > item["deadline"]:
-        return f"完成时限 {item['deadline']} 已过，不能再申请延期（延期须在时限之前提出）；请尽快完成并报送，或联系督查室。"
-    return ""
-
-
 async def render_item(
     request: Request, item_id: int, *, form_name: str = "", values: dict | None = None, errors: dict | None = None,
     warnings: dict | None = None,
 ) -> Template:
-    item = await items_service.get_item(item_id)
-    goals = await records.list_records(GOAL, item_id)
-    last = await workspace.goal_last_values([g["id"] for g in goals])
+    data = await item_page(actor_of(request), item_id)
+    item, goals = data.item, data.goals
     for g in goals:
-        g["last"] = last.get(g["id"])
         g["sign"] = COMPARATOR_SIGNS.get(g["comparator"] or "", g["comparator"] or "?")
-    results = await records.list_records(RESULT, item_id)
-    for r in results:
-        r["evidence"] = await records.list_evidence(r["id"])
-    actor = actor_of(request)
-    can_write = access.may_write_item(actor, item)
-    is_lead_unit = access.leads_item(actor, item)
-    units = {u["id"]: u["name"] for u in await org.list_units()}
     stage_index = STAGE_ORDER.index(Stage(item["stage"]))
-    today = Clock.today()
-    week = workspace.this_week(today)
-    history = await ledger_values.history_of_item(item_id)
-    for entries in history.values():
+    week = workspace.this_week(data.today)
+    for entries in data.goal_values.values():
         for v in entries:
             v["period_label"] = periods.label_of(v["period"])
-    reports = (await progress.list_reports(item_id))[:10]
-    for r in reports:
+    for r in data.reports:
         r["period_label"] = periods.label_of(r["period"])
     errors = errors or {}
     warnings = warnings or {}
@@ -373,25 +348,25 @@ async def render_item(
         request,
         status=422 if errors or warnings else 200,
         item=item,
-        gate=await items_service.gate_checklist(item_id),
+        gate=data.gate,
         goals=goals,
-        problems=await records.list_records(PROBLEM, item_id),
-        projects=await records.list_records(PROJECT, item_id),
-        results=results,
-        reports=reports,
-        actions=await supervision.actions(item_id),
-        extensions=await supervision.extensions(item_id),
-        transitions=await items_service.transitions(item_id),
-        change_requests=await goal_changes.list_for_item(item_id),
-        goal_values=history,
+        problems=data.problems,
+        projects=data.projects,
+        results=data.results,
+        reports=data.reports,
+        actions=data.actions,
+        extensions=data.extensions,
+        transitions=data.transitions,
+        change_requests=data.change_requests,
+        goal_values=data.goal_values,
         targets_frozen=records.targets_frozen(item["stage"]),
         goal_names={g["id"]: g["subject"] for g in goals},
         stage_list=[(s.value, STAGE_NAMES[s], i < stage_index, i == stage_index) for i, s in enumerate(STAGE_ORDER)],
         next_stage=STAGE_ORDER[stage_index + 1].value if stage_index + 1 < len(STAGE_ORDER) else None,
-        units=units,
-        can_write=can_write,
-        is_lead_unit=is_lead_unit,
-        extension_block=extension_block(item, is_lead_unit, today),
+        units=data.units,
+        can_write=data.can_write,
+        is_lead_unit=data.is_lead_unit,
+        extension_block=data.extension_block,
         form_name=form_name,
         values=values or {},
         errors=errors,
@@ -403,5 +378,5 @@ async def render_item(
         measure_units=MEASURE_UNITS,
         return_to=local_path(request.query_params.get("return_to")) or "",
         draft_page=f"/items/{item_id}",
-        today=today,
+        today=data.today,
     )
