@@ -11,7 +11,7 @@ from litestar.response import Template
 from closedloop.http_common import IdPath
 from closedloop.domain.errors import DomainError, Invalid
 from closedloop.services import access, items as items_service
-from closedloop.services import calendar, org, plans
+from closedloop.services import org, plans, workdays
 from closedloop.services.common import Actor, Clock
 from closedloop.web.forms import Form, actor_of, back, field_errors, page
 from closedloop.web.lead_pages import render_item
@@ -29,7 +29,7 @@ async def render_admin(request: Request, *, status: int = 200, form_name: str = 
     return page(
         "admin.html", request, status=422 if errors else status, units=await org.list_units(), users=await org.list_users(),
         plans=await plans.list_plans(), roles=ROLES, draft_page="/admin", form_name=form_name, values=values or {}, errors=errors or {}, preview=preview,
-        calendar_warnings=await calendar.warnings(Clock.today()),
+        calendar_warnings=await workdays.warnings(Clock.today()),
     )
 
 
