@@ -27,7 +27,6 @@ SEVERITY = {"red": 0, "yellow": 1, "green": 2, "blue": 3, None: 4}
 # the desk's lists beyond the default (overdue or red): name → what it shows
 DESK_LISTS = {"red": "红灯事项", "overdue": "超期事项", "unanswered": "有未回复催办的事项", "unreported": "本周未报送的事项"}
 
-_OPEN = OPEN_STAGES_SQL
 _ANSWERABLE = "(" + ", ".join(f"'{k}'" for k in ANSWERABLE) + ")"
 
 
@@ -93,13 +92,13 @@ async def desk_summary() -> list[dict]:
     rows = await sql.fetch(
         f"""
         SELECT u.id, u.name,
-          (SELECT COUNT(*) FROM work_item w WHERE w.lead_unit = u.id AND w.kind = 'item' AND w.stage IN {_OPEN}
+          (SELECT COUNT(*) FROM work_item w WHERE w.lead_unit = u.id AND w.kind = 'item' AND w.stage IN {OPEN_STAGES_SQL}
              AND w.light = 'red') AS red,
-          (SELECT COUNT(*) FROM work_item w WHERE w.lead_unit = u.id AND w.kind = 'item' AND w.stage IN {_OPEN}
+          (SELECT COUNT(*) FROM work_item w WHERE w.lead_unit = u.id AND w.kind = 'item' AND w.stage IN {OPEN_STAGES_SQL}
              AND w.deadline < {{}}) AS overdue,
           (SELECT COUNT(*) FROM supervision_action a WHERE a.unit = u.id AND a.kind IN {_ANSWERABLE}
              AND a.responded_at IS NULL) AS unanswered,
-          (SELECT COUNT(*) FROM work_item w WHERE w.lead_unit = u.id AND w.kind = 'item' AND w.stage IN {_OPEN}
+          (SELECT COUNT(*) FROM work_item w WHERE w.lead_unit = u.id AND w.kind = 'item' AND w.stage IN {OPEN_STAGES_SQL}
              AND NOT EXISTS (SELECT 1 FROM progress_report r WHERE r.item = w.id AND r.period = {{}})) AS unreported
         FROM unit u
         ORDER BY u.id
@@ -121,7 +120,7 @@ async def desk_list(show: str, *, unit_id: int | None = None, section_id: int | 
     if show not in DESK_LISTS:
         raise Invalid("列表无效", [Issue("invalid", "列表必须是 " + "、".join(DESK_LISTS) + " 之一", "show")])
     today = Clock.today()
-    where = ["w.kind = 'item'", f"w.stage IN {_OPEN}"]
+    where = ["w.kind = 'item'", f"w.stage IN {OPEN_STAGES_SQL}"]
     args: list = []
     if show == "red":
         where.append("w.light = 'red'")
