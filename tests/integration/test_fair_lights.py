@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from closedloop.db.tables import Goal, Plan, Publication, WorkItem, WorkdayOverride
+from closedloop.db.tables import Goal, Plan, WorkItem, WorkdayOverride
 from closedloop.domain.trajectory import expected_value, goal_start
 from closedloop.services import items as items_service
 from closedloop.services import lights, metrics, plans, progress, publishing, scan, workdays
