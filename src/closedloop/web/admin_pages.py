@@ -14,7 +14,7 @@ from closedloop.services import access, items as items_service
 from closedloop.services import org, plans, workdays
 from closedloop.services.common import Actor, Clock
 from closedloop.web.forms import Form, actor_of, back, field_errors, page
-from closedloop.web.lead_pages import render_item
+from closedloop.web.lead_pages import save_form
 from closedloop.web.plan_admin import import_corrections
 
 ROLES = {"lead": "单位联络人", "supervisor": "督查室", "admin": "管理员"}
@@ -110,14 +110,8 @@ class AdminPages(Controller):
             "deadline": form.date("deadline"),
         }
         version = form.ident("version", required=True, what="版本")
-        if not form.errors:
-            try:
-                await items_service.update_item(actor, item_id, version, values)  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "已保存分工", saved="assign")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "lead_unit_id")
-                if "lead_unit" in form.errors:
-                    form.errors["lead_unit_id"] = form.errors.pop("lead_unit")
-        values = form.kept()
-        values["cooperating_unit_ids"] = form.all("cooperating_unit_ids")
-        return await render_item(request, item_id, form_name="assign", values=values, errors=form.errors)
+        return await save_form(
+            request, item_id, form, "assign", lambda: items_service.update_item(actor, item_id, version, values),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "已保存分工", field="lead_unit_id", renamed={"lead_unit": "lead_unit_id"},
+            values={**form.kept(), "cooperating_unit_ids": form.all("cooperating_unit_ids")},
+        )

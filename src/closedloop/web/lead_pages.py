@@ -8,6 +8,7 @@ is lower than the last one asks for confirmation before it is reported.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -93,13 +94,10 @@ class LeadPages(Controller):
             # one goal asked about: its message (if any) is the field's warning
             messages = list((await decreases(item_id, [(goal_id, float(actual))])).values())  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
             warnings = {"actual": messages[-1]} if messages else {}
-        if not form.errors and not warnings:
-            try:
-                await records.update_record(GOAL, actor, goal_id, version, {"actual": actual})  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "目标实际值已更新", saved=name)
-            except DomainError as exc:
-                form.errors = field_errors(exc, "actual")
-        return await render_item(request, item_id, form_name=name, values=form.kept(), errors=form.errors, warnings=warnings)
+        return await save_form(
+            request, item_id, form, name, lambda: records.update_record(GOAL, actor, goal_id, version, {"actual": actual}),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "目标实际值已更新", field="actual", warnings=warnings,
+        )
 
     @post("/items/{item_id:int}/goals")
     async def add_goal(self, request: Request, item_id: IdPath) -> Response:
@@ -114,13 +112,7 @@ class LeadPages(Controller):
         values["baseline"] = form.number("baseline")
         values["target"] = form.number("target")
         values["deadline"] = form.date("deadline")
-        if not form.errors:
-            try:
-                await records.create_record(GOAL, actor, item_id, values)
-                return back(f"/items/{item_id}", "目标已添加", saved="goal-new")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "subject")
-        return await render_item(request, item_id, form_name="goal-new", values=form.kept(), errors=form.errors)
+        return await save_form(request, item_id, form, "goal-new", lambda: records.create_record(GOAL, actor, item_id, values), "目标已添加", field="subject")
 
     @post("/items/{item_id:int}/goal-change")
     async def goal_change(self, request: Request, item_id: IdPath) -> Response:
@@ -136,15 +128,10 @@ class LeadPages(Controller):
         reason = form.text("reason", required="请填写调整理由")
         if not form.errors and not asked:
             form.errors["target"] = "请填写要调整的目标值、基期值或完成时限"
-        if not form.errors:
-            try:
-                await goal_changes.request_change(actor, goal_id, asked, reason or "")  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "目标调整申请已提交，等待督查室审批", saved="goal-change")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "reason")
-                if "changes" in form.errors:
-                    form.errors["target"] = form.errors.pop("changes")
-        return await render_item(request, item_id, form_name="goal-change", values=form.kept(), errors=form.errors)
+        return await save_form(
+            request, item_id, form, "goal-change", lambda: goal_changes.request_change(actor, goal_id, asked, reason or ""),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "目标调整申请已提交，等待督查室审批", field="reason", renamed={"changes": "target"},
+        )
 
     @post("/items/{item_id:int}/report")
     async def report(self, request: Request, item_id: IdPath) -> Response:
@@ -191,13 +178,11 @@ class LeadPages(Controller):
         actor, form = actor_of(request), await Form.read(request)
         description = form.text("description", required="请描述问题")
         due = form.date("due_on")
-        if not form.errors:
-            try:
-                await records.create_record(PROBLEM, actor, item_id, {"description": description, "due_on": due, "found_on": Clock.today()})
-                return back(f"/items/{item_id}", "问题已登记", saved="problem")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "description")
-        return await render_item(request, item_id, form_name="problem", values=form.kept(), errors=form.errors)
+        return await save_form(
+            request, item_id, form, "problem",
+            lambda: records.create_record(PROBLEM, actor, item_id, {"description": description, "due_on": due, "found_on": Clock.today()}),
+            "问题已登记", field="description",
+        )
 
     @post("/items/{item_id:int}/problems/{problem_id:int}/resolve")
     async def resolve_problem(self, request: Request, item_id: IdPath, problem_id: IdPath) -> Response:
@@ -205,26 +190,22 @@ class LeadPages(Controller):
         version = form.ident("version", required=True, what="版本")
         resolution = form.text("resolution", required="请填写解决情况")
         name = f"problem-{problem_id}"
-        if not form.errors:
-            try:
-                await records.update_record(PROBLEM, actor, problem_id, version, {"status": "resolved", "resolution": resolution})  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "问题已标记为解决", saved=name)
-            except DomainError as exc:
-                form.errors = field_errors(exc, "resolution")
-        return await render_item(request, item_id, form_name=name, values=form.kept(), errors=form.errors)
+        return await save_form(
+            request, item_id, form, name,
+            lambda: records.update_record(PROBLEM, actor, problem_id, version, {"status": "resolved", "resolution": resolution}),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "问题已标记为解决", field="resolution",
+        )
 
     @post("/items/{item_id:int}/projects")
     async def add_project(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await Form.read(request)
         name = form.text("name", required="请填写项目名称")
         end_on = form.date("end_on", required=True)
-        if not form.errors:
-            try:
-                await records.create_record(PROJECT, actor, item_id, {"name": name, "end_on": end_on, "unit": actor.unit_id if access.is_lead(actor) else None})
-                return back(f"/items/{item_id}", "项目已添加", saved="project")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "name")
-        return await render_item(request, item_id, form_name="project", values=form.kept(), errors=form.errors)
+        unit = actor.unit_id if access.is_lead(actor) else None
+        return await save_form(
+            request, item_id, form, "project", lambda: records.create_record(PROJECT, actor, item_id, {"name": name, "end_on": end_on, "unit": unit}),
+            "项目已添加", field="name",
+        )
 
     @post("/items/{item_id:int}/results")
     async def add_result(self, request: Request, item_id: IdPath) -> Response:
@@ -254,13 +235,10 @@ class LeadPages(Controller):
         actor, form = actor_of(request), await Form.read(request)
         new_deadline = form.date("new_deadline", required=True)
         reason = form.text("reason", required="请填写延期理由")
-        if not form.errors:
-            try:
-                await supervision.request_extension(actor, item_id, new_deadline, reason or "")  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "延期申请已提交，等待督查室审批", saved="extension")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "reason")
-        return await render_item(request, item_id, form_name="extension", values=form.kept(), errors=form.errors)
+        return await save_form(
+            request, item_id, form, "extension", lambda: supervision.request_extension(actor, item_id, new_deadline, reason or ""),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "延期申请已提交，等待督查室审批", field="reason",
+        )
 
     @post("/actions/{action_id:int}/answer")
     async def answer(self, request: Request, action_id: IdPath) -> Response:
@@ -271,13 +249,10 @@ class LeadPages(Controller):
         name = f"answer-{action_id}"
         if item_id is None:
             return back("/my", "回复未提交：缺少事项编号，请从事项页面重新回复")
-        if not form.errors:
-            try:
-                await supervision.respond(actor, action_id, version, response or "")  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "已回复督办", saved=name)
-            except DomainError as exc:
-                form.errors = field_errors(exc, "response")
-        return await render_item(request, item_id, form_name=name, values=form.kept(), errors=form.errors)
+        return await save_form(
+            request, item_id, form, name, lambda: supervision.respond(actor, action_id, version, response or ""),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "已回复督办", field="response",
+        )
 
     @post("/items/{item_id:int}/transition")
     async def transition(self, request: Request, item_id: IdPath) -> Response:
@@ -295,13 +270,33 @@ class LeadPages(Controller):
     async def review(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await Form.read(request)
         version = form.ident("version", required=True, what="版本")
-        if not form.errors:
-            try:
-                await items_service.update_item(actor, item_id, version, {"review": form.raw("review") or None})  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "复盘记录已保存", saved="review")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "review")
-        return await render_item(request, item_id, form_name="review", values=form.kept(), errors=form.errors)
+        return await save_form(
+            request, item_id, form, "review", lambda: items_service.update_item(actor, item_id, version, {"review": form.raw("review") or None}),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "复盘记录已保存", field="review",
+        )
+
+
+async def save_form(
+    request: Request, item_id: int, form: Form, name: str, save: Callable[[], Awaitable[Any]], message: str, *, field: str,
+    renamed: dict[str, str] | None = None, warnings: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+) -> Response:
+    """The shape the item page's forms share, after parsing: when the form has no error (and
+    nothing waits for a confirmation, ``warnings``), ``save()``; on success back to the item page
+    with ``message``, the form's draft (``name``) dropped; a domain error goes by its field
+    (``field`` when it names none; ``renamed`` maps a service's field to the form's), and the page
+    is shown again with the errors and what was typed (``values``, else the form's)."""
+    if not form.errors and not warnings:
+        try:
+            await save()
+            return back(f"/items/{item_id}", message, saved=name)
+        except DomainError as exc:
+            form.errors = field_errors(exc, field)
+            for theirs, ours in (renamed or {}).items():
+                if theirs in form.errors:
+                    form.errors[ours] = form.errors.pop(theirs)
+    return await render_item(
+        request, item_id, form_name=name, values=form.kept() if values is None else values, errors=form.errors, warnings=warnings,
+    )
 
 
 async def decreases(item_id: int, goal_values: list[tuple[int, float]], period: str | None = None) -> dict[str, str]:
