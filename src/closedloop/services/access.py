@@ -22,9 +22,10 @@ from __future__ import annotations
 from closedloop.db import sql
 from closedloop.db.tables import ItemUnit, WorkItem
 from closedloop.domain.errors import Conflict, Forbidden, Invalid, Issue, NotFound
+from closedloop.domain.statuses import Role
 from closedloop.services.common import Actor
 
-ROLES = ("admin", "supervisor", "lead")
+ROLES = tuple(r.value for r in Role)
 ARCHIVED = "archived"
 
 

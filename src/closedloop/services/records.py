@@ -49,6 +49,7 @@ from closedloop.db.tables import (
     Result,
 )
 from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Issue
+from closedloop.domain.statuses import ProblemStatus
 from closedloop.services import lights, progress
 from closedloop.services import access
 from closedloop.services.access import LEAD_SCOPE_SQL, ensure_open, item_for_write
@@ -79,7 +80,7 @@ PROJECT = Kind(
 RESULT = Kind(Result, "result", "结果")
 KINDS = {k.entity: k for k in (GOAL, PROBLEM, PROJECT, RESULT)}
 
-PROBLEM_STATES = ("open", "resolved", "verified", "carried_over")
+PROBLEM_STATES = tuple(s.value for s in ProblemStatus)
 # what 细算 fixes: after it, a lead changes these only through a 目标调整申请
 FROZEN_FIELDS = ("baseline", "target", "comparator", "deadline", "measure_unit", "milestones")
 FIELD_NAMES = {
