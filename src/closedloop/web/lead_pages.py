@@ -23,7 +23,7 @@ from closedloop.services import access, items as items_service
 from closedloop.services import goal_changes, notify, progress, records, supervision, workspace
 from closedloop.services.item_page import item_page
 from closedloop.services.common import Clock
-from closedloop.services.records import GOAL, PROBLEM, PROJECT, RESULT
+from closedloop.services.records import GOAL, PROBLEM, PROJECT
 from closedloop.web.forms import HOME, Form, actor_of, back, field_errors, local_path, page
 
 COMPARATOR_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
