@@ -44,6 +44,18 @@ hypothesis_settings.register_profile("closedloop", deadline=None)
 hypothesis_settings.load_profile("closedloop")
 
 IS_PG = TEST_URL.startswith(("postgresql://", "postgres://"))
+
+
+def integrity_errors() -> tuple[type[Exception], ...]:
+    """What the drivers raise when the database refuses a write by a constraint (a unique key,
+    a foreign key): asserting these, not any Exception, so a bug elsewhere does not pass."""
+    import sqlite3
+
+    from asyncpg.exceptions import IntegrityConstraintViolationError
+
+    return (sqlite3.IntegrityError, IntegrityConstraintViolationError)
+
+
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

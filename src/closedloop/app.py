@@ -45,7 +45,6 @@ from closedloop.web.csrf import SessionCSRFMiddleware
 from closedloop.web.csrf import secret as csrf_secret
 from closedloop.web.ledger_pages import LedgerPages
 from closedloop.web.pages import AdminPages, AuthPages, LeadPages, SupervisorPages
-from closedloop.web.calendar import CalendarPages
 from closedloop.web.plan_admin import PlanAdminPages
 from closedloop.web.public import ExportController, PublicController, PublicPlanController
 from closedloop.web import errors as web_errors
@@ -103,7 +102,6 @@ def pages_router() -> Router:
         route_handlers=[
             PublicController,
             PublicPlanController,
-            CalendarPages,
             ExportController,
             AuthPages,
             LeadPages,
@@ -138,11 +136,11 @@ UNROUTED_HANDLERS = {exc_type: _negotiated(exc_type) for exc_type in api_errors.
 
 async def _calendar_warnings() -> None:
     """Say at start-up when this year or next is counted Monday–Friday (no calendar data)."""
-    from closedloop.services import calendar
+    from closedloop.services import workdays
     from closedloop.services.common import Clock
 
     try:
-        for warning in await calendar.warnings(Clock.today()):
+        for warning in await workdays.warnings(Clock.today()):
             log.warning(warning)
     except Exception:  # a fresh database without tables yet: migrations run later
         log.debug("calendar check skipped", exc_info=True)

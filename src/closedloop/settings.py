@@ -21,7 +21,6 @@ class Settings(msgspec.Struct, frozen=True):
     timezone: str = "Asia/Shanghai"
     scheduler: bool = True
     scan_minutes: int = 15
-    publish_weekly: str = "mon 09:00"
     cadences: tuple[str, ...] = ("weekly",)
     token_ttl_hours: int = 12
     login_max_failures: int = 5
@@ -62,10 +61,6 @@ class Settings(msgspec.Struct, frozen=True):
     @property
     def csrf_cookie(self) -> str:
         return "__Host-closedloop_csrf" if self.secure_cookies else "closedloop_csrf"
-
-    @property
-    def is_postgres(self) -> bool:
-        return self.database_url.startswith(("postgres://", "postgresql://"))
 
 
 def _env(name: str) -> str | None:

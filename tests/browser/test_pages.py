@@ -12,9 +12,9 @@ from closedloop.services import lights
 from closedloop.services.common import Clock
 from tests.browser.conftest import shot
 from tests.conftest import SERVER_NOW
+from tests.factories import PASSWORD, GoalFactory, PlanFactory, SectionFactory, UnitFactory, UserFactory, WorkItemFactory
 
 SERVER_CLOCK = SERVER_NOW  # the server of this module runs at the same fixed instant
-from tests.factories import PASSWORD, GoalFactory, PlanFactory, SectionFactory, UnitFactory, UserFactory, WorkItemFactory
 
 
 async def seed_world():

@@ -90,10 +90,11 @@ async def test_the_admin_enters_a_holiday(clean_db, server, new_page):
     await UserFactory.create(username="root", role="admin", unit=None)
     page = await new_page()
     await login(page, server, "root")
-    await page.goto(f"{server}/admin/calendar")
+    await page.goto(f"{server}/admin/calendar")  # the former holiday page's address leads to the working-day page
+    assert "/admin/workdays" in page.url
     await page.fill("input[name=day]", "2031-10-01")
     await page.fill("input[name=note]", "国庆节")
-    await page.click("form[action='/admin/calendar'] button")
+    await page.click("form#add-day button")
     await page.wait_for_load_state()
     text = await page.locator("main").inner_text()
-    assert "已录入 2031-10-01" in text and "国庆节" in text and "放假" in text
+    assert "已保存 2031-10-01" in text and "国庆节" in text and "节假日" in text

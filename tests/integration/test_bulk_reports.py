@@ -12,7 +12,7 @@ from closedloop.db import sql
 from closedloop.db.tables import AuditEvent, ProgressReport, ProgressValue
 from closedloop.domain.errors import Forbidden, Invalid
 from closedloop.services import progress
-from closedloop.services.auth import actor_of
+from closedloop.services.auth import actor_from_user
 from closedloop.services.common import Clock
 from tests.factories import GoalFactory, ProjectFactory, WorkItemFactory
 
@@ -91,7 +91,7 @@ async def _state(t: dict) -> dict:
 
 
 async def test_a_bulk_call_writes_exactly_what_reports_filed_one_by_one_write(client, world):
-    lead = actor_of(dict(await sql.fetch_one("SELECT * FROM app_user WHERE username = 'lead_a'")))
+    lead = actor_from_user(dict(await sql.fetch_one("SELECT * FROM app_user WHERE username = 'lead_a'")))
     one_by_one, bulk = await _twins(world)
     # round 1: first reports of this week; round 2: corrections of it; round 3: a 补报 of last week
     rounds = [("2024-W23", 20.0, None), ("2024-W23", 35.0, "更正：漏报两家企业"), ("2024-W22", 15.0, None)]
@@ -111,7 +111,7 @@ async def test_a_bulk_call_writes_exactly_what_reports_filed_one_by_one_write(cl
 
 
 async def test_one_refused_report_means_none_is_written(client, world):
-    lead = actor_of(dict(await sql.fetch_one("SELECT * FROM app_user WHERE username = 'lead_a'")))
+    lead = actor_from_user(dict(await sql.fetch_one("SELECT * FROM app_user WHERE username = 'lead_a'")))
     _, items = await _twins(world, 3)
     Clock.fixed = dt.datetime(2024, 6, 3, 2, 0, tzinfo=dt.timezone.utc)
     before = (await ProgressReport.count(), await ProgressValue.count(), await AuditEvent.count())

@@ -177,7 +177,7 @@ async def test_reported_values_count_only_once_recorded_by_the_cut_off(clean_db,
 
 
 async def test_a_unit_with_an_overdue_item_is_red_whatever_its_goals(clean_db, clock):
-    w = await world(clock)
+    await world(clock)
     clock.fixed = at(dt.date(2024, 3, 11))
     pub, _ = await publishing.publish("weekly", "2024-W10")
     rows = {r["unit_name"]: r for r in (await publishing.get_publication(pub["id"]))["rows"]}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from closedloop.db.tables import Goal, Plan, Publication, WorkItem, WorkdayOverride
+from closedloop.db.tables import Goal, Plan, WorkItem, WorkdayOverride
 from closedloop.domain.trajectory import expected_value, goal_start
 from closedloop.services import items as items_service
 from closedloop.services import lights, metrics, plans, progress, publishing, scan, workdays
@@ -159,14 +159,13 @@ async def test_a_plan_goal_takes_the_value_of_the_item_goal_chosen_to_report_it(
 
 
 async def test_the_calendar_says_when_a_year_is_not_covered_and_takes_the_admins_days(client, clock):
-    from closedloop.services import calendar
     from closedloop.domain.workdays import covered, is_workday
 
     year = next(y for y in range(2026, 2100) if not covered(y))
     today = dt.date(year, 1, 5)
-    assert any(f"{year}年" in w for w in await calendar.warnings(today))
-    await calendar.add_override(ADMIN, dt.date(year, 1, 1), False, "元旦")
-    assert not any(f"{year}年的" in w for w in await calendar.warnings(today))
+    assert any(f"{year}年" in w for w in await workdays.warnings(today))
+    await workdays.set_day(ADMIN, dt.date(year, 1, 1), False, "元旦")
+    assert not any(f"{year}年的" in w for w in await workdays.warnings(today))
     overrides = await workdays.overrides()
     assert not is_workday(dt.date(year, 1, 1), overrides) or dt.date(year, 1, 1).weekday() >= 5
     clock.fixed = at(today)

@@ -152,8 +152,10 @@ async def test_one_first_report_per_item_and_period_is_held_by_the_database(clie
     """The unique index is the backstop of the check in the service (two writers at once)."""
     import pytest
 
+    from tests.conftest import integrity_errors
+
     await report(client, world, "2024-W23", 305)
-    with pytest.raises(Exception):
+    with pytest.raises(integrity_errors()):
         await ProgressReport(item=world.item_a.id, period="2024-W23", period_end=dt.date(2024, 6, 9), reported_on=dt.date(2024, 6, 3), narrative="重复").save()
     assert await ProgressReport.count() == 1
 

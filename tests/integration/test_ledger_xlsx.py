@@ -358,7 +358,7 @@ async def test_changing_a_reported_week_is_a_correction(client, world):
 async def test_a_refusal_after_reports_were_written_undoes_them_all(client, world, monkeypatch):
     """The report service refuses the second item after the first item's report is written:
     the whole upload is undone, and the refusal is shown on that item's cell."""
-    from closedloop.domain.errors import Invalid, Problem
+    from closedloop.domain.errors import Invalid, Issue
     from closedloop.services import progress
 
     item, g1, g2 = await _two_items(world)
@@ -368,7 +368,7 @@ async def test_a_refusal_after_reports_were_written_undoes_them_all(client, worl
         assert [r.item_id for r in reports] == [world.item_a.id, item.id]
         await real(actor, period, reports[:1])
         assert await ProgressReport.count() == 1, "the first item's report is written by now"
-        raise progress.ReportsRefused({1: Invalid("不受理", [Problem("refused", "本期不受理该目标", "goals[1].value")])})
+        raise progress.ReportsRefused({1: Invalid("不受理", [Issue("refused", "本期不受理该目标", "goals[1].value")])})
 
     monkeypatch.setattr(progress, "create_reports", refuse_second_item)
     h = world.headers["lead_a"]

@@ -233,7 +233,7 @@ async def test_the_metrics_read_each_goal_as_the_domain_would_at_the_cut_off(cle
                     deadline=g["deadline"], start=g["start"], milestones=g["milestones"], actual=g["actual"], created_at=created, updated_at=updated,
                 )).returning(Goal.id))[0]["id"]
                 reports = []
-                for r in range(rng.choice([0, 1, 2, 3])):
+                for _ in range(rng.choice([0, 1, 2, 3])):
                     recorded = rng.choice(moments)
                     period_end = recorded.date() - dt.timedelta(days=rng.choice([-3, 0, 5, 12]))
                     value = round(rng.uniform(-10, 250), 2)

@@ -3,8 +3,8 @@ deadlines, verified facts locked until reopened, problem states, assignment, 销
 
 import datetime as dt
 
-from closedloop.db.tables import AuditEvent, Evidence, Goal, GoalChangeRequest, Problem, Result, WorkItem
-from tests.factories import EvidenceFactory, GoalFactory, ProblemFactory, ResultFactory, WorkItemFactory
+from closedloop.db.tables import AuditEvent, Evidence, Goal, Problem, Result, WorkItem
+from tests.factories import EvidenceFactory, GoalFactory, ResultFactory, WorkItemFactory
 
 TODAY = dt.date(2024, 6, 3)
 

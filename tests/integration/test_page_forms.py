@@ -94,14 +94,22 @@ async def test_clearing_a_day_without_an_adjustment_says_so_and_changes_nothing(
     assert changed(before, await snapshot()) == []
 
 
-async def test_admin_deletes_a_calendar_entry_and_an_unknown_one_is_named(client, world):
-    row = await WorkdayOverrideFactory.create(day=dt.date(2027, 10, 9), is_workday=True, note="调休上班")
-    r, landed = await post_form(client, world, "admin", "/admin/calendar", f"/admin/calendar/{row.id}/delete", {})
-    assert r.status_code == 303 and "已删除" in landed
-    assert not await WorkdayOverride.exists().where(WorkdayOverride.id == row.id)
+async def test_the_former_holiday_page_leads_to_the_one_working_day_page_which_names_uncovered_years(client, world):
+    from closedloop.domain.workdays import covered
+    from closedloop.services.common import Clock
+
+    year = next(y for y in range(2026, 2100) if not covered(y))
+    Clock.fixed = dt.datetime(year, 3, 2, 2, tzinfo=dt.timezone.utc)
+    client.cookies.clear()
+    client.cookies.set("closedloop_session", world.headers["admin"]["Authorization"].split(" ", 1)[1])
+    r = await client.get("/admin/calendar", follow_redirects=False)
+    assert r.status_code == 301 and r.headers["location"] == "/admin/workdays"
+    page = await client.get("/admin/workdays")
+    assert f"{year}年的法定节假日和调休安排尚未收录" in page.text
+    # a note longer than the page allows is refused, not cut short (the holiday page cut it)
     before = await snapshot()
-    r, landed = await post_form(client, world, "admin", "/admin/calendar", f"/admin/calendar/{row.id}/delete", {})
-    assert r.status_code == 303 and "该日期记录不存在" in landed
+    r, landed = await post_form(client, world, "admin", "/admin/workdays", "/admin/workdays", {"day": f"{year}-10-01", "is_workday": "0", "note": "长" * 101})
+    assert r.status_code == 303 and "备注不能超过 100 字" in landed
     assert changed(before, await snapshot()) == []
 
 

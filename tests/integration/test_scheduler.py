@@ -303,7 +303,7 @@ async def test_editions_published_before_hash_version_2_still_verify(clean_db, c
     pub, _ = await publishing.publish("weekly", "2024-W22")
     # as the first editions were hashed: Markdown and ranking figures only
     full = await publishing.get_publication(pub["id"])
-    v1 = publishing.content_hash(publishing._hash_payload({**full, "hash_version": 1}, full["rows"]))
+    v1 = publishing.edition_hash(publishing.hash_payload({**full, "hash_version": 1}, full["rows"]))
     await Publication.update({Publication.hash_version: 1, Publication.content_hash: v1}).where(Publication.id == pub["id"])
     assert await publishing.verify_chain() == (1, [])
     await publishing.publish("weekly", "2024-W23")  # chains onto the old hash

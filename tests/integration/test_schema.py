@@ -11,7 +11,7 @@ from piccolo.apps.migrations.commands.new import AutoMigrationManager
 from closedloop.db.constraints import UNIQUE_INDEXES
 from closedloop.db.piccolo_app import APP_CONFIG, migrations_folder
 from closedloop.db.tables import ALL_TABLES, ItemUnit, Unit, WorkItem
-from tests.conftest import IS_PG
+from tests.conftest import IS_PG, integrity_errors
 from tests.factories import FACTORIES, ItemUnitFactory, WorkItemFactory
 
 
@@ -52,14 +52,14 @@ async def test_database_columns_match_table_class(table):
 async def test_composite_unique_keys_exist_and_hold(clean_db):
     assert set(UNIQUE_INDEXES) <= await db_index_names()
     link = await ItemUnitFactory.create()
-    with pytest.raises(Exception):
+    with pytest.raises(integrity_errors()):
         await ItemUnit(item=link.item, unit=link.unit).save()
     assert await ItemUnit.count() == 1
 
 
 async def test_foreign_keys_refuse_deleting_history(clean_db):
     item = await WorkItemFactory.create()
-    with pytest.raises(Exception):
+    with pytest.raises(integrity_errors()):
         await Unit.delete().where(Unit.id == item.lead_unit)
     assert await WorkItem.count() == 1
 

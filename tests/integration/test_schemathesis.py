@@ -21,7 +21,7 @@ EXAMPLES = int(os.environ.get("CLOSEDLOOP_SCHEMATHESIS_EXAMPLES", "8"))
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def api_tokens(server):
-    from tests.conftest import IS_PG  # noqa: F401  (same database as the server)
+    from tests.conftest import IS_PG  # the same database as the server's
     from closedloop.db.engine import get_engine
     from closedloop.db.tables import ALL_TABLES
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from litestar import Controller, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from closedloop.api.schemas.common import Page, changes, read, read_all
+from closedloop.api.schemas.common import Page, StageName, changes, read, read_all
 from closedloop.api.schemas.items import AuditRead, GateRead, ItemPage, ItemRead, ItemUpdate, TransitionIn, TransitionOut
 from closedloop.api.schemas.reports import ReportCreate, ReportRead
 from closedloop.http_common import MAX_ID
@@ -17,7 +17,6 @@ from closedloop.http_common import IdPath
 from closedloop.services import items, progress
 from closedloop.services.items import ItemFilter
 
-StageQ = Literal["drill", "calculate", "levers", "execute", "close", "review", "archived"]
 LightQ = Literal["blue", "green", "yellow", "red"]
 SortQ = Literal["deadline", "code", "stage", "light", "updated", "id"]
 
@@ -33,7 +32,7 @@ class ItemController(Controller):
         actor: CurrentActor,
         plan_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
         unit_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
-        stage: FromQuery[StageQ | None] = None,
+        stage: FromQuery[StageName | None] = None,
         light: FromQuery[LightQ | None] = None,
         overdue: FromQuery[bool | None] = None,
         mine: FromQuery[bool] = False,

@@ -32,7 +32,7 @@ from closedloop.db.tables import (
 )
 from closedloop.services import items as items_service
 from closedloop.services import lights, org, plans, progress, publishing, scan, supervision
-from closedloop.services.auth import actor_of
+from closedloop.services.auth import actor_from_user
 from closedloop.services.common import Actor, Clock, local_zone
 
 SEED = 20240403
@@ -136,7 +136,7 @@ async def _leads() -> list[tuple[str, str]]:
 async def _load(today: dt.date) -> DemoInfo:
     year = today.year
     text = plan_text(year)
-    digest = plans.content_hash(text)
+    digest = plans.plan_text_hash(text)
     existing = await Plan.select(Plan.id).where(Plan.content_hash == digest).first()
     if existing:
         return DemoInfo(False, existing["id"], await Unit.count(), await publishing_count(), await _leads())
@@ -162,8 +162,8 @@ async def _load(today: dt.date) -> DemoInfo:
     for n, unit_name in enumerate(lead_units, start=1):
         username = "lead" if n == 1 else f"lead{n:02d}"
         lead_of_unit[unit_name] = await _user(system_admin, username, "lead", unit_ids[unit_name], PASSWORDS["lead"], f"{unit_name}联络员")
-    admin = actor_of(users["admin"])
-    sup = actor_of(users["supervisor"])
+    admin = actor_from_user(users["admin"])
+    sup = actor_from_user(users["supervisor"])
 
     # the plan
     result = await plans.import_plan(admin, text)
@@ -193,7 +193,7 @@ async def _load(today: dt.date) -> DemoInfo:
         if extra:
             subject, unit, target, base = extra
             await Goal.insert(Goal(plan=plan_id, item=item["id"], subject=subject, measure_unit=unit, comparator=">=", baseline=float(base), target=float(target), deadline=deadline, created_at=Clock.now(), updated_at=Clock.now()))
-        lead_actor = actor_of(lead_of_unit[lead])
+        lead_actor = actor_from_user(lead_of_unit[lead])
         # levers: one project per item, and a problem on every other item
         await Project.insert(Project(item=item["id"], name=f"{item['title'][:24]}专项行动", unit=unit_ids[lead], start_on=start, end_on=deadline, budget=float(rng.randrange(20, 300, 10))))
         if rng.random() < 0.6:

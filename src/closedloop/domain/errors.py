@@ -90,8 +90,3 @@ class TooManyAttempts(DomainError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
-
-
-# The former name, still imported by modules another branch is rewriting (services/ledger_xlsx.py)
-# and by a test; new code says Issue.
-Problem = Issue

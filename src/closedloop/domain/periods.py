@@ -1,9 +1,9 @@
 """Reporting and publishing periods: weekly ``2026-W48``, monthly ``2026-11``, quarterly ``2026-Q4``.
 
 The one home of what a period is: its key (the API's form), its first and last day, the label
-people say (第48周（11月23日—11月29日）, 2026年11月, 2026年第四季度), parsing either form, and the
-period that contains a day. Cut-offs of 晾晒 editions are a publishing rule built on these
-(``services/publishing.py``); a report's period and a 补报 (late report) are decided here.
+people say (第48周（11月23日—11月29日）, 2026年11月, 2026年第四季度), parsing either form, the
+period that contains a day, and the cut-off of a period's 晾晒 edition (09:00 on the day after
+it ends, in the bureau's zone, which the caller passes: ``services/publishing.py`` binds it).
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from closedloop.domain.errors import Invalid, Issue
+
 CADENCES = ("weekly", "monthly", "quarterly")
 CADENCE_NAMES = {"weekly": "周", "monthly": "月", "quarterly": "季度"}
 QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+PUBLISH_HOUR = 9  # an edition's cut-off hour, on the day after its period ends
 
 _KEY_RE = re.compile(r"^(\d{4})-(?:W(\d{2})|(\d{2})|Q([1-4]))$")
 # what people type: 2026年第48周, 第48周 (this year), 2026年11月, 2026年第四季度 / 2026年4季度 / 2026年Q4
@@ -71,6 +74,11 @@ class Period:
         if self.cadence == "monthly":
             return f"{self.year}年{self.number}月"
         return f"{self.year}年第{QUARTER_NAMES[self.number]}季度"
+
+    @property
+    def dated_label(self) -> str:
+        """The label with the year for every cadence: 2026年第48周（11月23日—11月29日）, 2026年11月."""
+        return f"{self.year}年{self.label}" if self.cadence == "weekly" else self.label
 
     @property
     def title(self) -> str:
@@ -154,6 +162,36 @@ def parse_key(cadence: str, key: str) -> Period:
         p = None
     if p is None or p.cadence != cadence or p.key != key:
         raise PeriodError("周期应为 2024-W15（周）、2024-05（月）或 2024-Q2（季度），并与 cadence 一致")
+    return p
+
+
+def check_cadence(cadence: str) -> None:
+    """A cadence named in a request: Invalid on the ``cadence`` field unless it is one of ours."""
+    if cadence not in CADENCES:
+        raise Invalid("发布周期无效", [Issue("invalid", "cadence 必须是 weekly、monthly 或 quarterly", "cadence")])
+
+
+def of_cadence(cadence: str, key: str) -> Period:
+    """``parse_key`` for a request: a bad cadence or key is the domain's Invalid, naming the field."""
+    check_cadence(cadence)
+    try:
+        return parse_key(cadence, key)
+    except PeriodError as e:
+        raise Invalid("周期格式无效", [Issue("invalid", str(e), "period")]) from None
+
+
+def edition_cutoff(p: Period, tz: dt.tzinfo) -> dt.datetime:
+    """The cut-off of a period's 晾晒 edition: 09:00 (in ``tz``) on the day after the period ends,
+    the same rule for every cadence (the edition covers the whole period)."""
+    return dt.datetime.combine(p.end + dt.timedelta(days=1), dt.time(PUBLISH_HOUR), tzinfo=tz)
+
+
+def latest_due(cadence: str, now: dt.datetime, tz: dt.tzinfo) -> Period:
+    """The latest period of ``cadence`` whose edition's cut-off has passed at ``now``."""
+    local = now.astimezone(tz)
+    p = containing(cadence, local.date())
+    while edition_cutoff(p, tz) > local:
+        p = p.previous()
     return p
 
 

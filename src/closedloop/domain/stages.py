@@ -11,6 +11,7 @@ from datetime import date
 from enum import StrEnum
 
 from closedloop.domain.errors import Issue
+from closedloop.domain.statuses import ProblemStatus
 
 
 class Stage(StrEnum):
@@ -36,11 +37,12 @@ STAGE_NAMES: dict[Stage, str] = {
 }
 
 COMPARATORS = (">=", ">", "<=", "<", "=")
-DONE_PROBLEM_STATES = ("resolved", "verified")
+DONE_PROBLEM_STATES = (ProblemStatus.RESOLVED.value, ProblemStatus.VERIFIED.value)
 
 # An item is open (being worked on, can be overdue, is supervised) until 闭环; after it, done.
 OPEN_STAGES: tuple[str, ...] = (Stage.DRILL.value, Stage.CALCULATE.value, Stage.LEVERS.value, Stage.EXECUTE.value)
 OPEN_STAGES_SQL = "(" + ", ".join(f"'{s}'" for s in OPEN_STAGES) + ")"  # for fixed SQL text: w.stage IN …
+DONE_STAGES: tuple[str, ...] = tuple(s.value for s in Stage if s.value not in OPEN_STAGES)  # 闭环, 复盘, 已归档
 
 
 def next_stage(stage: Stage) -> Stage | None:

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from closedloop.db import sql
 from closedloop.db.tables import ItemUnit, WorkItem
-from closedloop.domain.errors import Conflict, Forbidden, NotFound
+from closedloop.domain.errors import Conflict, Forbidden, Invalid, Issue, NotFound
+from closedloop.domain.statuses import Role
 from closedloop.services.common import Actor
 
-ROLES = ("admin", "supervisor", "lead")
+ROLES = tuple(r.value for r in Role)
 ARCHIVED = "archived"
 
 
@@ -84,6 +85,20 @@ def refuse_supervisor(actor: Actor, message: str) -> None:
     """The office supervises a unit's data; it does not write it."""
     if is_supervisor(actor):
         raise Forbidden(message)
+
+
+def ledger_unit(actor: Actor, unit_id: int | None) -> int:
+    """Whose 台账 (the Excel ledger) an actor downloads or files: a lead's own unit (naming
+    another is refused); the office names one."""
+    if is_lead(actor):
+        if unit_id is not None and unit_id != actor.unit_id:
+            raise Forbidden("只能下载或填报本单位的台账")
+        if actor.unit_id is None:
+            raise Forbidden("账号未关联单位")
+        return actor.unit_id
+    if unit_id is None:
+        raise Invalid("请指定单位", [Issue("required", "请指定单位（unit_id）", "unit_id")])
+    return unit_id
 
 
 def sees_webhook_urls(actor: Actor) -> bool:

@@ -128,12 +128,13 @@ async def login(username: str, password: str, client: str, kind: str = "api") ->
         await AuthToken.insert(
             AuthToken(token_hash=token_hash(token), user=user["id"], kind=kind, created_at=Clock.now(), expires_at=Clock.now() + ttl)
         )
-        actor = actor_of(user)
+        actor = actor_from_user(user)
         await audit(actor, "login", "user", user["id"], after={"kind": kind})
     return token, user
 
 
-def actor_of(user: dict) -> Actor:
+def actor_from_user(user: dict) -> Actor:
+    """The acting user of a user row (``app_user``)."""
     return Actor(id=user["id"], username=user["username"], role=user["role"], unit_id=user["unit"], display_name=user["display_name"])
 
 
@@ -155,7 +156,7 @@ async def authenticate(token: str) -> Actor:
         raise Unauthorized("登录已过期，请重新登录")
     if not row["active"]:
         raise Unauthorized("账号已停用")
-    return Actor(id=row["id"], username=row["username"], role=row["role"], unit_id=row["unit"], display_name=row["display_name"])
+    return actor_from_user(row)
 
 
 async def logout(token: str) -> None:

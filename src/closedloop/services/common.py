@@ -27,18 +27,6 @@ class Actor:
     unit_id: int | None = None
     display_name: str = ""
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @property
-    def is_supervisor(self) -> bool:
-        return self.role == "supervisor"
-
-    @property
-    def is_lead(self) -> bool:
-        return self.role == "lead"
-
 
 SYSTEM = Actor(id=None, username="system", role="system", display_name="系统")
 

@@ -125,6 +125,11 @@ async def change_request(request_id: int) -> dict:
 
 async def list_for_item(item_id: int) -> list[dict]:
     await item_exists(item_id)
+    return await requests_of(item_id)
+
+
+async def requests_of(item_id: int) -> list[dict]:
+    """``list_for_item`` for a caller that has read the item already."""
     return await GoalChangeRequest.select().where(GoalChangeRequest.item == item_id).order_by(GoalChangeRequest.id).output(load_json=True)
 
 

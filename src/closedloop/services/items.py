@@ -172,12 +172,20 @@ async def update_item(actor: Actor, item_id: int, version: int, values: dict) ->
     return await get_item(item_id)
 
 
-async def item_facts(item: dict, *, supervisor_verified: bool = False) -> ItemFacts:
-    goals = await Goal.select().where(Goal.item == item["id"]).order_by(Goal.id)
+async def item_facts(
+    item: dict, *, supervisor_verified: bool = False,
+    goals: list[dict] | None = None, problems: list[dict] | None = None, projects: list[dict] | None = None,
+) -> ItemFacts:
+    """What the gates look at; ``goals``, ``problems`` and ``projects`` are the item's rows when
+    the caller has read them already (the item page), else they are read here."""
+    if goals is None:
+        goals = await Goal.select().where(Goal.item == item["id"]).order_by(Goal.id)
     with_results = await goal_ids_with_results(item["id"])
     evidenced = await goal_ids_with_verified_evidence(item["id"])
-    problems = await Problem.select().where(Problem.item == item["id"]).order_by(Problem.id)
-    projects = await Project.select().where(Project.item == item["id"]).order_by(Project.id)
+    if problems is None:
+        problems = await Problem.select().where(Problem.item == item["id"]).order_by(Problem.id)
+    if projects is None:
+        projects = await Project.select().where(Project.item == item["id"]).order_by(Project.id)
     return ItemFacts(
         lead_unit_id=item["lead_unit"],
         responsible_person=item["responsible_person"],
@@ -194,16 +202,23 @@ async def item_facts(item: dict, *, supervisor_verified: bool = False) -> ItemFa
 
 async def gate_checklist(item_id: int) -> dict:
     """What is still missing before the item can leave its stage."""
-    item = await item_exists(item_id)
+    return await checklist(await item_exists(item_id))
+
+
+async def checklist(
+    item: dict, *, goals: list[dict] | None = None, problems: list[dict] | None = None, projects: list[dict] | None = None,
+) -> dict:
+    """``gate_checklist`` of an item row already read (its goals, problems and projects too when
+    the caller has them, see ``item_facts``)."""
     stage = Stage(item["stage"])
-    problems = unmet_conditions(stage, await item_facts(item))
+    unmet = unmet_conditions(stage, await item_facts(item, goals=goals, problems=problems, projects=projects))
     nxt = next_stage(stage)
     return {
         "stage": stage.value,
         "stage_name": STAGE_NAMES[stage],
         "next_stage": nxt.value if nxt else None,
-        "ready": not problems,
-        "unmet": [{"code": p.code, "message": p.message, "field": p.field} for p in problems],
+        "ready": not unmet,
+        "unmet": [{"code": p.code, "message": p.message, "field": p.field} for p in unmet],
     }
 
 
@@ -263,4 +278,9 @@ async def history(item_id: int) -> list[dict]:
 
 async def transitions(item_id: int) -> list[dict]:
     await item_exists(item_id)
+    return await transitions_of(item_id)
+
+
+async def transitions_of(item_id: int) -> list[dict]:
+    """``transitions`` for a caller that has read the item already."""
     return await StageTransition.select().where(StageTransition.item == item_id).order_by(StageTransition.id)

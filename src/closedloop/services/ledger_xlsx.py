@@ -39,9 +39,9 @@ from openpyxl.worksheet.merge import MergedCellRange
 from closedloop.db import sql
 from closedloop.db.engine import write_tx
 from closedloop.domain import periods
-from closedloop.domain.errors import Forbidden, Invalid, NotFound, Problem
+from closedloop.domain.errors import Invalid, Issue, NotFound
 from closedloop.domain.reported_values import BadValue, goal_value_bounds, goal_value_problem, parse_number, progress_problem
-from closedloop.services import office, progress, values
+from closedloop.services import access, office, progress, values
 from closedloop.services.access import LEAD_SCOPE_SQL
 from closedloop.services.common import Actor, Clock
 from closedloop.settings import get_settings
@@ -152,25 +152,12 @@ async def load_scope(unit_id: int, *, latest: bool = False) -> Scope:
     return scope
 
 
-def _unit_for(actor: Actor, unit_id: int | None) -> int:
-    """Whose ledger: a lead's own unit; a supervisor or admin names one."""
-    if actor.is_lead:
-        if unit_id is not None and unit_id != actor.unit_id:
-            raise Forbidden("只能下载或填报本单位的台账")
-        if actor.unit_id is None:
-            raise Forbidden("账号未关联单位")
-        return actor.unit_id
-    if unit_id is None:
-        raise Invalid("请指定单位", [Problem("required", "请指定单位（unit_id）", "unit_id")])
-    return unit_id
-
-
 def reporting_period(text: str | None) -> periods.Period:
     """The period of a template or form: this week when not given; one not started yet is refused."""
     today = Clock.today()
     if not (text or "").strip():
         return periods.containing("weekly", today)
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     p = progress.parse_period(text or "", today, problems)
     if p is None:
         raise Invalid(problems[0].message, problems)
@@ -236,7 +223,7 @@ def _date(v: Any) -> dt.date | None:
 
 async def template(actor: Actor, *, period: str | None = None, unit_id: int | None = None) -> tuple[bytes, str]:
     """The .xlsx to fill in, and its file name."""
-    uid = _unit_for(actor, unit_id)
+    uid = access.ledger_unit(actor, unit_id)
     p = reporting_period(period)
     scope = await load_scope(uid, latest=True)
     return build_workbook(scope, p), f"{scope.unit_name}-{p.title}-进度填报.xlsx"
@@ -462,7 +449,7 @@ def _blank(v: Any) -> bool:
 
 
 def _refuse(message: str, code: str = "invalid_file") -> Invalid:
-    return Invalid(message, [Problem(code, message, "file")])
+    return Invalid(message, [Issue(code, message, "file")])
 
 
 def read_upload(filename: str | None, content: bytes) -> tuple[dict, list[Entry]]:
@@ -561,7 +548,7 @@ def check_entries(scope: Scope, entries: list[Entry], where: Where) -> tuple[lis
         first_input = "actual" if not _blank(e.actual) else "progress" if not _blank(e.progress) else "narrative" if not _blank(e.narrative) else "reason"
         records = scope.goals if e.record == "goal" else scope.projects if e.record == "project" else {}
         rec = records.get(e.record_id) if e.record_id is not None else None
-        line = {"row": e.row, "item_id": e.item_id, "record": e.record, "record_id": e.record_id, "status": "ok", "message": "",
+        line: dict[str, Any] = {"row": e.row, "item_id": e.item_id, "record": e.record, "record_id": e.record_id, "status": "ok", "message": "",
                 "previous": None, "value": None}
         lines.append(line)
         bad = len(errors)
@@ -660,7 +647,7 @@ def _stale(scope: Scope, plan: ItemPlan, where: Where) -> list[CellError]:
     return out
 
 
-def _place_report_problem(plan: ItemPlan, p: Problem, where: Where) -> CellError:
+def _place_report_problem(plan: ItemPlan, p: Issue, where: Where) -> CellError:
     """A problem create_report found, placed on the item's row and column it concerns."""
     f = p.field or ""
     goals = [e for e in plan.entries if e.record == "goal" and not _blank(e.actual)]
@@ -678,10 +665,8 @@ async def file_reports(
 ) -> dict:
     """Check ``entries`` and file one report per item, all in one transaction; keep the writes
     only when ``apply`` and nothing is wrong. Returns the outcome per item and per row."""
-    if actor.is_supervisor:
-        raise Forbidden("督查室不直接填报单位的进度")
-    if actor.is_lead and unit_id != actor.unit_id:
-        raise Forbidden("只能填报本单位的进度")
+    access.refuse_supervisor(actor, "督查室不直接填报单位的进度")
+    access.check_unit(actor, unit_id, "只能填报本单位的进度")
     today = Clock.today()
     outcome: dict[str, Any] = {}
     try:
@@ -716,7 +701,7 @@ async def file_reports(
                 for n, exc in refused.errors.items():
                     plan = filing[n]
                     errors.extend([_place_report_problem(plan, p, where) for p in exc.problems] or [
-                        _place_report_problem(plan, Problem("refused", exc.message), where)
+                        _place_report_problem(plan, Issue("refused", exc.message), where)
                     ])
                     plan.status = "error"
             else:
@@ -732,7 +717,7 @@ async def file_reports(
 
 def _outcome(scope: Scope, period: periods.Period, plans: list[ItemPlan], errors: list[CellError], lines: list[dict], *, applied: bool) -> dict:
     status_of = {e.row: p.status for p in plans for e in p.entries if e.row is not None}
-    errors_at = {}
+    errors_at: dict[int, list[str]] = {}
     for err in errors:
         if err.row is not None:
             errors_at.setdefault(err.row, []).append(err.message)
@@ -766,16 +751,14 @@ def _outcome(scope: Scope, period: periods.Period, plans: list[ItemPlan], errors
 async def process_upload(actor: Actor, *, filename: str | None, content: bytes, apply: bool) -> dict:
     """Preview (``apply`` False) or apply an uploaded template; the outcome says whether it was
     applied (never when any row has a problem). A file that is not a usable template is refused."""
-    if actor.is_supervisor:
-        raise Forbidden("督查室不直接填报单位的进度")
+    access.refuse_supervisor(actor, "督查室不直接填报单位的进度")
     # reading the workbook is pure CPU (a quarter of a second for 500 rows, more on a busy
     # machine): in a worker thread, so the server keeps answering other requests meanwhile
     meta, entries = await asyncio.to_thread(read_upload, filename, content)
     unit_id = _int(meta.get("unit_id"))
     if unit_id is None or not meta.get("period"):
         raise _refuse("模板信息缺失，请重新下载模板")
-    if actor.is_lead and unit_id != actor.unit_id:
-        raise Forbidden("这是其他单位的填报模板，只能上传本单位的模板")
+    access.check_unit(actor, unit_id, "这是其他单位的填报模板，只能上传本单位的模板")
     try:
         period = reporting_period(str(meta["period"]))
     except Invalid as exc:
@@ -789,6 +772,6 @@ async def upload(actor: Actor, *, filename: str | None, content: bytes, apply: b
     out = await process_upload(actor, filename=filename, content=content, apply=apply)
     if apply and not out["applied"]:
         n = len(out["errors"])
-        problems = [Problem("cell", e["message"], f"{e['sheet']}!{e['cell']}" if e["cell"] else "file") for e in out["errors"]]
+        problems = [Issue("cell", e["message"], f"{e['sheet']}!{e['cell']}" if e["cell"] else "file") for e in out["errors"]]
         raise Invalid(f"表格有 {n} 处错误，未写入任何数据", problems)
     return out

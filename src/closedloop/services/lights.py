@@ -22,11 +22,11 @@ from functools import lru_cache
 
 from closedloop.db import sql
 from closedloop.domain.lights import UNDRILLED, GoalState, Light, Thresholds, goal_light, item_light_with_reason, last_undrilled_assignment
+from closedloop.domain.stages import DONE_STAGES
 from closedloop.domain.trajectory import Milestone, clamp01, completion, completion_percent, goal_start, plan_date
 from closedloop.services import workdays
 from closedloop.settings import get_settings
 
-DONE_STAGES = ("close", "review", "archived")
 
 
 def thresholds() -> Thresholds:

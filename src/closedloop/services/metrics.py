@@ -38,11 +38,11 @@ from closedloop.db.tables import Goal
 from closedloop.services import values
 from closedloop.domain.lights import GoalState, Light, Thresholds, behind_points, goal_light, last_undrilled_assignment
 from closedloop.domain.scoring import UnitMetrics, goal_progress_of, unit_goal_figures_from_sums
+from closedloop.domain.stages import DONE_STAGES
 from closedloop.domain.trajectory import clamp01, completion
 from closedloop.services import workdays
 from closedloop.services.lights import _DIALECTS, _date, _milestones, behind_sql, plan_day, start_of
 
-DONE_STAGES = ("close", "review", "archived")
 
 
 def _pg() -> bool:

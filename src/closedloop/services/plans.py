@@ -19,7 +19,7 @@ from closedloop.domain.plan_parser.units import match_unit
 from closedloop.services.common import Actor, Clock, audit
 
 
-def content_hash(text: str) -> str:
+def plan_text_hash(text: str) -> str:
     """Hash of the document with whitespace folded, so a re-saved copy is the same plan."""
     folded = "\n".join(line.strip() for line in text.replace("\u3000", " ").splitlines() if line.strip())
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
@@ -150,7 +150,7 @@ async def import_plan(
                 i["title"] = (corrections.get("titles") or {}).get(i["key"]) or i["title"]
         kept_plan_goals = n_goals - sum(1 for k in drop if k.startswith("g"))  # plan goal keys are gN
         tree["extra_goals"] = [g.to_json(with_link=False) for g in parsed.goals[kept_plan_goals:]]
-    digest = content_hash(text)
+    digest = plan_text_hash(text)
     summary = {
         "parsed": tree,
         "doubt_count": sum(1 for g in _all_goal_json(tree) if g["doubts"]),

@@ -49,6 +49,7 @@ from closedloop.db.tables import (
     Result,
 )
 from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Issue
+from closedloop.domain.statuses import ProblemStatus
 from closedloop.services import lights, progress
 from closedloop.services import access
 from closedloop.services.access import LEAD_SCOPE_SQL, ensure_open, item_for_write
@@ -79,7 +80,7 @@ PROJECT = Kind(
 RESULT = Kind(Result, "result", "结果")
 KINDS = {k.entity: k for k in (GOAL, PROBLEM, PROJECT, RESULT)}
 
-PROBLEM_STATES = ("open", "resolved", "verified", "carried_over")
+PROBLEM_STATES = tuple(s.value for s in ProblemStatus)
 # what 细算 fixes: after it, a lead changes these only through a 目标调整申请
 FROZEN_FIELDS = ("baseline", "target", "comparator", "deadline", "measure_unit", "milestones")
 FIELD_NAMES = {
@@ -200,7 +201,13 @@ def _split(kind: Kind, values: dict) -> tuple[dict, dict]:
 
 
 async def list_records(kind: Kind, item_id: int) -> list[dict]:
+    """The item's records of ``kind`` with their links; NotFound for an unknown item."""
     await item_exists(item_id)
+    return await records_of(kind, item_id)
+
+
+async def records_of(kind: Kind, item_id: int) -> list[dict]:
+    """``list_records`` for a caller that has read the item already (the item page)."""
     rows = await kind.table.select().where(kind.table.item == item_id).order_by(kind.table.id).output(load_json=True)  # type: ignore[attr-defined]  # kind.table is one of the record tables, each with Piccolo's id column
     links = await links_of(kind, [r["id"] for r in rows])
     return [{**r, **links[r["id"]]} for r in rows]
@@ -567,7 +574,16 @@ async def delete_evidence(actor: Actor, evidence_id: int) -> None:
 
 
 async def list_evidence(result_id: int) -> list[dict]:
-    return await Evidence.select(*Evidence.all_columns(exclude=[Evidence.content])).where(Evidence.result == result_id).order_by(Evidence.id)
+    return (await evidence_of([result_id]))[result_id]
+
+
+async def evidence_of(result_ids: list[int]) -> dict[int, list[dict]]:
+    """The evidence of each result (without the file content), in one query."""
+    out: dict[int, list[dict]] = {i: [] for i in result_ids}
+    if result_ids:
+        for e in await Evidence.select(*Evidence.all_columns(exclude=[Evidence.content])).where(Evidence.result.is_in(result_ids)).order_by(Evidence.id):
+            out[e["result"]].append(e)
+    return out
 
 
 async def get_evidence_file(evidence_id: int) -> dict:

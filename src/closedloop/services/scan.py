@@ -18,7 +18,7 @@ from closedloop.db.tables import Publication, PublicationRow, SupervisionAction,
 from closedloop.domain.ladder import RED_EDITIONS_FOR_INTERVIEW, REMINDER_DAYS_BEFORE, RESPONSE_WORKDAYS, STEP_NAMES, URGE_DAYS_AFTER
 from closedloop.domain.stages import OPEN_STAGES
 from closedloop.domain.workdays import workdays_between
-from closedloop.services import calendar, lights, workdays
+from closedloop.services import lights, workdays
 from closedloop.services.common import SYSTEM, Clock, audit, local_zone
 from closedloop.services.notify import notify
 
@@ -77,7 +77,7 @@ async def _refresh_lights(today: dt.date) -> int:
 
 async def scan(now: dt.datetime | None = None) -> ScanReport:
     today = (now or Clock.now()).astimezone(local_zone()).date()
-    report = ScanReport(lights_changed=await _refresh_lights(today), warnings=await calendar.warnings(today))
+    report = ScanReport(lights_changed=await _refresh_lights(today), warnings=await workdays.warnings(today))
     overrides = await workdays.overrides()
     soon = today + dt.timedelta(days=REMINDER_DAYS_BEFORE)
     candidates = await WorkItem.select(

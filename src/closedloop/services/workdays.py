@@ -1,7 +1,10 @@
 """The working-day calendar an admin keeps: holidays and make-up workdays (调休) entered for a
-year the ``chinese_calendar`` package does not cover yet (or to correct one it does).
+year the ``chinese_calendar`` package does not cover yet (or to correct one it does), and the
+warning, where people will see it (the admin pages, the start-up log, the scan's output), that a
+year is counted Monday–Friday because nobody has entered its arrangement yet.
 
-``domain.workdays`` applies the calendar; this module stores the admin's overrides, audited.
+``domain.workdays`` applies the calendar; this module is the one home of the overrides table
+(``workday_override``): read, set and cleared here, audited, for the pages and the API alike.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from closedloop.domain.errors import Invalid, NotFound, Issue
 from closedloop.domain.workdays import covered
 from closedloop.services import access
 from closedloop.services.common import Actor, audit
+
+NOTE_MAX = 100
 
 
 async def overrides() -> dict[dt.date, bool]:
@@ -32,6 +37,23 @@ async def year(y: int) -> dict:
     return {"year": y, "covered": covered(y), "overrides": rows}
 
 
+async def uncovered_years(today: dt.date) -> list[int]:
+    """This year and next, when the package does not know them and no admin entry exists."""
+    entered = {r["day"].year for r in await WorkdayOverride.select(WorkdayOverride.day)}
+    return [y for y in (today.year, today.year + 1) if not covered(y) and y not in entered]
+
+
+def warning_for(year: int) -> str:
+    return (
+        f"日历提示：{year}年的法定节假日和调休安排尚未收录，工作日暂按周一至周五计算；"
+        "请管理员在「管理 → 工作日调整」中录入该年的节假日和调休上班日。"
+    )
+
+
+async def warnings(today: dt.date) -> list[str]:
+    return [warning_for(y) for y in await uncovered_years(today)]
+
+
 def _admin(actor: Actor) -> None:
     access.require_admin(actor, "工作日调整由管理员维护")
 
@@ -40,8 +62,8 @@ async def set_day(actor: Actor, day: dt.date, is_workday: bool, note: str = "") 
     """Enter (or change) one day: a holiday (is_workday False) or a make-up workday (True)."""
     _admin(actor)
     note = (note or "").strip()
-    if len(note) > 100:
-        raise Invalid("备注不能超过 100 字", [Issue("too_long", "备注不能超过 100 字", "note")])
+    if len(note) > NOTE_MAX:
+        raise Invalid(f"备注不能超过 {NOTE_MAX} 字", [Issue("too_long", f"备注不能超过 {NOTE_MAX} 字", "note")])
     async with write_tx():
         before = await WorkdayOverride.select().where(WorkdayOverride.day == day).first()
         if before is None:

@@ -27,7 +27,6 @@ SEVERITY = {"red": 0, "yellow": 1, "green": 2, "blue": 3, None: 4}
 # the desk's lists beyond the default (overdue or red): name → what it shows
 DESK_LISTS = {"red": "红灯事项", "overdue": "超期事项", "unanswered": "有未回复催办的事项", "unreported": "本周未报送的事项"}
 
-_OPEN = OPEN_STAGES_SQL
 _ANSWERABLE = "(" + ", ".join(f"'{k}'" for k in ANSWERABLE) + ")"
 
 
@@ -107,7 +106,7 @@ async def desk_summary() -> list[dict]:
     for show in DESK_LISTS:
         cond, cond_args = _desk_condition(show, today)
         parts.append(
-            f"(SELECT COUNT(*) FROM work_item w WHERE w.lead_unit = u.id AND w.kind = 'item' AND w.stage IN {_OPEN} AND {cond}) AS {show}"
+            f"(SELECT COUNT(*) FROM work_item w WHERE w.lead_unit = u.id AND w.kind = 'item' AND w.stage IN {OPEN_STAGES_SQL} AND {cond}) AS {show}"
         )
         args.extend(cond_args)
     rows = await sql.fetch(f"SELECT u.id, u.name, {', '.join(parts)} FROM unit u ORDER BY u.id", *args)
@@ -127,7 +126,7 @@ async def desk_list(show: str, *, unit_id: int | None = None, section_id: int | 
         raise Invalid("列表无效", [Issue("invalid", "列表必须是 " + "、".join(DESK_LISTS) + " 之一", "show")])
     today = Clock.today()
     cond, args = _desk_condition(show, today)
-    where = ["w.kind = 'item'", f"w.stage IN {_OPEN}", cond]
+    where = ["w.kind = 'item'", f"w.stage IN {OPEN_STAGES_SQL}", cond]
     for column, value in (("w.lead_unit", unit_id), ("w.parent", section_id), ("w.stage", stage), ("w.light", light)):
         if value is not None:
             where.append(f"{column} = {{}}")

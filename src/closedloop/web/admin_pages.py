@@ -11,10 +11,10 @@ from litestar.response import Template
 from closedloop.http_common import IdPath
 from closedloop.domain.errors import DomainError, Invalid
 from closedloop.services import access, items as items_service
-from closedloop.services import calendar, org, plans
+from closedloop.services import org, plans, workdays
 from closedloop.services.common import Actor, Clock
 from closedloop.web.forms import Form, actor_of, back, field_errors, page
-from closedloop.web.lead_pages import render_item
+from closedloop.web.lead_pages import save_form
 from closedloop.web.plan_admin import import_corrections
 
 ROLES = {"lead": "单位联络人", "supervisor": "督查室", "admin": "管理员"}
@@ -29,7 +29,7 @@ async def render_admin(request: Request, *, status: int = 200, form_name: str = 
     return page(
         "admin.html", request, status=422 if errors else status, units=await org.list_units(), users=await org.list_users(),
         plans=await plans.list_plans(), roles=ROLES, draft_page="/admin", form_name=form_name, values=values or {}, errors=errors or {}, preview=preview,
-        calendar_warnings=await calendar.warnings(Clock.today()),
+        calendar_warnings=await workdays.warnings(Clock.today()),
     )
 
 
@@ -110,14 +110,8 @@ class AdminPages(Controller):
             "deadline": form.date("deadline"),
         }
         version = form.ident("version", required=True, what="版本")
-        if not form.errors:
-            try:
-                await items_service.update_item(actor, item_id, version, values)  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "已保存分工", saved="assign")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "lead_unit_id")
-                if "lead_unit" in form.errors:
-                    form.errors["lead_unit_id"] = form.errors.pop("lead_unit")
-        values = form.kept()
-        values["cooperating_unit_ids"] = form.all("cooperating_unit_ids")
-        return await render_item(request, item_id, form_name="assign", values=values, errors=form.errors)
+        return await save_form(
+            request, item_id, form, "assign", lambda: items_service.update_item(actor, item_id, version, values),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "已保存分工", field="lead_unit_id", renamed={"lead_unit": "lead_unit_id"},
+            values={**form.kept(), "cooperating_unit_ids": form.all("cooperating_unit_ids")},
+        )

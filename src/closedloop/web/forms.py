@@ -223,7 +223,7 @@ def error_count_text(errors: dict[str, str]) -> str:
     return f"有 {len(errors)} 处需要修改" if errors else ""
 
 
-# -- the older helpers other page modules (calendar, cockpit, workdays) still use -----------
+# -- the older helpers the cockpit pages still use -------------------------------------------
 
 async def form_of(request: Request) -> dict[str, Any]:
     """A posted form as a plain dict (first value of each field)."""

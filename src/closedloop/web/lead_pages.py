@@ -8,6 +8,7 @@ is lower than the last one asks for confirmation before it is reported.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -16,13 +17,13 @@ from litestar.response import Redirect, Template
 from closedloop.http_common import IdPath
 from closedloop.domain import periods
 from closedloop.domain.errors import DomainError, NotFound
-from closedloop.domain.stages import COMPARATORS, OPEN_STAGES, STAGE_NAMES, STAGE_ORDER, Stage
+from closedloop.domain.stages import COMPARATORS, STAGE_NAMES, STAGE_ORDER, Stage
 from closedloop.domain.trajectory import cumulative
 from closedloop.services import access, items as items_service
-from closedloop.services import goal_changes, notify, org, progress, records, supervision, workspace
-from closedloop.services import values as ledger_values
+from closedloop.services import goal_changes, notify, progress, records, supervision, workspace
+from closedloop.services.item_page import item_page
 from closedloop.services.common import Clock
-from closedloop.services.records import GOAL, PROBLEM, PROJECT, RESULT
+from closedloop.services.records import GOAL, PROBLEM, PROJECT
 from closedloop.web.forms import HOME, Form, actor_of, back, field_errors, local_path, page
 
 COMPARATOR_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
@@ -93,13 +94,10 @@ class LeadPages(Controller):
             # one goal asked about: its message (if any) is the field's warning
             messages = list((await decreases(item_id, [(goal_id, float(actual))])).values())  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
             warnings = {"actual": messages[-1]} if messages else {}
-        if not form.errors and not warnings:
-            try:
-                await records.update_record(GOAL, actor, goal_id, version, {"actual": actual})  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "目标实际值已更新", saved=name)
-            except DomainError as exc:
-                form.errors = field_errors(exc, "actual")
-        return await render_item(request, item_id, form_name=name, values=form.kept(), errors=form.errors, warnings=warnings)
+        return await save_form(
+            request, item_id, form, name, lambda: records.update_record(GOAL, actor, goal_id, version, {"actual": actual}),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "目标实际值已更新", field="actual", warnings=warnings,
+        )
 
     @post("/items/{item_id:int}/goals")
     async def add_goal(self, request: Request, item_id: IdPath) -> Response:
@@ -114,13 +112,7 @@ class LeadPages(Controller):
         values["baseline"] = form.number("baseline")
         values["target"] = form.number("target")
         values["deadline"] = form.date("deadline")
-        if not form.errors:
-            try:
-                await records.create_record(GOAL, actor, item_id, values)
-                return back(f"/items/{item_id}", "目标已添加", saved="goal-new")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "subject")
-        return await render_item(request, item_id, form_name="goal-new", values=form.kept(), errors=form.errors)
+        return await save_form(request, item_id, form, "goal-new", lambda: records.create_record(GOAL, actor, item_id, values), "目标已添加", field="subject")
 
     @post("/items/{item_id:int}/goal-change")
     async def goal_change(self, request: Request, item_id: IdPath) -> Response:
@@ -136,15 +128,10 @@ class LeadPages(Controller):
         reason = form.text("reason", required="请填写调整理由")
         if not form.errors and not asked:
             form.errors["target"] = "请填写要调整的目标值、基期值或完成时限"
-        if not form.errors:
-            try:
-                await goal_changes.request_change(actor, goal_id, asked, reason or "")  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "目标调整申请已提交，等待督查室审批", saved="goal-change")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "reason")
-                if "changes" in form.errors:
-                    form.errors["target"] = form.errors.pop("changes")
-        return await render_item(request, item_id, form_name="goal-change", values=form.kept(), errors=form.errors)
+        return await save_form(
+            request, item_id, form, "goal-change", lambda: goal_changes.request_change(actor, goal_id, asked, reason or ""),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "目标调整申请已提交，等待督查室审批", field="reason", renamed={"changes": "target"},
+        )
 
     @post("/items/{item_id:int}/report")
     async def report(self, request: Request, item_id: IdPath) -> Response:
@@ -191,13 +178,11 @@ class LeadPages(Controller):
         actor, form = actor_of(request), await Form.read(request)
         description = form.text("description", required="请描述问题")
         due = form.date("due_on")
-        if not form.errors:
-            try:
-                await records.create_record(PROBLEM, actor, item_id, {"description": description, "due_on": due, "found_on": Clock.today()})
-                return back(f"/items/{item_id}", "问题已登记", saved="problem")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "description")
-        return await render_item(request, item_id, form_name="problem", values=form.kept(), errors=form.errors)
+        return await save_form(
+            request, item_id, form, "problem",
+            lambda: records.create_record(PROBLEM, actor, item_id, {"description": description, "due_on": due, "found_on": Clock.today()}),
+            "问题已登记", field="description",
+        )
 
     @post("/items/{item_id:int}/problems/{problem_id:int}/resolve")
     async def resolve_problem(self, request: Request, item_id: IdPath, problem_id: IdPath) -> Response:
@@ -205,26 +190,22 @@ class LeadPages(Controller):
         version = form.ident("version", required=True, what="版本")
         resolution = form.text("resolution", required="请填写解决情况")
         name = f"problem-{problem_id}"
-        if not form.errors:
-            try:
-                await records.update_record(PROBLEM, actor, problem_id, version, {"status": "resolved", "resolution": resolution})  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "问题已标记为解决", saved=name)
-            except DomainError as exc:
-                form.errors = field_errors(exc, "resolution")
-        return await render_item(request, item_id, form_name=name, values=form.kept(), errors=form.errors)
+        return await save_form(
+            request, item_id, form, name,
+            lambda: records.update_record(PROBLEM, actor, problem_id, version, {"status": "resolved", "resolution": resolution}),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "问题已标记为解决", field="resolution",
+        )
 
     @post("/items/{item_id:int}/projects")
     async def add_project(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await Form.read(request)
         name = form.text("name", required="请填写项目名称")
         end_on = form.date("end_on", required=True)
-        if not form.errors:
-            try:
-                await records.create_record(PROJECT, actor, item_id, {"name": name, "end_on": end_on, "unit": actor.unit_id if access.is_lead(actor) else None})
-                return back(f"/items/{item_id}", "项目已添加", saved="project")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "name")
-        return await render_item(request, item_id, form_name="project", values=form.kept(), errors=form.errors)
+        unit = actor.unit_id if access.is_lead(actor) else None
+        return await save_form(
+            request, item_id, form, "project", lambda: records.create_record(PROJECT, actor, item_id, {"name": name, "end_on": end_on, "unit": unit}),
+            "项目已添加", field="name",
+        )
 
     @post("/items/{item_id:int}/results")
     async def add_result(self, request: Request, item_id: IdPath) -> Response:
@@ -254,13 +235,10 @@ class LeadPages(Controller):
         actor, form = actor_of(request), await Form.read(request)
         new_deadline = form.date("new_deadline", required=True)
         reason = form.text("reason", required="请填写延期理由")
-        if not form.errors:
-            try:
-                await supervision.request_extension(actor, item_id, new_deadline, reason or "")  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "延期申请已提交，等待督查室审批", saved="extension")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "reason")
-        return await render_item(request, item_id, form_name="extension", values=form.kept(), errors=form.errors)
+        return await save_form(
+            request, item_id, form, "extension", lambda: supervision.request_extension(actor, item_id, new_deadline, reason or ""),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "延期申请已提交，等待督查室审批", field="reason",
+        )
 
     @post("/actions/{action_id:int}/answer")
     async def answer(self, request: Request, action_id: IdPath) -> Response:
@@ -271,13 +249,10 @@ class LeadPages(Controller):
         name = f"answer-{action_id}"
         if item_id is None:
             return back("/my", "回复未提交：缺少事项编号，请从事项页面重新回复")
-        if not form.errors:
-            try:
-                await supervision.respond(actor, action_id, version, response or "")  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "已回复督办", saved=name)
-            except DomainError as exc:
-                form.errors = field_errors(exc, "response")
-        return await render_item(request, item_id, form_name=name, values=form.kept(), errors=form.errors)
+        return await save_form(
+            request, item_id, form, name, lambda: supervision.respond(actor, action_id, version, response or ""),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "已回复督办", field="response",
+        )
 
     @post("/items/{item_id:int}/transition")
     async def transition(self, request: Request, item_id: IdPath) -> Response:
@@ -295,13 +270,33 @@ class LeadPages(Controller):
     async def review(self, request: Request, item_id: IdPath) -> Response:
         actor, form = actor_of(request), await Form.read(request)
         version = form.ident("version", required=True, what="版本")
-        if not form.errors:
-            try:
-                await items_service.update_item(actor, item_id, version, {"review": form.raw("review") or None})  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
-                return back(f"/items/{item_id}", "复盘记录已保存", saved="review")
-            except DomainError as exc:
-                form.errors = field_errors(exc, "review")
-        return await render_item(request, item_id, form_name="review", values=form.kept(), errors=form.errors)
+        return await save_form(
+            request, item_id, form, "review", lambda: items_service.update_item(actor, item_id, version, {"review": form.raw("review") or None}),  # type: ignore[arg-type]  # the form's getters return None only with a field error, and the errors were checked first
+            "复盘记录已保存", field="review",
+        )
+
+
+async def save_form(
+    request: Request, item_id: int, form: Form, name: str, save: Callable[[], Awaitable[Any]], message: str, *, field: str,
+    renamed: dict[str, str] | None = None, warnings: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+) -> Response:
+    """The shape the item page's forms share, after parsing: when the form has no error (and
+    nothing waits for a confirmation, ``warnings``), ``save()``; on success back to the item page
+    with ``message``, the form's draft (``name``) dropped; a domain error goes by its field
+    (``field`` when it names none; ``renamed`` maps a service's field to the form's), and the page
+    is shown again with the errors and what was typed (``values``, else the form's)."""
+    if not form.errors and not warnings:
+        try:
+            await save()
+            return back(f"/items/{item_id}", message, saved=name)
+        except DomainError as exc:
+            form.errors = field_errors(exc, field)
+            for theirs, ours in (renamed or {}).items():
+                if theirs in form.errors:
+                    form.errors[ours] = form.errors.pop(theirs)
+    return await render_item(
+        request, item_id, form_name=name, values=form.kept() if values is None else values, errors=form.errors, warnings=warnings,
+    )
 
 
 async def decreases(item_id: int, goal_values: list[tuple[int, float]], period: str | None = None) -> dict[str, str]:
@@ -324,45 +319,20 @@ async def decreases(item_id: int, goal_values: list[tuple[int, float]], period: 
     return out
 
 
-def extension_block(item: dict, is_lead_unit: bool, today) -> str | None:
-    """Why 申请延期 is not offered, or None when it is."""
-    if not is_lead_unit:
-        return None
-    if item["stage"] not in OPEN_STAGES:
-        return "事项已进入闭环或复盘阶段，不再申请延期。"
-    if item["deadline"] is None:
-        return "事项尚未确定完成时限，无需申请延期。"
-    if today > item["deadline"]:
-        return f"完成时限 {item['deadline']} 已过，不能再申请延期（延期须在时限之前提出）；请尽快完成并报送，或联系督查室。"
-    return ""
-
-
 async def render_item(
     request: Request, item_id: int, *, form_name: str = "", values: dict | None = None, errors: dict | None = None,
     warnings: dict | None = None,
 ) -> Template:
-    item = await items_service.get_item(item_id)
-    goals = await records.list_records(GOAL, item_id)
-    last = await workspace.goal_last_values([g["id"] for g in goals])
+    data = await item_page(actor_of(request), item_id)
+    item, goals = data.item, data.goals
     for g in goals:
-        g["last"] = last.get(g["id"])
         g["sign"] = COMPARATOR_SIGNS.get(g["comparator"] or "", g["comparator"] or "?")
-    results = await records.list_records(RESULT, item_id)
-    for r in results:
-        r["evidence"] = await records.list_evidence(r["id"])
-    actor = actor_of(request)
-    can_write = access.may_write_item(actor, item)
-    is_lead_unit = access.leads_item(actor, item)
-    units = {u["id"]: u["name"] for u in await org.list_units()}
     stage_index = STAGE_ORDER.index(Stage(item["stage"]))
-    today = Clock.today()
-    week = workspace.this_week(today)
-    history = await ledger_values.history_of_item(item_id)
-    for entries in history.values():
+    week = workspace.this_week(data.today)
+    for entries in data.goal_values.values():
         for v in entries:
             v["period_label"] = periods.label_of(v["period"])
-    reports = (await progress.list_reports(item_id))[:10]
-    for r in reports:
+    for r in data.reports:
         r["period_label"] = periods.label_of(r["period"])
     errors = errors or {}
     warnings = warnings or {}
@@ -373,25 +343,25 @@ async def render_item(
         request,
         status=422 if errors or warnings else 200,
         item=item,
-        gate=await items_service.gate_checklist(item_id),
+        gate=data.gate,
         goals=goals,
-        problems=await records.list_records(PROBLEM, item_id),
-        projects=await records.list_records(PROJECT, item_id),
-        results=results,
-        reports=reports,
-        actions=await supervision.actions(item_id),
-        extensions=await supervision.extensions(item_id),
-        transitions=await items_service.transitions(item_id),
-        change_requests=await goal_changes.list_for_item(item_id),
-        goal_values=history,
+        problems=data.problems,
+        projects=data.projects,
+        results=data.results,
+        reports=data.reports,
+        actions=data.actions,
+        extensions=data.extensions,
+        transitions=data.transitions,
+        change_requests=data.change_requests,
+        goal_values=data.goal_values,
         targets_frozen=records.targets_frozen(item["stage"]),
         goal_names={g["id"]: g["subject"] for g in goals},
         stage_list=[(s.value, STAGE_NAMES[s], i < stage_index, i == stage_index) for i, s in enumerate(STAGE_ORDER)],
         next_stage=STAGE_ORDER[stage_index + 1].value if stage_index + 1 < len(STAGE_ORDER) else None,
-        units=units,
-        can_write=can_write,
-        is_lead_unit=is_lead_unit,
-        extension_block=extension_block(item, is_lead_unit, today),
+        units=data.units,
+        can_write=data.can_write,
+        is_lead_unit=data.is_lead_unit,
+        extension_block=data.extension_block,
         form_name=form_name,
         values=values or {},
         errors=errors,
@@ -403,5 +373,5 @@ async def render_item(
         measure_units=MEASURE_UNITS,
         return_to=local_path(request.query_params.get("return_to")) or "",
         draft_page=f"/items/{item_id}",
-        today=today,
+        today=data.today,
     )

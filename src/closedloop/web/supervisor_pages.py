@@ -137,7 +137,7 @@ class SupervisorPages(Controller):
         reason = form.text("reason", required=None if approve else "驳回销号必须填写理由")
         if form.errors:
             return await self._desk_with_error(request, f"close-{item_id}", form)
-        if approve and (blockers := await closure_blockers(item_id)):
+        if approve and (blockers := (await supervision.closure_blockers([item_id])).get(item_id)):
             form.errors["reason"] = "不能销号：" + "；".join(blockers)
             return await self._desk_with_error(request, f"close-{item_id}", form)
         if approve and form.raw("confirmed") != "1":
@@ -184,12 +184,6 @@ class SupervisorPages(Controller):
         return await render_desk(request, form_name=form_name, values=form.kept(), errors=form.errors)
 
 
-async def closure_blockers(item_id: int) -> list[str]:
-    """What the 销号 gate still misses, besides the office's own verification (the click itself)."""
-    gate = await items_service.gate_checklist(item_id)
-    return [u["message"] for u in gate["unmet"] if u["code"] != "not_verified"]
-
-
 async def render_desk(request: Request, *, form_name: str = "", values: dict | None = None, errors: dict | None = None) -> Template:
     """The desk; after a failed form, with that form's error and what was typed."""
     q = request.query_params
@@ -211,9 +205,10 @@ async def render_desk(request: Request, *, form_name: str = "", values: dict | N
         rows, total = await supervision.overdue_list(unit_id=unit_id, section_id=section_id, stage=stage, light=light, page_size=200)
     pending, closing, sections = await supervision.desk_queues()
     evidence = await workspace.closing_evidence([i["id"] for i in closing])
+    blockers = await supervision.closure_blockers([i["id"] for i in closing])
     for i in closing:
         i["results"] = evidence.get(i["id"], [])
-        i["blockers"] = await closure_blockers(i["id"])
+        i["blockers"] = blockers.get(i["id"], [])
     units = await org.list_units()
     return page(
         "desk.html", request, status=422 if filter_errors or errors else 200, rows=rows, total=total, pending=pending, closing=closing, units=units,

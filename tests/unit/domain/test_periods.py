@@ -73,3 +73,28 @@ def test_periods_tile_the_calendar(cadence, day):
     assert p.previous().end == p.start - dt.timedelta(days=1)
     assert p.previous() < p < p.next()
     assert periods.parse(p.key) == p
+
+
+def test_an_editions_cut_off_is_nine_the_morning_after_its_period_in_the_zone_given():
+    from zoneinfo import ZoneInfo
+
+    sh, utc = ZoneInfo("Asia/Shanghai"), dt.timezone.utc
+    week = periods.parse("2026-W48")  # Monday 23 – Sunday 29 November
+    assert periods.edition_cutoff(week, sh) == dt.datetime(2026, 11, 30, 9, tzinfo=sh)
+    assert periods.edition_cutoff(week, utc) == dt.datetime(2026, 11, 30, 9, tzinfo=utc)
+    # at 01:00 UTC on Monday 30 November it is 09:00 in Shanghai: that week is due there, not in UTC
+    at = dt.datetime(2026, 11, 30, 1, tzinfo=utc)
+    assert periods.latest_due("weekly", at, sh).key == "2026-W48"
+    assert periods.latest_due("weekly", at, utc).key == "2026-W47"
+    assert periods.latest_due("weekly", at - dt.timedelta(seconds=1), sh).key == "2026-W47"
+    assert week.dated_label == "2026年第48周（11月23日—11月29日）"
+    assert periods.parse("2026-11").dated_label == "2026年11月"
+
+
+@pytest.mark.parametrize(("cadence", "key", "field"), [("daily", "2026-11", "cadence"), ("weekly", "2026-11", "period"), ("monthly", "2026-13", "period")])
+def test_a_period_named_in_a_request_is_refused_by_its_field(cadence, key, field):
+    from closedloop.domain.errors import Invalid
+
+    with pytest.raises(Invalid) as refused:
+        periods.of_cadence(cadence, key)
+    assert [p.field for p in refused.value.problems] == [field]

@@ -13,6 +13,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns import Serial
 from piccolo.table import Table
 
+from closedloop.domain.statuses import Role
+
 
 class Unit(Table, tablename="unit"):
     """A department or unit (责任单位) that leads or cooperates on items."""
@@ -30,7 +32,7 @@ class User(Table, tablename="app_user"):
     id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     username = Varchar(length=80, unique=True, null=False)
     display_name = Varchar(length=100, null=False, default="")
-    role = Varchar(length=16, null=False)  # admin | supervisor | lead
+    role = Varchar(length=16, null=False, choices=Role)
     unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict)
     password_hash = Varchar(length=200, null=False)
     active = Boolean(default=True, null=False)

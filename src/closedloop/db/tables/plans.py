@@ -14,6 +14,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns import Serial
 from piccolo.table import Table
 
+from closedloop.domain.lights import Light
+from closedloop.domain.stages import Stage
 from closedloop.db.tables.org import Unit, User
 
 
@@ -48,8 +50,8 @@ class WorkItem(Table, tablename="work_item"):
     # earlier, the 未下钻 rule counts working days from it, and it joins the 晾晒 after it
     assigned_on = Date(null=True, default=None)
     extension_count = Integer(null=False, default=0)
-    stage = Varchar(length=16, null=False, default="drill")
-    light = Varchar(length=8, null=True, default=None)
+    stage = Varchar(length=16, null=False, default="drill", choices=Stage)
+    light = Varchar(length=8, null=True, default=None, choices=Light)
     completion = Integer(null=True, default=None)  # percent, from goals
     light_reason = Varchar(length=20, null=True, default=None)  # e.g. 未下钻, when the item itself sets the light
     # the latest 进度填报 date (kept by the progress service): the scan's staleness rule reads it

@@ -14,6 +14,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns import Serial
 from piccolo.table import Table
 
+from closedloop.domain.lights import Light
+from closedloop.domain.statuses import RunStatus
 from closedloop.db.tables.org import Unit
 
 
@@ -51,7 +53,7 @@ class PublicationRow(Table, tablename="publication_row"):
     results_verified = Integer(null=False)
     overdue_items = Integer(null=False)
     urges = Integer(null=False)
-    light = Varchar(length=8, null=False)
+    light = Varchar(length=8, null=False, choices=Light)
     extensions = Integer(null=False, default=0)  # 延期次数 approved by the cut-off
     undrilled_items = Integer(null=False, default=0)
     behind_points = DoublePrecision(null=True, default=None)
@@ -67,5 +69,5 @@ class JobRun(Table, tablename="job_run"):
     run_key = Varchar(length=120, null=False, unique=True)
     started_at = Timestamptz(default=TimestamptzNow())
     finished_at = Timestamptz(null=True, default=None)
-    status = Varchar(length=12, null=False, default="running")
+    status = Varchar(length=12, null=False, default="running", choices=RunStatus)
     detail = Text(null=True, default=None)

@@ -17,6 +17,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns import Serial
 from piccolo.table import Table
 
+from closedloop.domain.lights import Light
+from closedloop.domain.statuses import ProblemStatus
 from closedloop.db.tables.org import Unit, User
 from closedloop.db.tables.plans import Plan, WorkItem
 
@@ -45,7 +47,7 @@ class Goal(Table, tablename="goal"):
     reports_plan_goal = Boolean(null=False, default=False)
     actual = DoublePrecision(null=True, default=None)
     actual_on = Date(null=True, default=None)
-    light = Varchar(length=8, null=True, default=None)
+    light = Varchar(length=8, null=True, default=None, choices=Light)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     version = Integer(null=False, default=1)
@@ -58,7 +60,7 @@ class Problem(Table, tablename="problem"):
     found_on = Date(null=True, default=None)
     unit = ForeignKey(references=Unit, null=True, default=None, on_delete=OnDelete.restrict)
     due_on = Date(null=True, default=None)
-    status = Varchar(length=16, null=False, default="open")  # open|resolved|verified|carried_over
+    status = Varchar(length=16, null=False, default="open", choices=ProblemStatus)
     resolution = Text(null=True, default=None)
     resolved_on = Date(null=True, default=None)  # the day the owning unit says it was solved
     carry_reason = Text(null=True, default=None)

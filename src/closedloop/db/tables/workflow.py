@@ -16,6 +16,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns import Serial
 from piccolo.table import Table
 
+from closedloop.domain.stages import Stage
+from closedloop.domain.statuses import DeliveryStatus, RequestStatus
 from closedloop.db.tables.org import Unit, User
 from closedloop.db.tables.plans import WorkItem
 from closedloop.db.tables.records import Goal, Project
@@ -92,7 +94,7 @@ class ExtensionRequest(Table, tablename="extension_request"):
     reason = Text(null=False)
     old_deadline = Date(null=False)
     new_deadline = Date(null=False)
-    status = Varchar(length=12, null=False, default="pending")  # pending|approved|rejected
+    status = Varchar(length=12, null=False, default="pending", choices=RequestStatus)
     decided_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
     decided_at = Timestamptz(null=True, default=None)
     decision_reason = Text(null=True, default=None)
@@ -112,7 +114,7 @@ class GoalChangeRequest(Table, tablename="goal_change_request"):
     reason = Text(null=False)
     changes = JSON(null=False)
     original = JSON(null=False)
-    status = Varchar(length=12, null=False, default="pending")  # pending|approved|rejected
+    status = Varchar(length=12, null=False, default="pending", choices=RequestStatus)
     decided_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
     decided_at = Timestamptz(null=True, default=None)
     decision_reason = Text(null=True, default=None)
@@ -123,8 +125,8 @@ class GoalChangeRequest(Table, tablename="goal_change_request"):
 class StageTransition(Table, tablename="stage_transition"):
     id: Serial  # Piccolo adds the primary key; declared here for the type checker only
     item = ForeignKey(references=WorkItem, null=False, on_delete=OnDelete.restrict, index=True)
-    from_stage = Varchar(length=16, null=False)
-    to_stage = Varchar(length=16, null=False)
+    from_stage = Varchar(length=16, null=False, choices=Stage)
+    to_stage = Varchar(length=16, null=False, choices=Stage)
     direction = Varchar(length=8, null=False)  # forward|back
     reason = Text(null=True, default=None)
     actor = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
@@ -168,7 +170,7 @@ class WebhookDelivery(Table, tablename="webhook_delivery"):
     notification = ForeignKey(references=Notification, null=False, on_delete=OnDelete.restrict)
     url = Varchar(length=500, null=False)
     payload = JSON(null=False)
-    status = Varchar(length=8, null=False, default="pending")  # pending|sent|failed
+    status = Varchar(length=8, null=False, default="pending", choices=DeliveryStatus)
     attempts = Integer(null=False, default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow())
     last_error = Text(null=True, default=None)
