@@ -94,7 +94,8 @@ OPS: list[Op] = [
        lambda w: f"/api/v1/extensions/{w.extension.id}/decision", lambda w: {"version": 1, "approve": True},
        allow(*SUPERVISION)),
     Op("urge", "POST", "/api/v1/supervision/urge", lambda w: "/api/v1/supervision/urge",
-       lambda w: {"item_ids": [w.item_a.id], "message": "请加快进度"}, allow(*SUPERVISION, ok=201)),
+       # item_b: item_a has the matrix's own unanswered 督办 of today, and a second 催办 the same day is not sent
+       lambda w: {"item_ids": [w.item_b.id], "message": "请加快进度"}, allow(*SUPERVISION, ok=201)),
     Op("order", "POST", "/api/v1/items/{item_id:int}/orders", lambda w: f"/api/v1/items/{w.item_a.id}/orders",
        lambda w: {"message": "请于本周报送整改方案", "respond_by": "2024-06-10"}, allow(*SUPERVISION, ok=201)),
     Op("respond to action", "POST", "/api/v1/actions/{action_id:int}/response",
@@ -410,7 +411,7 @@ EFFECTS: dict[str, Callable[[Any], Awaitable[bool]] | None] = {
     "progress report": some_row("ProgressValue", goal=lambda w: w.goal_a.id, value=305.0),
     "request extension": some_row("ExtensionRequest", item=A, new_deadline=_date("2025-03-31"), status="pending"),
     "decide extension": row_is("ExtensionRequest", lambda w: w.extension.id, status="approved"),
-    "urge": some_row("SupervisionAction", item=A, kind="urge", message="请加快进度"),
+    "urge": some_row("SupervisionAction", item=lambda w: w.item_b.id, kind="urge", message="请加快进度"),
     "order": some_row("SupervisionAction", item=A, kind="order", respond_by=_date("2024-06-10")),
     "respond to action": row_is("SupervisionAction", lambda w: w.action.id, response="已落实"),
     "closure": row_is("WorkItem", lambda w: w.item_close.id, closed=True),
