@@ -50,7 +50,7 @@ async def test_a_lead_adds_goals_while_calculating_but_not_after(client, world):
     assert (await client.post(url, json=goal, headers=h)).status_code == 201
     before = [g["id"] for g in await Goal.select(Goal.id).where(Goal.item == world.item_a.id)]
     audits = await AuditEvent.count()
-    for stage in ("levers", "execute", "close", "review"):
+    for stage in ("levers", "execute", "close"):  # (in 复盘 the item is struck off: nothing is added)
         await move(world.item_a, stage)
         r = await client.post(url, json={**goal, "subject": "已完成的指标"}, headers=h)
         assert r.status_code == 409, (stage, r.text)
@@ -299,3 +299,25 @@ async def test_after_archiving_nothing_changes_except_by_admin(client, world):
     r = await client.patch(f"/api/v1/goals/{world.goal_a.id}", json={"version": 1, "target": 320}, headers=admin)
     assert r.status_code == 200
     assert await AuditEvent.count() == audit_before + 1
+
+
+async def test_after_closure_the_unit_writes_its_review_and_nothing_else(client, world):
+    """Struck off (销号, the item in 复盘): the goal values, records and evidence the office
+    verified stay as verified; the unit still writes its 复盘 record; an admin corrects."""
+    await move(world.item_a, "review")
+    lead, admin = world.headers["lead_a"], world.headers["admin"]
+    item = world.item_a.id
+    audit_before = await AuditEvent.count()
+    refused = [
+        await client.post(f"/api/v1/items/{item}/problems", json={"description": "补登问题"}, headers=lead),
+        await client.post(f"/api/v1/items/{item}/results", json={"description": "补登成效", "goal_id": world.goal_a.id}, headers=lead),
+        await client.patch(f"/api/v1/problems/{world.problem_a.id}", json={"version": 1, "description": "改写"}, headers=lead),
+        await client.delete(f"/api/v1/projects/{world.project_a.id}?version=1", headers=lead),
+        await client.post(f"/api/v1/results/{world.result_a.id}/evidence/link", json={"url": "https://example.gov.cn/a.pdf"}, headers=lead),
+    ]
+    assert [r.status_code for r in refused] == [409] * len(refused), [r.text for r in refused]
+    assert all("销号" in r.json()["error"]["message"] for r in refused)
+    assert await AuditEvent.count() == audit_before
+    r = await client.patch(f"/api/v1/items/{item}", json={"version": 1, "review": "经验：提前对接企业"}, headers=lead)
+    assert r.status_code == 200 and r.json()["review"] == "经验：提前对接企业"
+    assert (await client.post(f"/api/v1/items/{item}/problems", json={"description": "管理员补录"}, headers=admin)).status_code == 201

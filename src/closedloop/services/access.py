@@ -22,11 +22,13 @@ from __future__ import annotations
 from closedloop.db import sql
 from closedloop.db.tables import ItemUnit, WorkItem
 from closedloop.domain.errors import Conflict, Forbidden, Invalid, Issue, NotFound
+from closedloop.domain.stages import Stage
 from closedloop.domain.statuses import Role
 from closedloop.services.common import Actor
 
 ROLES = tuple(r.value for r in Role)
-ARCHIVED = "archived"
+ARCHIVED = Stage.ARCHIVED.value
+REVIEW = Stage.REVIEW.value
 
 
 # -- roles -----------------------------------------------------------------------------------
@@ -126,6 +128,19 @@ def ensure_open(actor: Actor, item: dict) -> None:
     """After 归档 nothing of an item changes except by an admin (whose every write is audited)."""
     if item.get("stage") == ARCHIVED and not is_admin(actor):
         raise Conflict("事项已归档，只有管理员可以修改", [])
+
+
+def ensure_data_open(actor: Actor, item: dict) -> None:
+    """An item's numbers and records (goal values, reports, goals, problems, projects, results,
+    evidence) once the office has struck it off (销号, the item in 复盘): what was verified stays
+    as verified; the unit still writes its 复盘 record. An admin corrects, audited; the office
+    sends the item back (退回) if the unit must change something."""
+    ensure_open(actor, item)
+    if item.get("stage") == REVIEW and not is_admin(actor):
+        raise Conflict(
+            "事项已核验销号，目标、进度和四项记录不能再修改；如需更正请联系督查室退回",
+            [Issue("struck_off", "事项已核验销号", None)],
+        )
 
 
 async def item_for_write(actor: Actor, item_id: int) -> dict:

@@ -23,7 +23,9 @@ The rules that keep the numbers honest (issue 13):
   owning unit; ``verified`` is the supervision office's (``verify_problem``).
 - A verified result (and a verified problem) is locked for leads — no edit, no delete, no
   evidence added or removed — until a supervisor reopens it (``reopen_result``/``reopen_problem``).
-- After 归档 nothing of the item changes except by an admin (``access.ensure_open``).
+- After 销号 (the item in 复盘) a lead changes none of the item's records or numbers, only its 复盘
+  record (``access.ensure_data_open``); after 归档 nothing of the item changes except by an admin
+  (``access.ensure_open``).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from closedloop.domain.errors import Conflict, Forbidden, Invalid, NotFound, Iss
 from closedloop.domain.statuses import ProblemStatus
 from closedloop.services import lights, progress
 from closedloop.services import access
-from closedloop.services.access import LEAD_SCOPE_SQL, ensure_open, item_for_write
+from closedloop.services.access import LEAD_SCOPE_SQL, ensure_data_open, ensure_open, item_for_write
 from closedloop.services.common import Actor, Clock, audit, item_exists, versioned_update
 from closedloop.settings import get_settings
 
@@ -226,6 +228,7 @@ async def create_record(kind: Kind, actor: Actor, item_id: int, values: dict) ->
     values = dict(values)
     async with write_tx():
         item = await item_for_write(actor, item_id)
+        ensure_data_open(actor, item)
         if kind is GOAL and access.is_lead(actor) and targets_frozen(item["stage"]):
             # a goal added after 细算 would change the item's completion after the fact
             raise Conflict(
@@ -294,7 +297,7 @@ async def _read_for_write(kind: Kind, actor: Actor, record_id: int) -> tuple[dic
         raise NotFound(f"{kind.name}不存在")
     if not in_scope and access.is_lead(actor):
         raise Forbidden("只能修改本单位牵头或配合的事项")
-    ensure_open(actor, item)
+    ensure_data_open(actor, item)
     return sql.load_json(kind.table, row), item
 
 
@@ -399,6 +402,7 @@ async def delete_record(kind: Kind, actor: Actor, record_id: int, version: int) 
         if before is None or before.get("item") is None:
             raise NotFound(f"{kind.name}不存在")
         item = await item_for_write(actor, before["item"])
+        ensure_data_open(actor, item)
         _check_owner(actor, before, item, kind)
         _check_unlocked(kind, actor, before)
         if kind is GOAL and access.is_lead(actor) and targets_frozen(item["stage"]):
@@ -552,6 +556,7 @@ async def add_evidence(
         if result is None:
             raise NotFound("结果不存在")
         item = await item_for_write(actor, result["item"])
+        ensure_data_open(actor, item)
         _check_owner(actor, result, item, RESULT)
         _check_unlocked(RESULT, actor, result)
         row = (await Evidence.insert(Evidence(**values)).returning(*Evidence.all_columns(exclude=[Evidence.content])))[0]
@@ -567,6 +572,7 @@ async def delete_evidence(actor: Actor, evidence_id: int) -> None:
             raise NotFound("佐证不存在")
         result = await Result.select().where(Result.id == ev["result"]).first()
         item = await item_for_write(actor, result["item"])  # type: ignore[index]  # a result row exists for every evidence (foreign key, no cascade)
+        ensure_data_open(actor, item)
         _check_owner(actor, result, item, RESULT)  # type: ignore[arg-type]  # a result row exists for every evidence (foreign key, no cascade)
         _check_unlocked(RESULT, actor, result)  # type: ignore[arg-type]  # a result row exists for every evidence (foreign key, no cascade)
         await Evidence.delete().where(Evidence.id == evidence_id)
