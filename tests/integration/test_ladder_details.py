@@ -106,9 +106,36 @@ async def test_an_answered_urge_stays_answered_when_an_order_follows_it(clean_db
     await SupervisionAction.update({SupervisionAction.responded_at: at(dt.date(2024, 6, 17))}).where(SupervisionAction.kind == "urge")
     Clock.fixed = at(dt.date(2024, 6, 18))
     await SupervisionActionFactory.create(item=item, unit=unit.id, kind="order", deadline=dt.date(2024, 6, 14), message="请说明进度")
+    # and a later 约谈 listing of the same item, not answered either
+    await SupervisionActionFactory.create(
+        item=item, unit=unit.id, kind="interview", deadline=dt.date(2024, 6, 14), message="列入约谈", dedupe_key=f"interview:{item.id}:2024-06-14"
+    )
     Clock.fixed = at(dt.date(2024, 7, 1))
     await scan.scan()
-    assert await _steps(item) == ["urge", "order"]
+    assert await _steps(item) == ["urge", "order", "interview"]
+
+
+async def test_an_item_first_seen_on_its_deadline_day_gets_its_reminder_that_day(clean_db):
+    unit, item = await _item(dt.date(2024, 6, 14))
+    Clock.fixed = at(dt.date(2024, 6, 14))
+    await scan.scan()
+    assert await _steps(item) == ["reminder"]
+    (note,) = await Notification.select().where(Notification.unit == unit.id)
+    assert note["body"] == "距完成时限 2024-06-14 还有 0 天，请抓紧推进。"
+
+
+async def test_the_five_working_days_count_from_the_urges_day_in_shanghai(clean_db):
+    # deadline Monday 17 June; the scan urges at 00:30 on Tuesday in Shanghai (Monday in UTC):
+    # Wed, Thu, Fri, Mon, Tue are the five working days, so the circular comes on Tuesday 25th
+    _, item = await _item(dt.date(2024, 6, 17))
+    Clock.fixed = at(dt.date(2024, 6, 18), hour=0, minute=30)
+    await scan.scan()
+    Clock.fixed = at(dt.date(2024, 6, 24))
+    await scan.scan()
+    assert await _steps(item) == ["urge"]
+    Clock.fixed = at(dt.date(2024, 6, 25))
+    await scan.scan()
+    assert await _steps(item) == ["urge", "circular"]
 
 
 class Deadlock(Exception):
