@@ -175,3 +175,36 @@ async def test_any_other_error_of_the_light_update_is_reported_at_once(clean_db,
     with pytest.raises(RuntimeError, match="disk full"):
         await scan.scan(dt.datetime(2024, 6, 3, 2, tzinfo=dt.timezone.utc))
     assert len(calls) == 1
+
+
+async def test_interview_reads_each_periods_latest_edition_so_a_correction_counts(clean_db):
+    """A correction replaces its edition's figures: a unit shown red by mistake and corrected
+    is not listed for 约谈, and a correction is not a second period."""
+    from closedloop.services import publishing
+    from tests.factories import PublicationFactory, PublicationRowFactory
+
+    jia, _ = await _item(dt.date(2024, 5, 31), name="甲局")
+    yi, _ = await _item(dt.date(2024, 5, 31), name="乙局")
+
+    async def edition(period: str, lights: list[tuple], number: int = 1, corrects=None):
+        pub = await PublicationFactory.create(
+            cadence="weekly", period=period, cutoff=publishing.cutoff_of("weekly", period), edition=number, corrects=corrects
+        )
+        for rank, (unit, light) in enumerate(lights, start=1):
+            await PublicationRowFactory.create(publication=pub, unit=unit, unit_name=unit.name, rank=rank, light=light)
+        return pub
+
+    await edition("2024-W24", [(jia, "red"), (yi, "green")])
+    w25 = await edition("2024-W25", [(jia, "red"), (yi, "red")])
+    # 甲 was red by mistake in W25; 乙 stays red in the correction, but W25 is one period
+    await edition("2024-W25", [(jia, "yellow"), (yi, "red")], number=2, corrects=w25.id)
+    Clock.fixed = at(dt.date(2024, 6, 19))
+    report = await scan.scan()
+    assert await SupervisionAction.select().where(SupervisionAction.kind == "interview") == []
+    assert report.steps["interview"] == 0
+    # the next week both are red again: 乙 (red in W25 as corrected and in W26) is listed
+    await edition("2024-W26", [(jia, "red"), (yi, "red")])
+    Clock.fixed = at(dt.date(2024, 6, 26))
+    await scan.scan()
+    listed = await SupervisionAction.select(SupervisionAction.unit).where(SupervisionAction.kind == "interview")
+    assert [r["unit"] for r in listed] == [yi.id]
