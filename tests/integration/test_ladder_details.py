@@ -208,3 +208,24 @@ async def test_interview_reads_each_periods_latest_edition_so_a_correction_count
     await scan.scan()
     listed = await SupervisionAction.select(SupervisionAction.unit).where(SupervisionAction.kind == "interview")
     assert [r["unit"] for r in listed] == [yi.id]
+
+
+@pytest.mark.parametrize("red_cadence", ["weekly", "monthly"])
+async def test_interview_reads_each_cadence_on_its_own(clean_db, red_cadence):
+    """Red in the last two monthly editions is enough whatever the weekly ones say, and the
+    other way round; a cadence with no red unit does not end the search."""
+    from closedloop.services import publishing
+    from tests.factories import PublicationFactory, PublicationRowFactory
+
+    unit, item = await _item(dt.date(2024, 5, 31), name="甲局")
+    periods = {"weekly": ["2024-W23", "2024-W24"], "monthly": ["2024-04", "2024-05"]}
+    for cadence, names in periods.items():
+        for period in names:
+            pub = await PublicationFactory.create(cadence=cadence, period=period, cutoff=publishing.cutoff_of(cadence, period))
+            light = "red" if cadence == red_cadence else "green"
+            await PublicationRowFactory.create(publication=pub, unit=unit, unit_name=unit.name, rank=1, light=light)
+    Clock.fixed = at(dt.date(2024, 6, 12))
+    await scan.scan()
+    listed = await SupervisionAction.select(SupervisionAction.item, SupervisionAction.message).where(SupervisionAction.kind == "interview")
+    assert [r["item"] for r in listed] == [item.id]
+    assert listed[0]["message"] == f"单位连续两期晾晒亮红灯（截至 {periods[red_cadence][1]}），列入约谈。"
