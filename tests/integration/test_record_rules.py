@@ -47,3 +47,10 @@ async def test_a_blank_reason_does_not_reopen_a_verified_result(client, world):
 async def test_downloading_a_missing_evidence_file_says_it_does_not_exist(client, world):
     r = await client.get("/api/v1/evidence/999999/file", headers=world.headers["admin"])
     assert r.status_code == 404 and r.json()["error"]["message"] == "佐证不存在"
+
+
+async def test_rewording_a_resolution_keeps_the_day_the_problem_was_solved(client, world):
+    pid = await _resolved(client, world)  # solved on 20 May; the clock says 3 June
+    r = await client.patch(f"/api/v1/problems/{pid}", json={"version": 2, "resolution": "已协调用地，签订协议"}, headers=world.headers["lead_a"])
+    assert r.status_code == 200 and r.json()["resolved_on"] == "2024-05-20"
+    assert str((await Problem.select(Problem.resolved_on).where(Problem.id == pid).first())["resolved_on"]) == "2024-05-20"
