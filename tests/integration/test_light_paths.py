@@ -74,3 +74,19 @@ async def test_the_configured_thresholds_decide_the_light_on_both_paths(clean_db
             await lights.refresh_all(dt.date(2024, 7, 1))
         assert (await Goal.select(Goal.light).where(Goal.id == goal.id).first())["light"] == expected
         assert (await _light(item.id))[0] == expected
+
+
+@pytest.mark.parametrize("path", ["write", "scan"])
+async def test_the_configured_due_soon_days_light_an_item_on_both_paths(clean_db, monkeypatch, path):
+    """An item without goals, due in a week: green by default (3 days), yellow when the operator
+    says due-soon means ten days."""
+    Clock.fixed = at(dt.date(2024, 7, 1))
+    unit = await UnitFactory.create()
+    item = await WorkItemFactory.create(lead_unit=unit, assigned_on=dt.date(2024, 6, 28), deadline=dt.date(2024, 7, 8))
+    for configured, expected in ((Thresholds(), "green"), (Thresholds(due_soon_days=10), "yellow")):
+        monkeypatch.setattr(lights, "thresholds", lambda configured=configured: configured)
+        if path == "write":
+            await _edit(item.id, responsible_person=f"张三{expected}")
+        else:
+            await lights.refresh_all(dt.date(2024, 7, 1))
+        assert await _light(item.id) == (expected, None)
