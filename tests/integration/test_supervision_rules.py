@@ -5,7 +5,10 @@ who may answer a 催办 and what they are told otherwise, and an item's own list
 Written against the survivors of the services mutation run (docs/testing.md, "Services").
 """
 
+import datetime as dt
+
 from closedloop.db.tables import SupervisionAction
+from closedloop.services.common import Clock
 
 
 async def _urge(client, world) -> dict[int, int]:
@@ -49,6 +52,7 @@ async def test_a_second_answer_or_a_stale_one_is_refused_with_a_reason(client, w
 
 async def test_an_items_actions_and_extensions_are_its_own_in_order(client, world):
     first = await _urge(client, world)
+    Clock.fixed += dt.timedelta(days=1)  # an unanswered 催办 is not sent again the same day
     second = await _urge(client, world)
     r = await client.get(f"/api/v1/items/{world.item_a.id}/actions", headers=world.headers["lead_a"])
     assert r.status_code == 200
