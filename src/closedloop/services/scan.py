@@ -116,14 +116,21 @@ async def scan(now: dt.datetime | None = None) -> ScanReport:
 
 
 async def _interviews() -> int:
-    """Units red in the latest editions of a cadence (``RED_EDITIONS_FOR_INTERVIEW`` of them):
-    their red items are listed for 约谈."""
+    """Units red in the latest periods of a cadence (``RED_EDITIONS_FOR_INTERVIEW`` of them),
+    each read in its latest edition (a correction replaces the figures of the edition it
+    corrects, and is not a period of its own): their red items are listed for 约谈."""
     count = 0
     for cadence_row in await Publication.select(Publication.cadence).distinct():
         cadence = cadence_row["cadence"]
-        last_two = await Publication.select(Publication.id, Publication.period).where(
-            (Publication.cadence == cadence) & Publication.corrects.is_null()
-        ).order_by(Publication.period, ascending=False).limit(RED_EDITIONS_FOR_INTERVIEW)
+        latest: dict[str, dict] = {}  # period → its latest edition, newest period first
+        for pub in await Publication.select(Publication.id, Publication.period).where(Publication.cadence == cadence).order_by(
+            Publication.period, ascending=False
+        ).order_by(Publication.edition, ascending=False):
+            if pub["period"] not in latest:
+                if len(latest) == RED_EDITIONS_FOR_INTERVIEW:
+                    break
+                latest[pub["period"]] = pub
+        last_two = list(latest.values())
         if len(last_two) < RED_EDITIONS_FOR_INTERVIEW:
             continue
         red = None
