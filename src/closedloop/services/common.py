@@ -65,6 +65,11 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def audit_json(value: dict | None) -> str | None:
+    """An audit event's ``before`` or ``after`` as stored (JSON text of :func:`jsonable`)."""
+    return sql.dump_json(jsonable(value)) if value is not None else None
+
+
 AUDIT_SQL = (
     'INSERT INTO audit_event ("at", "actor", "actor_name", "action", "entity", "entity_id", "item", "before", "after") '
     "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})"
@@ -91,8 +96,8 @@ async def audit(
         entity,
         entity_id,
         item_id,
-        sql.dump_json(jsonable(before)) if before is not None else None,
-        sql.dump_json(jsonable(after)) if after is not None else None,
+        audit_json(before),
+        audit_json(after),
     )
 
 
@@ -120,11 +125,7 @@ async def audit_many(actor: Actor, entries: list[AuditEntry]) -> None:
         chunk = entries[start : start + 500]
         args: list[Any] = []
         for e in chunk:
-            args += [
-                at, actor.id, name, e.action, e.entity, e.entity_id, e.item_id,
-                sql.dump_json(jsonable(e.before)) if e.before is not None else None,
-                sql.dump_json(jsonable(e.after)) if e.after is not None else None,
-            ]
+            args += [at, actor.id, name, e.action, e.entity, e.entity_id, e.item_id, audit_json(e.before), audit_json(e.after)]
         await sql.execute(_audit_many_sql(len(chunk)), *args)
 
 

@@ -124,23 +124,34 @@ def goal_state(g: dict, start: dt.date, last_report_on: dt.date | None) -> GoalS
     )
 
 
-async def refresh_items(as_of: dt.date, item_ids: list[int]) -> Refreshed:
-    """Recompute the lights of these items and their goals; write only what changed."""
-    out = Refreshed()
-    ids = sorted(set(item_ids))
-    if not ids:
-        return out
-    t = thresholds()
-    # one statement: the items with their plan's start and their goals
+@dataclass
+class Changes:
+    """What :func:`compute` found to write: goals by their new light, items by their new
+    (light, light reason, completion)."""
+
+    goals: dict[str | None, list[int]] = field(default_factory=lambda: defaultdict(list))
+    items: dict[tuple[str | None, str | None, int | None], list[int]] = field(default_factory=lambda: defaultdict(list))
+    refreshed: Refreshed = field(default_factory=Refreshed)
+
+
+def group_rows(rows: list[dict]) -> tuple[dict[int, dict], dict[int, list[dict]]]:
+    """Rows of :data:`ITEMS_WITH_GOALS` (an item's columns with one of its goals each) → the
+    items and, per item, its goals (keys of :data:`GOAL_KEYS`)."""
     items: dict[int, dict] = {}
     goals_by_item: dict[int, list[dict]] = defaultdict(list)
-    for r in await sql.fetch(ITEMS_WITH_GOALS.format(ids=_in_list(len(ids))), *ids):
+    for r in rows:
         items.setdefault(r["id"], r)
         if r["goal_id"] is not None:
             goals_by_item[r["id"]].append({k: r[f"goal_{k}"] for k in GOAL_KEYS})
-    goal_changes: dict[str | None, list[int]] = defaultdict(list)
-    item_changes: dict[tuple[str | None, str | None, int | None], list[int]] = defaultdict(list)
-    drill = await drill_threshold(as_of, t) if any(i not in goals_by_item for i in items) else None
+    return items, goals_by_item
+
+
+def compute(as_of: dt.date, items: dict[int, dict], goals_by_item: dict[int, list[dict]], drill: dt.date | None, t: Thresholds) -> Changes:
+    """The lights of these items and their goals by the domain rules, and which differ from
+    the stored ones (``items``: the columns of :data:`ITEMS_WITH_GOALS`; ``drill``: the last
+    undrilled assignment day, needed only when an item has no goal). No database: a writer
+    that already holds the rows (a lead's report) computes from them."""
+    out = Changes()
     for item in items.values():
         lights: list[Light | None] = []
         completions = []
@@ -153,8 +164,8 @@ async def refresh_items(as_of: dt.date, item_ids: list[int]) -> Refreshed:
                 completions.append(clamp01(c))
             value = light.value if light else None
             if value != g["light"]:
-                goal_changes[value].append(g["id"])
-                out.goal_lights[g["id"]] = value
+                out.goals[value].append(g["id"])
+                out.refreshed.goal_lights[g["id"]] = value
         done = item["stage"] in DONE_STAGES
         assigned = _date(item["assigned_on"])
         is_undrilled = drill is not None and item["id"] not in goals_by_item and assigned is not None and assigned <= drill
@@ -162,16 +173,29 @@ async def refresh_items(as_of: dt.date, item_ids: list[int]) -> Refreshed:
         value = lit.light.value if lit.light else None
         pct = completion_percent(completions)
         if value != item["light"] or pct != item["completion"] or lit.reason != item["light_reason"]:
-            item_changes[(value, lit.reason, pct)].append(item["id"])
-            out.items_changed += 1
-    await _write_goal_lights(goal_changes)
-    for (value, reason, pct), iids in item_changes.items():
+            out.items[(value, lit.reason, pct)].append(item["id"])
+            out.refreshed.items_changed += 1
+    return out
+
+
+async def refresh_items(as_of: dt.date, item_ids: list[int]) -> Refreshed:
+    """Recompute the lights of these items and their goals; write only what changed."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return Refreshed()
+    t = thresholds()
+    # one statement: the items with their plan's start and their goals
+    items, goals_by_item = group_rows(await sql.fetch(ITEMS_WITH_GOALS.format(ids=_in_list(len(ids))), *ids))
+    drill = await drill_threshold(as_of, t) if any(i not in goals_by_item for i in items) else None
+    changes = compute(as_of, items, goals_by_item, drill, t)
+    await _write_goal_lights(changes.goals)
+    for (value, reason, pct), iids in changes.items.items():
         for chunk in _chunks(iids):
             await sql.execute(
                 f"UPDATE work_item SET light = {{}}, light_reason = {{}}, completion = {{}} WHERE id IN ({_in_list(len(chunk))})",
                 value, reason, pct, *chunk,
             )
-    return out
+    return changes.refreshed
 
 
 def _chunks(ids: list[int], size: int = 5000):
@@ -180,7 +204,17 @@ def _chunks(ids: list[int], size: int = 5000):
 
 
 async def _write_goal_lights(changes: dict[str | None, list[int]]) -> None:
-    """One UPDATE per new light value (in chunks of ids)."""
+    """One UPDATE per new light value (in chunks of ids); on PostgreSQL every goal is locked
+    first, in id order (the lock order above)."""
+    if sql.is_postgres():
+        rows = sorted((gid, value) for value, gids in changes.items() for gid in gids)
+        if rows:
+            await sql.execute(
+                "UPDATE goal SET light = l.light FROM (SELECT g.id, c.light FROM goal g JOIN unnest({}::integer[], {}::text[]) AS c(id, light) "
+                "ON c.id = g.id ORDER BY g.id FOR UPDATE OF g) l WHERE goal.id = l.id",
+                [r[0] for r in rows], [r[1] for r in rows],
+            )
+        return
     for value, gids in changes.items():
         for chunk in _chunks(gids):
             await sql.execute(f"UPDATE goal SET light = {{}} WHERE id IN ({_in_list(len(chunk))})", value, *chunk)
@@ -348,28 +382,64 @@ WHERE w.kind = 'item'
 ) q"""
 
 
-async def refresh_all(as_of: dt.date) -> int:
-    """The scan's refresh of every item: returns the number of items whose light or
-    completion changed."""
-    t = thresholds()
-    name = "postgres" if sql.is_postgres() else "sqlite"
+# The lock order (PostgreSQL). Every writer of lights locks rows in one order: items before goals,
+# and the rows of a table in id order. A report locks its items, then all their goals
+# (``progress.LOCK_GOALS_OF_ITEMS_PG``); each statement of the scan locks the rows it will change,
+# in id order, before changing any, and commits on its own. A statement that locked rows in the
+# planner's order could hold a goal a report needed while waiting for one the report held: a
+# deadlock, which PostgreSQL breaks by failing one of them (seen when 1,000 units uploaded their
+# 台账 while the scan ran).
+
+
+def _goal_lights_update(name: str) -> str:
     d = _DIALECTS[name]
     # materialised: inlined, the light expression was evaluated twice per row (once for the
     # comparison, once for the SET), a second of the city-scale scan
-    await sql.execute(
+    if name == "postgres":  # the changing rows are locked in id order first (the lock order)
+        return (
+            f"WITH c AS MATERIALIZED ({goal_lights_sql(name)}), "
+            f"l AS (SELECT g.id, c.light FROM goal g JOIN c ON c.id = g.id WHERE g.light {d['differs']} c.light ORDER BY g.id FOR UPDATE OF g) "
+            "UPDATE goal SET light = l.light FROM l WHERE goal.id = l.id"
+        )
+    return (
         f"WITH c AS MATERIALIZED ({goal_lights_sql(name)}) "
-        f"UPDATE goal SET light = c.light FROM c WHERE goal.id = c.id AND goal.light {d['differs']} c.light",
-        as_of, float(t.red_points), float(t.yellow_points), float(t.due_soon_days), float(t.stale_days), float(t.ahead_points),
+        f"UPDATE goal SET light = c.light FROM c WHERE goal.id = c.id AND goal.light {d['differs']} c.light"
     )
-    await _refresh_piecewise_goals(as_of, t, d)
-    changed = await sql.fetch(
+
+
+def _item_lights_update(name: str) -> str:
+    d = _DIALECTS[name]
+    if name == "postgres":  # the changing rows are locked in id order first (the lock order)
+        differs = f"(w.light {d['differs']} c.light OR w.completion {d['differs']} c.completion OR w.light_reason {d['differs']} c.light_reason)"
+        return (
+            f"WITH c AS MATERIALIZED ({item_lights_sql(name)}), "
+            f"l AS (SELECT w.id, c.light, c.light_reason, c.completion FROM work_item w JOIN c ON c.id = w.id WHERE {differs} "
+            "ORDER BY w.id FOR UPDATE OF w) "
+            "UPDATE work_item SET light = l.light, light_reason = l.light_reason, completion = l.completion FROM l "
+            "WHERE work_item.id = l.id RETURNING work_item.id"
+        )
+    return (
         f"WITH c AS MATERIALIZED ({item_lights_sql(name)}) "
         "UPDATE work_item SET light = c.light, light_reason = c.light_reason, completion = c.completion FROM c "
         f"WHERE work_item.id = c.id AND (work_item.light {d['differs']} c.light OR work_item.completion {d['differs']} c.completion "
         f"OR work_item.light_reason {d['differs']} c.light_reason) "
-        "RETURNING work_item.id",
-        as_of, float(t.due_soon_days), await drill_threshold(as_of, t),
+        "RETURNING work_item.id"
     )
+
+
+async def refresh_all(as_of: dt.date) -> int:
+    """The scan's refresh of every item: returns the number of items whose light or
+    completion changed. Each statement commits on its own (no transaction spans the scan), so
+    the scan never holds goals while it waits for items."""
+    t = thresholds()
+    name = "postgres" if sql.is_postgres() else "sqlite"
+    d = _DIALECTS[name]
+    await sql.execute(
+        _goal_lights_update(name),
+        as_of, float(t.red_points), float(t.yellow_points), float(t.due_soon_days), float(t.stale_days), float(t.ahead_points),
+    )
+    await _refresh_piecewise_goals(as_of, t, d)
+    changed = await sql.fetch(_item_lights_update(name), as_of, float(t.due_soon_days), await drill_threshold(as_of, t))
     return len(changed)
 
 

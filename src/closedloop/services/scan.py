@@ -61,11 +61,11 @@ def _is_deadlock(exc: BaseException) -> bool:
 
 
 async def _refresh_lights(today: dt.date) -> int:
-    """Every light, recomputed. Its set-based UPDATEs lock goals in the planner's order while a
-    report (or a 台账 upload of fifty items) locks its items and their goals in its own, so at
-    a busy hour PostgreSQL can pick the scan's statement as a deadlock's victim (seen in the
-    Monday-morning benchmark). Each statement only writes what the rules compute from the
-    committed rows, so running it again is safe: the scan retries instead of losing the run."""
+    """Every light, recomputed. The scan and the reports lock rows in one order (items before
+    goals, each in id order: ``services/lights``), so they do not deadlock each other; a writer
+    outside that order (a goal edited, then its item's lights) still could. Each statement only
+    writes what the rules compute from the committed rows, so running it again is safe: the
+    scan retries instead of losing the run if PostgreSQL picks it as a deadlock's victim."""
     for attempt in range(DEADLOCK_RETRIES):
         try:
             return await lights.refresh(today)

@@ -95,6 +95,15 @@ class Changed:
     actual_on: dt.date | None
 
 
+def change_of(goal: int, actual: float | None, actual_on, value: float, period_end, recorded_at) -> Changed | None:
+    """How a goal's ``actual`` and ``actual_on`` move when its winning ledger entry is ``value``
+    of ``period_end`` filed at ``recorded_at`` (None: they already say so)."""
+    on = stands_for(as_date(period_end), _instant(recorded_at))  # type: ignore[arg-type]  # period_end is a NOT NULL column of the ledger's entries
+    if actual == value and as_date(actual_on) == on:
+        return None
+    return Changed(goal, actual, value, on)
+
+
 async def values_as_of(goal_ids: list[int], at: dt.datetime) -> dict[int, dict]:
     """The winning ledger row of each goal as of ``at`` (goals without one are absent)."""
     ids = sorted(set(goal_ids))
@@ -117,10 +126,9 @@ async def refresh_actuals(goal_ids: list[int], *, bump: bool = True) -> list[Cha
     for r in await sql.fetch(_as_of_rows_sql(len(ids)), now, *ids):
         if r["entry"] is None:
             continue  # no ledger value yet: an actual from before the ledger stays as it was
-        on = stands_for(as_date(r["period_end"]), _instant(r["recorded_at"]))  # type: ignore[arg-type]  # period_end is a NOT NULL column
-        if r["actual"] == r["value"] and as_date(r["actual_on"]) == on:
-            continue
-        out.append(Changed(r["goal"], r["actual"], r["value"], on))
+        c = change_of(r["goal"], r["actual"], r["actual_on"], r["value"], r["period_end"], r["recorded_at"])
+        if c is not None:
+            out.append(c)
     if not out:
         return out
     if sql.is_postgres():
