@@ -63,13 +63,23 @@ async def execute(sql: str, *args: Any) -> None:
 async def gather_reads(*reads):
     """Await independent reads side by side, each on its own pooled connection; one after
     another inside a transaction (whose single connection runs one statement at a time)."""
-    if get_engine().current_transaction.get() is not None:
+    if in_transaction():
         return [await r for r in reads]
     return await asyncio.gather(*reads)
 
 
 def is_postgres() -> bool:
     return isinstance(get_engine(), PostgresEngine)
+
+
+def in_transaction() -> bool:
+    """Whether a transaction is open in this context (statements run inside it)."""
+    return get_engine().current_transaction.get() is not None
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """PostgreSQL refused a row that a unique index forbids (SQLSTATE 23505)."""
+    return getattr(exc, "sqlstate", None) == "23505"
 
 
 @lru_cache(maxsize=None)

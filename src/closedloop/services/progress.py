@@ -268,10 +268,12 @@ async def create_reports(actor: Actor, period: str, reports: list[ReportIn]) -> 
         r.reason = (r.reason or "").strip() or None
         problems[n] = list(period_problems) + _own_problems(r)
     errors: dict[int, DomainError] = {}
+    if len(reports) == 1 and not reports[0].project_values and sql.is_postgres() and not sql.in_transaction():
+        # a lead's weekly report of an item's goals: one read and one write statement
+        done = await _one_report_pg(actor, p, reports[0], problems[0], today)
+        if done is not None:
+            return [done]
     async with write_tx():
-        if len(reports) == 1 and not reports[0].project_values and sql.is_postgres():
-            # a lead's weekly report of an item's goals: read and write in one statement each
-            return [await _one_report_pg(actor, p, reports[0], problems[0], today)]
         items = await _items_for_write(actor, [r.item_id for r in reports])
         goals, projects, heads = await _records_and_heads(
             [g for r in reports for g, _ in r.goal_values], [x for r in reports for x, _ in r.project_values],
@@ -378,39 +380,46 @@ async def _insert_reports_pg(actor: Actor, p: periods.Period, reports: list[Repo
     return {row["item"]: row for row in inserted}
 
 
-# PostgreSQL, one report without projects (a lead's weekly report of an item's goals, the
-# busiest write): the reads under lock in one statement and the writes in another, with the
-# rules applied in Python in between, instead of a dozen statements. The statements restate
-# nothing: the checks are ``_refusal``, the ledger's rule is ``domain.ledger``, the lights are
-# ``lights.compute``; ``tests/integration/test_bulk_reports.py`` holds this path to the rows
-# the general one writes.
+# PostgreSQL, one report without projects outside a caller's transaction (a lead's weekly report
+# of an item's goals, the busiest write): two statements instead of a transaction of a dozen.
+# The first reads the item, its goals, the period's head and the goals' ledger winners, with
+# the rows' versions (xmin), without locking; the checks (``_refusal``), the ledger's rule
+# (``domain.ledger``) and the lights (``lights.compute``) are applied in Python; the second locks
+# the item, then its goals in id order (the lock order of every report and of the scan,
+# ``LOCK_GOALS_OF_ITEMS_PG``), and writes the report, its values, the goals' actuals and lights,
+# the item's filing day and lights and the audit events only if none of those rows changed in
+# between. If one did (another writer got there first), nothing is written and the report takes
+# the general path under lock. ``tests/integration/test_bulk_reports.py`` holds this path to the
+# rows the general one writes.
 
 ONE_REPORT_ITEM_KEYS = ("id", "plan", "deadline", "stage", "light", "light_reason", "completion", "last_report_on", "assigned_on", "lead_unit")
 ONE_REPORT_READ_PG = (
-    # the item, then its goals, each locked (the lock order of LOCK_GOALS_OF_ITEMS_PG): the
-    # goals' condition reads the locked item, so the item is locked before any goal
-    "WITH w AS (SELECT " + ", ".join(f"w.{c}" for c in ONE_REPORT_ITEM_KEYS) + f", {LEAD_SCOPE_SQL} AS _in_scope "
-    "FROM work_item w WHERE w.id = {} AND w.kind = 'item' FOR UPDATE OF w), "
-    "g AS (SELECT g.* FROM goal g WHERE g.item = (SELECT w.id FROM w) ORDER BY g.id FOR UPDATE OF g) "
-    "SELECT w.*, p.year, p.issued_on, p.created_at, h.id AS head, g.id AS goal_id, g.unit AS goal_unit, "
+    "SELECT " + ", ".join(f"w.{c}" for c in ONE_REPORT_ITEM_KEYS) + f", {LEAD_SCOPE_SQL} AS _in_scope, CAST(w.xmin AS text) AS _xmin, "
+    "p.year, p.issued_on, p.created_at, h.id AS head, g.id AS goal_id, g.unit AS goal_unit, CAST(g.xmin AS text) AS goal_xmin, "
     + ", ".join(f"g.{k} AS goal_{k}" for k in lights.GOAL_KEYS if k != "id") + ", "
     "v.id AS entry, v.value AS entry_value, v.period_end AS entry_period_end, v.recorded_at AS entry_recorded_at "
-    f"FROM w JOIN plan p ON p.id = w.plan LEFT JOIN ({_heads_sql(1)}) h ON TRUE LEFT JOIN g ON TRUE "
+    "FROM work_item w JOIN plan p ON p.id = w.plan "
+    f"LEFT JOIN ({_heads_sql(1)}) h ON TRUE LEFT JOIN goal g ON g.item = w.id "
     f"LEFT JOIN progress_value v ON v.id = {values.value_as_of_sql('g.id', '{}', 'id')} "
-    "ORDER BY g.id"
+    "WHERE w.id = {} AND w.kind = 'item' ORDER BY g.id"
 )
 ONE_REPORT_WRITE_PG = (
-    "WITH r AS (INSERT INTO progress_report (" + ", ".join(REPORT_COLUMNS) + ") "
-    "VALUES (" + ", ".join(f"{{}}::{t}" for t in REPORT_TYPES) + ") RETURNING *), "
+    # the item, then its goals, locked and still as they were read (their xmin); the goals'
+    # condition reads the locked item, so the item is locked before any goal
+    "WITH lk AS (SELECT w.id FROM work_item w WHERE w.id = {}::integer AND CAST(w.xmin AS text) = {}::text FOR UPDATE), "
+    "lg AS (SELECT g.id, CAST(g.xmin AS text) AS x FROM goal g WHERE g.item = (SELECT lk.id FROM lk) ORDER BY g.id FOR UPDATE), "
+    "ok AS (SELECT lk.id FROM lk WHERE COALESCE((SELECT string_agg(lg.id || ':' || lg.x, ',' ORDER BY lg.id) FROM lg), '') = {}::text), "
+    "r AS (INSERT INTO progress_report (" + ", ".join(REPORT_COLUMNS) + ") "
+    "SELECT " + ", ".join(f"{{}}::{t}" for t in REPORT_TYPES) + " FROM ok RETURNING *), "
     "v AS (INSERT INTO progress_value (report, goal, value, reported_on, period_end, recorded_at) "
     "SELECT r.id, x.goal, x.value, {}::date, {}::date, {}::timestamptz "
     "FROM r, unnest({}::integer[], {}::double precision[]) WITH ORDINALITY AS x(goal, value, n) ORDER BY x.n), "
     "w AS (UPDATE work_item SET last_report_on = {}::date, light = {}::text, light_reason = {}::text, completion = {}::integer "
-    "WHERE id = {}::integer), "
+    "WHERE id = {}::integer AND EXISTS (SELECT 1 FROM ok)), "
     'g AS (UPDATE goal SET actual = c.actual, actual_on = c.actual_on, "version" = goal."version" + c.bump, '
     "updated_at = CASE WHEN c.bump = 1 THEN {}::timestamptz ELSE goal.updated_at END, light = c.light "
     "FROM unnest({}::integer[], {}::double precision[], {}::date[], {}::integer[], {}::text[]) AS c(id, actual, actual_on, bump, light) "
-    "WHERE goal.id = c.id), "
+    "WHERE goal.id = c.id AND EXISTS (SELECT 1 FROM ok)), "
     # every event names the new report: its JSON is written around the report's id
     'a AS (INSERT INTO audit_event ("at", "actor", "actor_name", "action", "entity", "entity_id", "item", "before", "after") '
     "SELECT {}::timestamptz, {}::integer, {}::text, x.action, x.entity, COALESCE(x.entity_id, r.id), r.item, CAST(x.before AS json), "
@@ -437,11 +446,12 @@ async def _report_column_order() -> list[str]:
     return _report_columns
 
 
-async def _one_report_pg(actor: Actor, p: periods.Period | None, r: ReportIn, problems: list[Issue], today: dt.date) -> dict:
-    """``create_reports`` of one report without projects on PostgreSQL (see above)."""
+async def _one_report_pg(actor: Actor, p: periods.Period | None, r: ReportIn, problems: list[Issue], today: dt.date) -> dict | None:
+    """``create_reports`` of one report without projects on PostgreSQL, outside a transaction
+    (see above); None when the item or its goals changed between the read and the write."""
     _may_report(actor)
     now = Clock.now().astimezone(dt.timezone.utc)
-    rows = await sql.fetch(ONE_REPORT_READ_PG, actor.unit_id, actor.unit_id, r.item_id, p.key if p else None, r.item_id, now)
+    rows = await sql.fetch(ONE_REPORT_READ_PG, actor.unit_id, actor.unit_id, p.key if p else None, r.item_id, now, r.item_id)
     first = rows[0] if rows else None
     item = _item_verdict(actor, {k: first[k] for k in (*ONE_REPORT_ITEM_KEYS, "_in_scope")} if first else None)
     goals = {x["goal_id"]: {"id": x["goal_id"], "item": r.item_id, "unit": x["goal_unit"]} for x in rows if x["goal_id"] is not None}
@@ -490,19 +500,24 @@ async def _one_report_pg(actor: Actor, p: periods.Period | None, r: ReportIn, pr
     events = [("report" if row["kind"] == "report" else "correct_report", "progress_report", None, None, report_head, report_tail)]
     for gid in sorted(changed):
         c = changed[gid]
-        text = audit_json({"actual": c.after, "period": p.key, "report": 0})
-        head, tail = _split_at_id(text, "", '0}')  # type: ignore[arg-type]
+        head, tail = _split_at_id(audit_json({"actual": c.after, "period": p.key, "report": 0}), "", "0}")  # type: ignore[arg-type]
         events.append(("actual", "goal", gid, audit_json({"actual": c.before}), head, tail))
-    report_values = [row[c] for c in REPORT_COLUMNS]
-    written = await sql.fetch(
-        ONE_REPORT_WRITE_PG,
-        *report_values,
-        today, p.end, now, [g for g, _ in r.goal_values], [float(v) for _, v in r.goal_values],
-        last_report_on, light, reason, pct, r.item_id if item_moves else None,
-        now, *[list(col) for col in zip(*goal_rows)] if goal_rows else [[], [], [], [], []],
-        Clock.now(), actor.id, actor.display_name or actor.username, *[list(col) for col in zip(*events)],
-    )
-    return _read(written[0], r.goal_values, [])
+    versions = ",".join(f"{x['goal_id']}:{x['goal_xmin']}" for x in rows if x["goal_id"] is not None)
+    try:
+        written = await sql.fetch(
+            ONE_REPORT_WRITE_PG,
+            r.item_id, first["_xmin"], versions,
+            *[row[c] for c in REPORT_COLUMNS],
+            today, p.end, now, [g for g, _ in r.goal_values], [float(v) for _, v in r.goal_values],
+            last_report_on, light, reason, pct, r.item_id if item_moves else None,
+            now, *[list(col) for col in zip(*goal_rows)] if goal_rows else [[], [], [], [], []],
+            Clock.now(), actor.id, actor.display_name or actor.username, *[list(col) for col in zip(*events)],
+        )
+    except Exception as exc:
+        if sql.is_unique_violation(exc):  # another report of the period was filed in between
+            return None
+        raise
+    return _read(written[0], r.goal_values, []) if written else None
 
 
 def _split_at_id(text: str, before: str, after: str) -> tuple[str, str]:
