@@ -160,9 +160,12 @@ def _heads_sql(n: int) -> str:
     """Each of ``n`` items' head of a period (parameters: the period key, then the item ids):
     its latest report or correction of the period, the one a new report corrects (an admin's
     correction of a value is not a report of the unit's)."""
+    # per item, a MAX without GROUP BY: one step of ix_progress_report_head, however many
+    # corrections the period has (grouped, PostgreSQL read every report of the item and period)
     return (
-        "SELECT MAX(id) AS id, item FROM progress_report "
-        f"WHERE period = {{}} AND kind <> 'admin' AND item IN ({_in(n)}) GROUP BY item"
+        "SELECT h.id, h.item FROM (SELECT w.id AS item, (SELECT MAX(r.id) FROM progress_report r "
+        f"WHERE r.item = w.id AND r.period = {{}} AND r.kind <> 'admin') AS id FROM work_item w WHERE w.id IN ({_in(n)})) h "
+        "WHERE h.id IS NOT NULL"
     )
 
 
