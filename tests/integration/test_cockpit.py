@@ -173,6 +173,27 @@ async def test_each_count_links_to_exactly_the_items_it_counts(client, scene):
         client.cookies.clear()
 
 
+async def test_the_page_shows_the_worst_units_first_and_links_to_all(client, scene, monkeypatch):
+    """A district's thousand units are not all on the page: the worst (most red items) come
+    first, up to a number, with a link to the table of every unit; the API keeps them all."""
+    from closedloop.web import cockpit_pages
+
+    s = scene
+    monkeypatch.setattr(cockpit_pages, "UNITS_SHOWN", 1)
+    client.cookies.set("closedloop_session", s.h["Authorization"].split()[1])
+    try:
+        page = (await client.get("/cockpit")).text
+        table = page[page.index('id="by-unit"') : page.index("</table>", page.index('id="by-unit"'))]
+        assert re.findall(r'<tr data-id="(\d+)">', table) == [str(s.a.id)]  # 区科技局: the red item
+        assert "共 2 个牵头单位" in page and 'href="/cockpit?units=all#by-unit"' in page
+        page = (await client.get("/cockpit?units=all")).text
+        table = page[page.index('id="by-unit"') : page.index("</table>", page.index('id="by-unit"'))]
+        assert re.findall(r'<tr data-id="(\d+)">', table) == [str(s.a.id), str(s.b.id)] and 'id="more-units"' not in page
+    finally:
+        client.cookies.clear()
+    assert len((await get_cockpit(client, s))["breakdown"]["units"]) == 2
+
+
 async def test_plan_goal_takes_the_value_of_the_item_goal_that_reports_it(client, scene):
     """The editions' rule: a linked item goal is the same indicator; the first (unless the admin
     chose another) reports the plan goal's value — not a sum over restatements."""

@@ -59,6 +59,9 @@ def counts_table(groups: list[dict], table_id: str, label: str, name_key: str, b
     return Markup("".join(out))
 
 
+UNITS_SHOWN = 50  # unit rows on /cockpit before "show all"
+
+
 def office(request: Request) -> Actor:
     return access.require_office(actor_of(request), "驾驶舱仅供督查室和管理员使用")
 
@@ -74,10 +77,15 @@ class CockpitPages(Controller):
     async def cockpit_page(
         self, request: Request, plan_id: FromQuery[int | None] = None, section_id: FromQuery[int | None] = None,
         unit_id: FromQuery[int | None] = None, trend_unit_id: FromQuery[int | None] = None,
+        units: FromQuery[Literal["all"] | None] = None,
     ) -> Template:
         office(request)
         f = CockpitFilter(plan_id, section_id, unit_id)
         data, options, editions, results = await cockpit.page_data(f, trend_unit_id=trend_unit_id)
+        # the units worst first (most red items), the first UNITS_SHOWN of them unless all are
+        # asked for: a district's thousand units made the page 2 MB, most of it rows nobody reads
+        all_units = data["breakdown"]["units"]
+        shown_units = all_units if units == "all" else all_units[:UNITS_SHOWN]
         trend = data["trends"]["points"]
         labels = [p["period"][-3:] if p["period"][-3:-2] == "W" else p["period"] for p in trend]
         share_chart = charts.line_chart(
@@ -95,18 +103,19 @@ class CockpitPages(Controller):
         bars: dict[str, Any] = {
             "total": charts.stacked_bar(data["breakdown"]["total"]["lights"], label="全部事项亮灯分布"),
             "sections": {s["id"]: charts.stacked_bar(s["lights"], width=120, label=s["title"]) for s in data["breakdown"]["sections"]},
-            "units": {u["id"]: charts.stacked_bar(u["lights"], width=120, label=u["name"]) for u in data["breakdown"]["units"]},
+            "units": {u["id"]: charts.stacked_bar(u["lights"], width=120, label=u["name"]) for u in shown_units},
         }
         counts = {
             "sections": counts_table(data["breakdown"]["sections"], "by-section", "分项", "title", bars["sections"]),
-            "units": counts_table(data["breakdown"]["units"], "by-unit", "牵头单位", "name", bars["units"]),
+            "units": counts_table(shown_units, "by-unit", "牵头单位", "name", bars["units"]),
         }
         return page(
             "cockpit.html", request, data=data, options=options, filters=f.query(), trend_unit_id=picked,
             share_chart=share_chart, rank_chart=rank_chart, score_chart=score_chart, bars=bars, counts=counts,
             light_keys=LIGHT_KEYS, stage_keys=STAGE_KEYS, light_labels=LIGHT_LABELS,
             pack_periods=[(e["period"], label_of(e["period"])) for e in reversed(editions)],
-            results=results, today=Clock.today(),
+            results=results, today=Clock.today(), units_total=len(all_units), units_shown=len(shown_units),
+            all_units_href="/cockpit?" + "&".join(f"{k}={v}" for k, v in {**f.query(), "trend_unit_id": trend_unit_id, "units": "all"}.items() if v is not None) + "#by-unit",
         )
 
     @get("/cockpit/items")
