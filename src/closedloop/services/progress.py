@@ -441,11 +441,13 @@ async def _report_column_order() -> list[str]:
     """progress_report's columns in the table's order (what ``RETURNING *`` gives), read once
     per process: the report's audit event lists them in that order, as the general path's does."""
     if not _report_columns:
+        # the catalog itself: information_schema.columns took seconds when the first requests
+        # after start-up all asked at once on a busy machine
         rows = await sql.fetch(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND table_name = 'progress_report' ORDER BY ordinal_position"
+            "SELECT attname FROM pg_attribute WHERE attrelid = CAST('progress_report' AS regclass) AND attnum > 0 "
+            "AND NOT attisdropped ORDER BY attnum"
         )
-        _report_columns[:] = [r["column_name"] for r in rows]
+        _report_columns[:] = [r["attname"] for r in rows]
     return _report_columns
 
 
