@@ -21,8 +21,9 @@ The rules (issue 13, "reports are a ledger, not a scratchpad"):
 - An admin's direct correction of a goal's actual (``record_admin_value``) is an entry too:
   ``kind`` admin, with who, when, the period and a reason.
 
-Everything is validated before anything is written, and the writes share one transaction.
-Reports are never updated afterwards.
+Everything is validated before anything is written, and the writes share one transaction (on
+PostgreSQL a report of goals alone is written by one statement: ``_one_report_pg``). Reports are
+never updated afterwards.
 """
 
 from __future__ import annotations
