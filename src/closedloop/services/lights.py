@@ -203,15 +203,17 @@ def _chunks(ids: list[int], size: int = 5000):
         yield ids[i : i + size]
 
 
-async def _write_goal_lights(changes: dict[str | None, list[int]]) -> None:
+async def _write_goal_lights(changes: dict[str | None, list[int]], *, skip_locked: bool = False) -> None:
     """One UPDATE per new light value (in chunks of ids); on PostgreSQL every goal is locked
-    first, in id order (the lock order above)."""
+    first, in id order, or (the scan: ``skip_locked``) the goals another transaction holds are
+    left to it (see "Locks" above)."""
     if sql.is_postgres():
         rows = sorted((gid, value) for value, gids in changes.items() for gid in gids)
+        lock = "FOR UPDATE OF g SKIP LOCKED" if skip_locked else "ORDER BY g.id FOR UPDATE OF g"
         if rows:
             await sql.execute(
                 "UPDATE goal SET light = l.light FROM (SELECT g.id, c.light FROM goal g JOIN unnest({}::integer[], {}::text[]) AS c(id, light) "
-                "ON c.id = g.id ORDER BY g.id FOR UPDATE OF g) l WHERE goal.id = l.id",
+                f"ON c.id = g.id {lock}) l WHERE goal.id = l.id",
                 [r[0] for r in rows], [r[1] for r in rows],
             )
         return
@@ -382,23 +384,24 @@ WHERE w.kind = 'item'
 ) q"""
 
 
-# The lock order (PostgreSQL). Every writer of lights locks rows in one order: items before goals,
-# and the rows of a table in id order. A report locks its items, then all their goals
-# (``progress.LOCK_GOALS_OF_ITEMS_PG``); each statement of the scan locks the rows it will change,
-# in id order, before changing any, and commits on its own. A statement that locked rows in the
-# planner's order could hold a goal a report needed while waiting for one the report held: a
-# deadlock, which PostgreSQL breaks by failing one of them (seen when 1,000 units uploaded their
-# 台账 while the scan ran).
+# Locks (PostgreSQL). A report locks its items, then all their goals, each in id order
+# (``progress.LOCK_GOALS_OF_ITEMS_PG``), so reports never wait for each other in a cycle. The
+# scan never waits at all: each of its statements skips the rows another transaction holds
+# (``FOR UPDATE SKIP LOCKED``) and commits on its own. A row held is being written by a report (or
+# an edit) that recomputes the lights of its items as of today itself; the next scan sees it
+# anyway. A scan statement that waited for locks in the planner's order deadlocked with 台账
+# uploads; one that waited in id order queued behind every upload in turn (428 s for one scan on
+# Monday morning) and made the uploads behind it wait for the whole statement.
 
 
 def _goal_lights_update(name: str) -> str:
     d = _DIALECTS[name]
     # materialised: inlined, the light expression was evaluated twice per row (once for the
     # comparison, once for the SET), a second of the city-scale scan
-    if name == "postgres":  # the changing rows are locked in id order first (the lock order)
+    if name == "postgres":  # only the rows no one else holds (see "Locks" above)
         return (
             f"WITH c AS MATERIALIZED ({goal_lights_sql(name)}), "
-            f"l AS (SELECT g.id, c.light FROM goal g JOIN c ON c.id = g.id WHERE g.light {d['differs']} c.light ORDER BY g.id FOR UPDATE OF g) "
+            f"l AS (SELECT g.id, c.light FROM goal g JOIN c ON c.id = g.id WHERE g.light {d['differs']} c.light FOR UPDATE OF g SKIP LOCKED) "
             "UPDATE goal SET light = l.light FROM l WHERE goal.id = l.id"
         )
     return (
@@ -409,12 +412,12 @@ def _goal_lights_update(name: str) -> str:
 
 def _item_lights_update(name: str) -> str:
     d = _DIALECTS[name]
-    if name == "postgres":  # the changing rows are locked in id order first (the lock order)
+    if name == "postgres":  # only the rows no one else holds (see "Locks" above)
         differs = f"(w.light {d['differs']} c.light OR w.completion {d['differs']} c.completion OR w.light_reason {d['differs']} c.light_reason)"
         return (
             f"WITH c AS MATERIALIZED ({item_lights_sql(name)}), "
             f"l AS (SELECT w.id, c.light, c.light_reason, c.completion FROM work_item w JOIN c ON c.id = w.id WHERE {differs} "
-            "ORDER BY w.id FOR UPDATE OF w) "
+            "FOR UPDATE OF w SKIP LOCKED) "
             "UPDATE work_item SET light = l.light, light_reason = l.light_reason, completion = l.completion FROM l "
             "WHERE work_item.id = l.id RETURNING work_item.id"
         )
@@ -429,8 +432,8 @@ def _item_lights_update(name: str) -> str:
 
 async def refresh_all(as_of: dt.date) -> int:
     """The scan's refresh of every item: returns the number of items whose light or
-    completion changed. Each statement commits on its own (no transaction spans the scan), so
-    the scan never holds goals while it waits for items."""
+    completion changed. Each statement commits on its own (no transaction spans the scan) and
+    never waits for a row another writer holds (see "Locks" above)."""
     t = thresholds()
     name = "postgres" if sql.is_postgres() else "sqlite"
     d = _DIALECTS[name]
@@ -457,4 +460,4 @@ async def _refresh_piecewise_goals(as_of: dt.date, t: Thresholds, d: dict) -> No
         value = light.value if light else None
         if value != g["light"]:
             changes[value].append(g["id"])
-    await _write_goal_lights(changes)
+    await _write_goal_lights(changes, skip_locked=True)

@@ -126,10 +126,11 @@ def _item_verdict(actor: Actor, row: dict | None) -> dict | DomainError:
     return row
 
 
-# PostgreSQL: the lock order of every writer of reports and of the deadline scan (services/lights):
-# items first, then their goals, each in id order. A report that locked its items and then
-# updated their goals in whatever order its statements took them could wait on a goal the scan
-# had locked while the scan waited on one of the report's: a deadlock (seen on Monday morning).
+# PostgreSQL: the lock order of every report (see "Locks" in services/lights, which the scan
+# keeps by never waiting): items first, then all their goals, each in id order, before any goal
+# is written. A report that locked its items and then updated their goals in whatever order its
+# statements took them could wait on a goal the scan held while the scan waited on one of the
+# report's: a deadlock (seen on Monday morning).
 LOCK_GOALS_OF_ITEMS_PG = "SELECT id FROM goal WHERE item = ANY({}::integer[]) ORDER BY id FOR UPDATE"
 
 
@@ -389,7 +390,7 @@ async def _insert_reports_pg(actor: Actor, p: periods.Period, reports: list[Repo
 # The first reads the item, its goals, the period's head and the goals' ledger winners, with
 # the rows' versions (xmin), without locking; the checks (``_refusal``), the ledger's rule
 # (``domain.ledger``) and the lights (``lights.compute``) are applied in Python; the second locks
-# the item, then its goals in id order (the lock order of every report and of the scan,
+# the item, then its goals in id order (the lock order of every report,
 # ``LOCK_GOALS_OF_ITEMS_PG``), and writes the report, its values, the goals' actuals and lights,
 # the item's filing day and lights and the audit events only if none of those rows changed in
 # between. If one did (another writer got there first), nothing is written and the report takes
