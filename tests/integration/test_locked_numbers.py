@@ -314,6 +314,7 @@ async def test_after_closure_the_unit_writes_its_review_and_nothing_else(client,
         await client.patch(f"/api/v1/problems/{world.problem_a.id}", json={"version": 1, "description": "改写"}, headers=lead),
         await client.delete(f"/api/v1/projects/{world.project_a.id}?version=1", headers=lead),
         await client.post(f"/api/v1/results/{world.result_a.id}/evidence/link", json={"url": "https://example.gov.cn/a.pdf"}, headers=lead),
+        await client.post(f"/api/v1/items/{item}/reports", json={"period": "2024-W23", "narrative": "补报", "goals": [{"goal_id": world.goal_a.id, "value": 1}]}, headers=lead),
     ]
     assert [r.status_code for r in refused] == [409] * len(refused), [r.text for r in refused]
     assert all("销号" in r.json()["error"]["message"] for r in refused)

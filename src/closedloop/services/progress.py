@@ -39,7 +39,7 @@ from closedloop.db.tables import ProgressReport, ProgressValue
 from closedloop.domain import ledger, periods
 from closedloop.domain.errors import DomainError, Forbidden, Invalid, Issue, NotFound
 from closedloop.services import access, lights, values
-from closedloop.services.access import LEAD_SCOPE_SQL, ensure_open
+from closedloop.services.access import LEAD_SCOPE_SQL, ensure_data_open
 from closedloop.services.common import Actor, AuditEntry, Clock, audit_json, audit_many, item_exists
 
 KIND_NAMES = {"report": "填报", "correction": "更正", "admin": "管理员更正"}
@@ -120,7 +120,7 @@ def _item_verdict(actor: Actor, row: dict | None) -> dict | DomainError:
     if access.is_lead(actor) and not in_scope:
         return Forbidden("只能修改本单位牵头或配合的事项")
     try:
-        ensure_open(actor, row)
+        ensure_data_open(actor, row)
     except DomainError as exc:
         return exc
     return row
