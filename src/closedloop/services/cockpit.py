@@ -220,7 +220,8 @@ async def item_list(f: CockpitFilter, *, light: str | None = None, stage: str | 
     if stage is not None:
         where += " AND w.stage = {}"
         args.append(stage)
-    total = (await sql.fetch_one(f"SELECT COUNT(*) AS n FROM work_item w WHERE {where}", *args))["n"]
+    counted = await sql.fetch_one(f"SELECT COUNT(*) AS n FROM work_item w WHERE {where}", *args)
+    total = counted["n"] if counted else 0  # COUNT(*) always gives a row
     rows = await sql.fetch(
         f"SELECT w.id, w.code, w.title, w.stage, w.light, w.deadline, w.completion, w.lead_unit, u.name AS lead_unit_name, "
         f"s.code AS section_code FROM work_item w LEFT JOIN unit u ON u.id = w.lead_unit LEFT JOIN work_item s ON s.id = w.parent "
@@ -367,7 +368,8 @@ async def edition_health(now: dt.datetime) -> list[dict]:
             continue
         have = {r["period"] for r in regular}
         latest = publishing.latest_due_period(cadence, now)
-        missed, p = [], latest
+        missed: list[dict] = []
+        p = latest
         first = regular[0]["period"]
         while p > first and len(missed) < 200:
             if p not in have:
@@ -375,7 +377,10 @@ async def edition_health(now: dt.datetime) -> list[dict]:
             p = publishing.previous_period(cadence, p)
         late = []
         for r in regular:
-            delay = _ts(r["published_at"]) - _ts(r["cutoff"])
+            published, cutoff = _ts(r["published_at"]), _ts(r["cutoff"])
+            if published is None or cutoff is None:
+                continue  # both are NOT NULL columns
+            delay = published - cutoff
             if delay > LATE_AFTER:
                 late.append({"period": r["period"], "label": periods.label_of(r["period"]), "hours_late": round(delay.total_seconds() / 3600, 1)})
         out.append({"cadence": cadence, "missed": list(reversed(missed)), "late": late})
@@ -402,6 +407,8 @@ async def unanswered(f: CockpitFilter, today: dt.date, overrides: dict) -> list[
     due_after: dict[dt.date, dt.date] = {}  # many urges go out on the same day (the scan's)
     for r in rows:
         sent = _date(r["created_at"])
+        if sent is None:
+            continue  # created_at is a NOT NULL column
         if r["kind"] == "order":
             due = _date(r["respond_by"])
         else:
@@ -556,7 +563,7 @@ async def pack_data(period_text: str) -> dict:
     overdue, overdue_total = await supervision.overdue_list(page_size=200)
     actions = await SupervisionAction.select(
         *SupervisionAction.all_columns(), SupervisionAction.item.code.as_alias("code"), SupervisionAction.item.title.as_alias("title"),
-        SupervisionAction.item.lead_unit.name.as_alias("unit_name"),
+        SupervisionAction.item._.lead_unit._.name.as_alias("unit_name"),
     ).where(
         SupervisionAction.kind.is_in(["urge", "order"])
         & (((SupervisionAction.created_at > since) & (SupervisionAction.created_at <= cutoff))
@@ -564,7 +571,7 @@ async def pack_data(period_text: str) -> dict:
     ).order_by(SupervisionAction.id)
     moves = await StageTransition.select(
         *StageTransition.all_columns(), StageTransition.item.code.as_alias("code"), StageTransition.item.title.as_alias("title"),
-        StageTransition.item.lead_unit.name.as_alias("unit_name"),
+        StageTransition.item._.lead_unit._.name.as_alias("unit_name"),
     ).where((StageTransition.created_at > since) & (StageTransition.created_at <= cutoff)).order_by(StageTransition.id)
     return {
         "period": period,

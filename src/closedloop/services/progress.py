@@ -504,7 +504,10 @@ async def _one_report_pg(actor: Actor, p: periods.Period | None, r: ReportIn, pr
     columns = await _report_column_order()
     full = _read({c: 0 if c == "id" else row.get(c) for c in columns}, r.goal_values, [])
     report_head, report_tail = _split_at_id(audit_json(full), '{"id": 0', "")  # type: ignore[arg-type]
-    events = [("report" if row["kind"] == "report" else "correct_report", "progress_report", None, None, report_head, report_tail)]
+    # (action, entity, entity id, before, the after's JSON around the report's id)
+    events: list[tuple[str, str, int | None, str | None, str, str]] = [
+        ("report" if row["kind"] == "report" else "correct_report", "progress_report", None, None, report_head, report_tail)
+    ]
     for gid in sorted(changed):
         c = changed[gid]
         head, tail = _split_at_id(audit_json({"actual": c.after, "period": p.key, "report": 0}), "", "0}")  # type: ignore[arg-type]
@@ -580,6 +583,7 @@ async def record_admin_value(actor: Actor, goal: dict, value: float, *, on: dt.d
     has none yet."""
     today = Clock.today()
     now = Clock.now()
+    end: dt.date | None
     if on is not None:
         if on > today:
             raise Invalid("实际值的日期不能晚于今天", [Issue("future", "实际值的日期不能晚于今天", "actual_on")])
@@ -589,7 +593,8 @@ async def record_admin_value(actor: Actor, goal: dict, value: float, *, on: dt.d
         current = (await values.values_as_of([goal["id"]], now)).get(goal["id"])
         if current is not None:
             row = await sql.fetch_one("SELECT r.period, r.period_end FROM progress_value v JOIN progress_report r ON r.id = v.report WHERE v.id = {}", current["entry"])
-            key, end = row["period"], values.as_date(row["period_end"])  # type: ignore[index]
+            assert row is not None  # a ledger value's report exists (foreign key, no cascade)
+            key, end = row["period"], values.as_date(row["period_end"])
         else:
             p = periods.containing("weekly", today)
             key, end = p.key, p.end
