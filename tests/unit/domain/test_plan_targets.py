@@ -1,0 +1,74 @@
+"""Targets in a plan's sentences as a reader states them (plan_parser/targets.py): subject,
+comparator, value, unit, kind, and the wording kept beside them (左右, ranges, the 争取 tier, the
+horizon). Written for the survivors of the mutation run (docs/testing.md, round 3); every
+sentence is invented in the style of district plans."""
+
+from __future__ import annotations
+
+import pytest
+
+from closedloop.domain.plan_parser import extract_goals
+
+
+def read(text, year=None):
+    return [(g.subject, g.comparator, g.value, g.unit, g.kind) for g in extract_goals(text, year=year)]
+
+
+@pytest.mark.parametrize(
+    ("text", "goals"),
+    [
+        # a second tier (确保…、争取…) belongs to the goal before it
+        ("粮食产量稳定在45万吨以上、争取46万吨。", [("粮食产量", ">=", 45, "万吨", "level")]),
+        # a generic subject takes the one before it
+        ("新增高新技术企业80家，总量突破550家。",
+         [("高新技术企业", ">=", 80, "家", "level"), ("高新技术企业总量", ">", 550, "家", "level")]),
+        # prices and unemployment are better low: 左右 is a ceiling
+        ("居民消费价格涨幅3%左右。", [("居民消费价格涨幅", "<=", 3, "%", "growth")]),
+        ("城镇调查失业率5.5%左右。", [("城镇调查失业率", "<=", 5.5, "%", "level")]),
+        ("单位地区生产总值能耗下降2.5%左右。", [("单位地区生产总值能耗下降", ">=", 2.5, "%", "decline")]),
+        # the counted thing after the number names the target
+        ("选派不少于20名科技特派员。", [("科技特派员", ">=", 20, "名", "level")]),
+        ("新增5000张家庭养老床位。", [("新增家庭养老床位", ">=", 5000, "张", "level")]),
+        # one rate for two subjects sharing its head
+        ("基本养老、医疗保险参保率稳定在95%以上。",
+         [("养老保险参保率", ">=", 95, "%", "level"), ("医疗保险参保率", ">=", 95, "%", "level")]),
+        # 分别 / 各 / 均 lists
+        ("一二三产增加值分别增长4%、6%和5%。",
+         [("一产增加值", ">=", 4, "%", "growth"), ("二产增加值", ">=", 6, "%", "growth"), ("三产增加值", ">=", 5, "%", "growth")]),
+        ("绿叶菜基地、绿色防控基地各8000亩。", [("绿叶菜基地", ">=", 8000, "亩", "level"), ("绿色防控基地", ">=", 8000, "亩", "level")]),
+        ("城镇和农村居民人均可支配收入均增长6%。",
+         [("城镇居民人均可支配收入", ">=", 6, "%", "growth"), ("农村居民人均可支配收入", ">=", 6, "%", "growth")]),
+        # a clause without its own subject continues the one before
+        ("新增1000处信号灯联网，累计达8000处。",
+         [("新增信号灯联网", ">=", 1000, "处", "level"), ("新增信号灯联网累计", ">=", 8000, "处", "level")]),
+        ("产值增长8%，力争达到1200亿元。", [("产值增长", ">=", 8, "%", "growth"), ("产值", ">=", 1200, "亿元", "level")]),
+        # parameters, names and quotations are not targets
+        ("对符合条件的企业给予最高不超过50万元的奖励。", []),
+        ("实施“十百千”工程，培育100家重点企业。", [("重点企业", ">=", 100, "家", "level")]),
+        ("建设《某区科技创新发展规划》确定的3个重点园区。", []),
+    ],
+)
+def test_targets_in_a_sentence(text, goals):
+    assert read(text) == goals
+
+
+def test_the_wording_kept_beside_a_target():
+    (g,) = extract_goals("粮食产量稳定在45万吨以上、争取46万吨。")
+    assert (g.stretch, g.approx, g.plain) == (46, False, False)
+    (g,) = extract_goals("新增5000张家庭养老床位。")
+    assert g.plain and not g.approx
+    (g,) = extract_goals("城镇调查失业率5.5%左右。")
+    assert g.approx and not g.plain and g.upper is None
+
+
+def test_a_horizon_governs_the_sentences_after_it():
+    goals = extract_goals("到2027年，全区规上工业企业达到600家。研发投入强度达到3%。")
+    assert [(g.subject, g.value, g.horizon) for g in goals] == [("规上工业企业", 600, 2027), ("研发投入强度", 3, 2027)]
+    # a year leading the sentence, not earlier than the plan's, is its horizon too
+    (g,) = extract_goals("2025年，全市新建5G基站2600个以上。", year=2025)
+    assert (g.subject, g.value, g.comparator, g.horizon) == ("新建5G基站", 2600, ">=", 2025)
+
+
+@pytest.mark.parametrize("text", ["2025年完成研发投入12亿元。", "去年全区新增就业1.1万人。"])
+def test_results_of_earlier_years_are_not_targets(text):
+    assert extract_goals(text, year=2026) == []
