@@ -75,3 +75,56 @@ def test_parts_by_role_a_review_gives_no_goal_and_ordinal_items():
         ("第一", "稳定重点群体就业", [("开发见习岗位", 500, "个")]),
         ("第二", "强化技能培训", [("职业技能培训", 3000, "人次")]),
     ]
+
+
+T61 = "建立健全科技企业全生命周期培育服务体系，完善政策兑现和金融支持机制并推动科技型企业数量质量双提升取得明显成效和成熟经验做法"
+T60 = T61.replace("双提升", "提升")
+T63 = "推动规模以上工业企业研发机构全覆盖并引导企业持续加大研发投入力度不断提升自主创新能力和核心竞争力取得明显成效并形成示范带动作用"
+
+
+def test_a_responsibility_table_is_one_section_of_items_titled_by_their_first_sentence():
+    assert (len(T61), len(T60), len(T63)) == (61, 60, 63)
+    p = parse_plan(
+        "某区2024年重点任务责任分工\n"
+        "序号\t工作任务\t牵头单位\t完成时限\t责任人\n"
+        "1\t新增高新技术企业30家。同步建立培育库\t区科技局\t6月底\t李明\n"
+        f"2\t{T61}\t区科技局\t年底前\t\n"
+        f"3\t{T60}\t区科技局\t年底前\t\n"
+        f"4\t{T63}\t区科技局\t年底前\t\n"
+        "5\t2023年全区研发投入12亿元。2024年研发投入达到15亿元\t区科技局\t年底前\t\n"
+    )
+    (s,) = p.sections
+    assert (s.code, s.title, s.text) == ("", "责任分工", "")
+    assert [i.title for i in s.items] == [
+        "新增高新技术企业30家",
+        "建立健全科技企业全生命周期培育服务体系",  # longer than 60 characters: cut at its first comma
+        T60,  # 60 characters: whole
+        T63[:60],  # no comma to cut at
+        "2023年全区研发投入12亿元",
+    ]
+    first = s.items[0]
+    assert (first.text, first.person, first.units, first.deadline) == ("新增高新技术企业30家。同步建立培育库", "李明", ["区科技局"], date(2024, 6, 30))
+    # last year's figure in a task is a result, this year's a target
+    assert [(g.subject, g.value, g.unit) for g in s.items[4].goals] == [("研发投入", 15, "亿元")]
+
+
+def test_an_indicator_table_gives_plan_goals_with_their_wording():
+    name = "规模以上工业企业中建有研发机构的企业数量以及高新技术企业和科技型中小企业中开展产学研合作的企业数量与新型研发机构及孵化平台数量"
+    assert len(name) > 60
+    p = parse_plan(
+        "某区2025年经济社会发展主要预期目标\n"
+        "指标名称\t单位\t2025年目标\n"
+        "地区生产总值增长\t%\t6\n"
+        f"{name}\t家\t≥100\n"
+    )
+    assert [(g.subject, g.comparator, g.value, g.unit, g.kind, g.plain, g.horizon, g.source) for g in p.goals] == [
+        ("地区生产总值增长", ">=", 6, "%", "growth", True, 2025, "地区生产总值增长"),  # a bare figure: the wording is plain
+        (name[:60], ">=", 100, "家", "level", False, 2025, name),
+    ]
+
+
+def test_unit_names_in_a_note_two_to_forty_characters():
+    from closedloop.domain.plan_parser.structure import clean_units
+
+    forty = "重庆市巴南区人民政府龙洲湾街道办事处社区网格化服务管理中心第一分中心综合服务站点"[:40]
+    assert clean_units(f"区委、区政府、{forty}、{forty}二") == ["区委", "区政府", forty]

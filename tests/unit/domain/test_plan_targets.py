@@ -72,3 +72,25 @@ def test_a_horizon_governs_the_sentences_after_it():
 @pytest.mark.parametrize("text", ["2025年完成研发投入12亿元。", "去年全区新增就业1.1万人。"])
 def test_results_of_earlier_years_are_not_targets(text):
     assert extract_goals(text, year=2026) == []
+
+
+LONG_SUBJECT = "规模以上工业企业中建有研发机构的企业数量以及高新技术企业和科技型中小企业中开展产学研合作的企业数量与新型研发机构及孵化平台数量"
+
+
+@pytest.mark.parametrize(
+    ("text", "goal"),
+    [
+        ("产值翻一番", ("产值", ">=", 2, "倍")),  # two characters are a subject
+        ("绿地占一半以上", ("绿地", ">=", 50, "%")),
+        (LONG_SUBJECT + "翻一番", (LONG_SUBJECT[:60], ">=", 2, "倍")),  # a subject is kept to 60 characters
+        (LONG_SUBJECT + "超过一半", (LONG_SUBJECT[:60], ">", 50, "%")),
+    ],
+)
+def test_doublings_and_halves_in_words(text, goal):
+    assert len(LONG_SUBJECT) > 60
+    assert read(text) == [(*goal, "level")]
+
+
+def test_a_half_in_words_keeps_the_horizon():
+    (g,) = extract_goals("到2027年，研发机构覆盖率超过一半。", year=2025)
+    assert (g.subject, g.comparator, g.value, g.unit, g.horizon) == ("研发机构覆盖率", ">", 50, "%", 2027)
