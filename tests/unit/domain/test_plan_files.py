@@ -249,3 +249,102 @@ def test_a_broken_word_file_says_so():
     with pytest.raises(Invalid) as e:
         document_text("plan.docx", b"not a zip at all")
     assert (e.value.problems[0].code, e.value.message) == ("format", "无法打开 Word 文件：文件已损坏或不是 .docx 格式")
+
+
+# --- PDF: lines the page wrapped ----------------------------------------------------------------
+
+_PROSE = (
+    "加快建设科技创新平台培育壮大高新技术企业群体推动产业向中高端迈进深化科技体制改革完善科技成果转化激励机制"
+    "促进创新链产业链深度融合支持企业建设研发机构引导企业加大研发投入力度提升企业自主创新能力"
+)
+
+
+def test_lines_a_pdf_page_wrapped_are_joined_back_into_paragraphs():
+    from closedloop.domain.plan_parser.documents import reflow
+
+    full, short24, long60 = _PROSE[:30], _PROSE[30:54], _PROSE[:59] + "。"
+    ends = _PROSE[60:89] + "。"
+    text = "\n".join([
+        "（一）培育创新主体",
+        full,  # as long as the page's lines, no closing mark: it continues
+        "形成梯次培育格局。",
+        ends,  # a finished sentence: the next line is new
+        short24,  # 24 characters, four fifths of a full line: still wrapped
+        "持续发力。",
+        "1.建设创新平台",
+        full,
+        "2.引进高端人才",  # an item opens a new line even after a full one
+        long60,  # one line longer than the rest does not set the page width
+        full,
+        "",  # a blank line ends the paragraph
+        "完善服务体系。",
+    ])
+    assert reflow(text).split("\n") == [
+        "（一）培育创新主体",
+        full + "形成梯次培育格局。",
+        ends,
+        short24 + "持续发力。",
+        "1.建设创新平台",
+        full,
+        "2.引进高端人才",
+        long60,
+        full,
+        "",
+        "完善服务体系。",
+    ]
+
+
+def _pdf(*pages: str) -> bytes:
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF()
+    for text in pages:
+        pdf.add_page()
+        if text:
+            pdf.set_font("helvetica", size=11)
+            pdf.cell(0, 10, text)
+    return bytes(pdf.output())
+
+
+def test_a_pdf_with_ten_characters_of_text_is_read_and_one_without_text_is_refused():
+    assert "ABCDE 12345" in document_text("plan.pdf", _pdf("ABCDE 12345"))  # ten visible characters
+    with pytest.raises(Invalid) as e:
+        document_text("scan.pdf", _pdf("", "", ""))  # three pages of pictures
+    assert (e.value.problems[0].code, e.value.message) == (
+        "no_text_layer", "该 PDF 没有可提取的文字（可能是扫描件或图片）：请先做文字识别（OCR），或上传 Word/文本版本"
+    )
+
+
+def test_an_encrypted_or_broken_pdf_says_why():
+    pypdf = pytest.importorskip("pypdf")
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.encrypt("secret")
+    buf = io.BytesIO()
+    writer.write(buf)
+    with pytest.raises(Invalid) as e:
+        document_text("plan.pdf", buf.getvalue())
+    assert (e.value.problems[0].code, e.value.message) == ("format", "PDF 文件已加密：请先解除密码保护再导入")
+    with pytest.raises(Invalid) as e:
+        document_text("plan.pdf", b"%PDF-1.4 not really")
+    assert (e.value.problems[0].code, e.value.message) == ("format", "无法打开 PDF 文件：文件已损坏或不是 PDF 格式")
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "code", "message"),
+    [
+        ("plan.txt", b"", "empty", "文件是空的"),
+        ("plan.pdf", "某区工作要点".encode(), "format", "无法打开 PDF 文件：文件已损坏或不是 PDF 格式"),  # named .pdf: read as one
+        ("plan.wps", b"\xd0\xcf\x11\xe0", "format", "不支持旧版 .wps 文件：请在 Office/WPS 中另存为 .docx 或 .xlsx 后再导入"),
+        ("plan.et", b"\xd0\xcf\x11\xe0", "format", "不支持旧版 .et 文件：请在 Office/WPS 中另存为 .docx 或 .xlsx 后再导入"),
+        ("plan.txt", b"PK\x03\x04rest", "format", "这是一个压缩包或 Office 文件：请以 .docx 或 .xlsx 为扩展名上传"),
+        ("plan.zip", b"PK\x03\x04rest", "format", "不支持的文件类型 .zip：请使用 .txt、.md、.docx、.pdf 或 .xlsx"),
+    ],
+)
+def test_what_a_file_is_read_as_follows_its_name(name, raw, code, message):
+    with pytest.raises(Invalid) as e:
+        document_text(name, raw)
+    assert (e.value.problems[0].code, e.value.message) == (code, message)
+
+
+def test_a_macro_workbook_is_read_as_excel():
+    assert document_text("fengong.xlsm", _xlsx(["序号", "工作任务"], [1, "建设孵化器"])).split("\n") == ["序号\t工作任务", "1\t建设孵化器"]

@@ -128,3 +128,12 @@ def test_unit_names_in_a_note_two_to_forty_characters():
 
     forty = "重庆市巴南区人民政府龙洲湾街道办事处社区网格化服务管理中心第一分中心综合服务站点"[:40]
     assert clean_units(f"区委、区政府、{forty}、{forty}二") == ["区委", "区政府", forty]
+
+
+def test_a_section_without_item_markers_is_one_item_of_its_own():
+    p = parse_plan("某区2025年科技工作要点\n一、重点任务\n（一）加强组织领导\n各部门要压实责任\n确保新增科技型企业100家。\n")
+    (s,) = p.sections
+    (item,) = s.items
+    # a short line without a closing mark ends its own sentence
+    assert (item.code, item.title, item.text) == ("（一）", "加强组织领导", "加强组织领导。各部门要压实责任。确保新增科技型企业100家。")
+    assert [(g.subject, g.value) for g in item.goals] == [("科技型企业", 100)]

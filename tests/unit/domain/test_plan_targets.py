@@ -94,3 +94,10 @@ def test_doublings_and_halves_in_words(text, goal):
 def test_a_half_in_words_keeps_the_horizon():
     (g,) = extract_goals("到2027年，研发机构覆盖率超过一半。", year=2025)
     assert (g.subject, g.comparator, g.value, g.unit, g.horizon) == ("研发机构覆盖率", ">", 50, "%", 2027)
+
+
+def test_listed_subjects_share_the_last_ones_head_noun():
+    assert read("高新技术、专精特新企业分别达到500家、80家。") == [
+        ("高新技术企业", ">=", 500, "家", "level"),
+        ("专精特新企业", ">=", 80, "家", "level"),
+    ]
