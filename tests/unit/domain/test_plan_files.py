@@ -348,3 +348,7 @@ def test_what_a_file_is_read_as_follows_its_name(name, raw, code, message):
 
 def test_a_macro_workbook_is_read_as_excel():
     assert document_text("fengong.xlsm", _xlsx(["序号", "工作任务"], [1, "建设孵化器"])).split("\n") == ["序号\t工作任务", "1\t建设孵化器"]
+
+
+def test_a_pdf_without_an_extension_is_read_as_a_pdf():
+    assert "ABCDE 12345" in document_text("plan", _pdf("ABCDE 12345"))

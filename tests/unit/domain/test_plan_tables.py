@@ -227,3 +227,10 @@ def test_indicator_rows_read_a_spaced_horizon_ranges_and_rules_between_rows():
     )
     assert [(r.name, r.value, r.upper, r.horizon) for r in rows] == [("研发投入强度", 2.5, 3.0, 2025), ("高新技术企业", 330.0, None, 2025)]
     assert used == 3
+
+
+def test_unit_names_in_a_cell():
+    from closedloop.domain.plan_parser.tables import split_units
+
+    forty = ("重庆市巴南区人民政府龙洲湾街道办事处社区网格化服务管理中心第一分中心综合服务站点" * 2)[:40]
+    assert split_units(f"（区科技局）、区委；区财政局，等 2025.6/{forty}/{forty}二") == ["区科技局", "区委", "区财政局", forty]

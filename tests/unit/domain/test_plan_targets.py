@@ -101,3 +101,36 @@ def test_listed_subjects_share_the_last_ones_head_noun():
         ("高新技术企业", ">=", 500, "家", "level"),
         ("专精特新企业", ">=", 80, "家", "level"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "goals"),
+    [
+        ("研发投入增加到15亿元。", [("研发投入", ">=", 15, "亿元", "level")]),  # 增加到: the level reached, not a growth
+        ("财政赤字率3%以内。", [("财政赤字率", "<=", 3, "%", "level")]),  # 以内 alone is a ceiling
+        ("研发投入强度达到2.5％。", [("研发投入强度", ">=", 2.5, "%", "level")]),  # a full-width percent sign
+        # a task listed before a rate does not share it; nor does a count
+        ("完成造林绿化、森林覆盖率达到45%。", [("森林覆盖率", ">=", 45, "%", "level")]),
+        ("高新技术企业数、规上企业研发机构覆盖率达到60%。", [("规上企业研发机构覆盖率", ">=", 60, "%", "level")]),
+        # a number after a Latin letter is part of a name (A1类)
+        ("引进A1类人才5名。", [("A1类人才", ">=", 5, "名", "level")]),
+        # a bare magnitude without its unit is not read (population excepted)
+        ("经济总量突破1万亿，人均水平明显提高。", []),
+        ("粮食播种面积稳定在3千，产量稳步提高。", []),
+        # a verb before the number: the counted thing after it is the subject
+        ("集中新建5000个充电桩。", [("集中新建充电桩", ">=", 5000, "个", "level")]),
+        ("盘活300亩闲置土地。", [("闲置土地", ">=", 300, "亩", "level")]),
+        ("新建200个社区养老服务站的配套设施。", [("新建社区养老服务站", ">=", 200, "个", "level")]),
+        # a two-character subject with its verb keeps the subject, not the word after the number
+        ("产量达到300万吨规模。", [("产量", ">=", 300, "万吨", "level")]),
+        # a number inside a quotation, even one holding a book title, is a name
+        ("组织“学习《民法典》进万家100场”主题活动。", []),
+    ],
+)
+def test_more_targets_in_a_sentence(text, goals):
+    assert read(text) == goals
+
+
+def test_shang_xia_is_approximate():
+    (g,) = extract_goals("地区生产总值增长6%上下。")
+    assert (g.subject, g.comparator, g.value, g.kind, g.approx, g.plain) == ("地区生产总值增长", ">=", 6, "growth", True, False)
