@@ -137,3 +137,110 @@ def test_a_section_without_item_markers_is_one_item_of_its_own():
     # a short line without a closing mark ends its own sentence
     assert (item.code, item.title, item.text) == ("（一）", "加强组织领导", "加强组织领导。各部门要压实责任。确保新增科技型企业100家。")
     assert [(g.subject, g.value) for g in item.goals] == [("科技型企业", 100)]
+
+
+def test_ordinal_items_inside_one_paragraph_and_a_part_of_another_kind():
+    p = parse_plan(
+        "某区2025年就业工作要点\n"
+        "一、总体情况\n"
+        "全区就业形势总体稳定。\n"
+        "二、重点任务\n"
+        "重点做好三方面工作：第一，稳定重点群体就业，开发见习岗位500个；第二，强化技能培训；第三，优化创业服务。\n"
+    )
+    assert p.parts == [("总体情况", "other"), ("重点任务", "tasks")]
+    (s,) = p.sections
+    assert [(i.code, i.title) for i in s.items] == [("第一", "稳定重点群体就业，开发见习岗位500个"), ("第二", "强化技能培训"), ("第三", "优化创业服务")]
+    assert [(g.subject, g.value) for g in s.items[0].goals] == [("开发见习岗位", 500)]
+
+
+def test_line_endings_of_any_system():
+    text = "某区2025年科技工作要点\n一、工作目标\n新增高新技术企业30家。\n二、重点任务\n（一）培育主体\n1.建设孵化器2个。\n"
+    want = parse_plan(text).to_json()
+    assert parse_plan(text.replace("\n", "\r\n")).to_json() == want  # Windows
+    assert parse_plan(text.replace("\n", "\r")).to_json() == want  # old Mac
+    assert want["title"] == "某区2025年科技工作要点" and len(want["goals"]) == 1
+
+
+def test_a_date_inside_a_sentence_is_not_the_issue_date():
+    p = parse_plan("某区2025年科技工作要点\n区科技局\n请于2025年3月10日前报送材料\n2025年2月20日\n一、重点任务\n（一）培育主体\n1.建设孵化器2个。\n")
+    assert (p.issuer, p.issued_on) == ("区科技局", date(2025, 2, 20))
+
+
+def test_unnumbered_headings_set_the_role_of_what_follows():
+    p = parse_plan(
+        "某区2025年就业工作报告\n"
+        "2024年工作回顾\n"
+        "全年新增就业1.2万人。\n"
+        "2025年主要目标\n"
+        "城镇新增就业1.3万人以上。\n"
+    )
+    assert [(g.subject, g.value, g.unit) for g in p.goals] == [("城镇新增就业", 1.3, "万人")]
+
+
+def test_a_reports_lead_paragraphs_are_its_items_a_lone_lead_sentence_is_not():
+    p = parse_plan(
+        "某区2025年政府工作报告\n"
+        "一、2025年重点工作\n"
+        "（一）扩大内需\n"
+        "大力提振消费。研究制定提振消费行动方案，社会消费品零售总额增长6%。\n"
+        "扩大有效投资。新开工重大项目100个。\n"
+        "坚持稳中求进。\n"
+    )
+    (s,) = p.sections
+    assert [(i.code, i.title) for i in s.items] == [("1", "大力提振消费"), ("2", "扩大有效投资")]
+    assert s.text == "坚持稳中求进。"
+
+
+def test_item_lines_bullets_and_notes_under_items():
+    p = parse_plan(
+        "某区2024年科技工作要点\n"
+        "一、重点任务\n"
+        "（一）培育创新主体\n"
+        "1.推进科技企业培育。\n"
+        "全年新增科技型企业100家。\n"  # a line of its own still belongs to the item above
+        "牵头单位：区科技局\n"
+        "完成时限：6月底\n"
+        "责任人：张伟\n"
+        "（二）优化创新生态\n"
+        "——完善科技金融服务。\n"
+        "——举办创新创业大赛3场。\n"
+    )
+    first, second = p.sections
+    (item,) = first.items
+    assert item.text == "1.推进科技企业培育。全年新增科技型企业100家。"
+    assert (item.units, item.deadline, item.person) == (["区科技局"], date(2024, 6, 30), "张伟")
+    assert [(i.code, i.title) for i in second.items] == [("——1", "完善科技金融服务"), ("——2", "举办创新创业大赛3场")]
+
+
+LONG_SECTION = "（一）坚持创新驱动发展战略，加快建设具有全国影响力的科技创新中心核心承载区和西部地区重要的科技成果转化示范区及创新人才集聚高地建设"
+
+
+def test_goal_sections_long_section_titles_and_paragraphs_without_markers():
+    assert len(LONG_SECTION) > 63
+    p = parse_plan(
+        "某区2025年科技工作要点\n"
+        "一、重点任务\n"
+        "——全年新增高新技术企业30家。\n"  # a paragraph of the part before its sections: a plan goal
+        "（一）主要目标\n"
+        "2024年新增科技型企业500家。\n"  # last year's result
+        "——2025年新增科技型企业600家。\n"
+        f"{LONG_SECTION}\n"
+        "1.建设孵化器2个。\n"
+    )
+    assert [(g.subject, g.value) for g in p.goals] == [("高新技术企业", 30), ("科技型企业", 600)]
+    (s,) = p.sections
+    assert s.title == "坚持创新驱动发展战略"  # over 60 characters: cut at the first comma
+
+
+def test_an_item_goal_restates_a_plan_goal_only_when_their_subjects_agree():
+    p = parse_plan(
+        "某区2025年科技工作要点\n"
+        "一、工作目标\n"
+        "高新技术企业达到30家。\n"
+        "二、重点任务\n"
+        "（一）培育主体\n"
+        "1.高新技术企业达到30家。\n"
+        "2.新增科技型企业30家。\n"
+    )
+    (s,) = p.sections
+    assert [g.plan_goal for i in s.items for g in i.goals] == [0, None]

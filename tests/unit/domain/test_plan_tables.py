@@ -234,3 +234,13 @@ def test_unit_names_in_a_cell():
 
     forty = ("重庆市巴南区人民政府龙洲湾街道办事处社区网格化服务管理中心第一分中心综合服务站点" * 2)[:40]
     assert split_units(f"（区科技局）、区委；区财政局，等 2025.6/{forty}/{forty}二") == ["区科技局", "区委", "区财政局", forty]
+
+
+@pytest.mark.parametrize(
+    ("cell", "comparator"),
+    [(">=330", ">="), ("不低于330", ">="), ("达到330", ">="), ("<=3", "<="), ("不高于3", "<="), (">5", ">"), ("＜2", "<")],
+)
+def test_each_comparator_word_an_indicator_cell_may_hold(cell, comparator):
+    from closedloop.domain.plan_parser.tables import parse_indicator_cell
+
+    assert parse_indicator_cell(cell)[:2] == (comparator, float(cell.lstrip("<>=＜不低高于达到")))
