@@ -79,7 +79,7 @@ def _numbered_docx(paragraphs) -> bytes:
     ))
     numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
     numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="91"><w:abstractNumId w:val="404"/></w:num>'))  # a list whose definition is gone
-    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="92"/>'))  # a list without a definition
+    numbering.insert(0, parse_xml(f'<w:num {nsdecls("w")} w:numId="92"/>'))  # a list without a definition, first
     for level, num_id, text in paragraphs:
         p = d.add_paragraph(text)
         if level is not None:

@@ -202,7 +202,7 @@ def test_item_lines_bullets_and_notes_under_items():
         "完成时限：6月底\n"
         "责任人：张伟\n"
         "（二）优化创新生态\n"
-        "——完善科技金融服务。\n"
+        "——完善科技金融服务。（区金融办负责）\n"
         "——举办创新创业大赛3场。\n"
     )
     first, second = p.sections
@@ -210,6 +210,7 @@ def test_item_lines_bullets_and_notes_under_items():
     assert item.text == "1.推进科技企业培育。全年新增科技型企业100家。"
     assert (item.units, item.deadline, item.person) == (["区科技局"], date(2024, 6, 30), "张伟")
     assert [(i.code, i.title) for i in second.items] == [("——1", "完善科技金融服务"), ("——2", "举办创新创业大赛3场")]
+    assert second.items[0].units == ["区金融办"]  # a （…负责） note names the unit
 
 
 LONG_SECTION = "（一）坚持创新驱动发展战略，加快建设具有全国影响力的科技创新中心核心承载区和西部地区重要的科技成果转化示范区及创新人才集聚高地建设"

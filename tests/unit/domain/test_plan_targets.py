@@ -125,6 +125,9 @@ def test_listed_subjects_share_the_last_ones_head_noun():
         ("产量达到300万吨规模。", [("产量", ">=", 300, "万吨", "level")]),
         # a number inside a quotation, even one holding a book title, is a name
         ("组织“学习《民法典》进万家100场”主题活动。", []),
+        ("打造“《山海经》文旅体验线路3条”品牌。", []),
+        # a quotation mark the subject's cut left alone is dropped
+        ("建设第三轮“美丽街区”3个。", [("建设第三轮美丽街区", ">=", 3, "个", "level")]),
     ],
 )
 def test_more_targets_in_a_sentence(text, goals):
