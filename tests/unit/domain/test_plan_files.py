@@ -83,9 +83,8 @@ def _numbered_docx(paragraphs) -> bytes:
     for level, num_id, text in paragraphs:
         p = d.add_paragraph(text)
         if level is not None:
-            p._p.get_or_add_pPr().append(parse_xml(
-                f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'
-            ))
+            num = f'<w:numId w:val="{num_id}"/>' if num_id is not None else ""  # numbering without a list: no number
+            p._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/>{num}</w:numPr>'))
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
@@ -106,6 +105,7 @@ def test_word_numbering_is_written_out_and_restarts_below_a_higher_level():
         (2, 90, "建成重点实验室1个。"),
         (0, 91, "附注"),
         (0, 92, "说明"),
+        (0, None, "落款"),
     ])
     text = document_text("plan.docx", raw)
     assert text.split("\n") == [
@@ -120,6 +120,7 @@ def test_word_numbering_is_written_out_and_restarts_below_a_higher_level():
         "1.建成重点实验室1个。",  # a new section starts its items again at 1
         "附注",  # lists without a definition have no number
         "说明",
+        "落款",
     ]
     p = parse_plan(text)
     assert [(g.subject, g.value) for g in p.goals] == [("高新技术企业", 30)]
