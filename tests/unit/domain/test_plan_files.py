@@ -208,16 +208,24 @@ def test_a_second_list_does_not_restart_the_first_and_a_level_can_show_its_paren
 
 def test_word_runs_and_table_cells_as_text():
     docx = pytest.importorskip("docx")
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    def empty_run():  # Word writes runs with an empty text element too
+        return parse_xml(f"<w:r {nsdecls('w')}><w:t/></w:r>")
+
     d = docx.Document()
     p = d.add_paragraph("新增高新技术企业")
-    p.add_run("")  # an empty run adds nothing
+    p._p.append(empty_run())
     p.add_run("30家。")
     t = d.add_table(rows=2, cols=3)
     for c, v in zip(t.rows[0].cells, ("序号", "工作任务", "责任单位")):
         c.text = v
     row = t.rows[1].cells
     row[0].text = "1"
-    row[1].text = "建设科技企业孵化器"
+    row[1].text = "建设科技企业"
+    row[1].paragraphs[0].add_run("孵化器")  # one line of a cell in two runs
+    row[1].paragraphs[0]._p.append(empty_run())
     row[1].add_paragraph("新增孵化面积1万平方米")  # a task on two lines of one cell reads as one text
     row[2].text = "区科技局"
     row[2].add_paragraph("区财政局")  # units on lines of their own: a list
