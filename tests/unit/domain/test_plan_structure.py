@@ -245,3 +245,8 @@ def test_an_item_goal_restates_a_plan_goal_only_when_their_subjects_agree():
     )
     (s,) = p.sections
     assert [g.plan_goal for i in s.items for g in i.goals] == [0, None]
+
+
+def test_markdown_quotes_and_list_marks_are_not_text():
+    p = parse_plan("# 某区2025年科技工作要点\n## 一、工作目标\n> 全年新增高新技术企业30家。\n- 技术合同成交额突破5亿元。\n")
+    assert [(g.subject, g.value, g.unit) for g in p.goals] == [("高新技术企业", 30, "家"), ("技术合同成交额", 5, "亿元")]
