@@ -250,3 +250,11 @@ def test_an_item_goal_restates_a_plan_goal_only_when_their_subjects_agree():
 def test_markdown_quotes_and_list_marks_are_not_text():
     p = parse_plan("# 某区2025年科技工作要点\n## 一、工作目标\n> 全年新增高新技术企业30家。\n- 技术合同成交额突破5亿元。\n")
     assert [(g.subject, g.value, g.unit) for g in p.goals] == [("高新技术企业", 30, "家"), ("技术合同成交额", 5, "亿元")]
+
+
+def test_an_annex_heading_a_bare_table_and_a_text_without_a_year():
+    p = parse_plan("某区2025年科技工作要点\n一、重点任务\n（一）培育主体\n1.建设孵化器2个。\n附件：任务分解表\n")
+    assert p.parts == [("重点任务", "tasks"), ("附件：任务分解表", "tasks")]
+    table = parse_plan("序号\t工作任务\t责任单位\t完成时限\n1\t建设孵化器2个\t区科技局\t2025年6月底\n", default_title="分工表")
+    assert table.title == "分工表" and table.year is None  # the header row is not the title
+    assert parse_plan("今天天气很好。").to_json()["year"] is None

@@ -137,3 +137,11 @@ def test_more_targets_in_a_sentence(text, goals):
 def test_shang_xia_is_approximate():
     (g,) = extract_goals("地区生产总值增长6%上下。")
     assert (g.subject, g.comparator, g.value, g.kind, g.approx, g.plain) == ("地区生产总值增长", ">=", 6, "growth", True, False)
+
+
+def test_a_qualifier_after_the_last_value_of_a_list_holds_for_each():
+    goals = extract_goals("规上工业增加值、固定资产投资分别增长8%、10%以上。")
+    assert [(g.subject, g.value, g.comparator, g.plain) for g in goals] == [
+        ("规上工业增加值", 8, ">=", False),
+        ("固定资产投资", 10, ">=", False),
+    ]
