@@ -158,3 +158,13 @@ def test_a_percentage_level_above_100(value, unit, kind, over):
 
 def test_a_target_of_zero():
     assert doubts(goal(0), None) == ["目标值为0"]
+
+
+# --- round 3: the exact office wins over a second one its short form also fits ------------------
+
+
+def test_a_name_that_is_one_units_short_form_is_that_unit():
+    known = {"区科技局": 1, "区科技信息局": 2}  # 科技局 also abbreviates 科技信息局
+    assert match_unit("科技局", known) == 1
+    assert match_unit("重庆市巴南区科技局", known) == 1
+    assert core("巴南区教委") == "教委"  # two characters left after the region: an office

@@ -78,7 +78,7 @@ def _chinese(n: int) -> str:
     if n <= 10:
         return CN_COUNT[n]
     if n < 20:
-        return "十" + (CN_COUNT[n - 10] if n > 10 else "")
+        return "十" + CN_COUNT[n - 10]
     if n < 100:
         return CN_COUNT[n // 10] + "十" + (CN_COUNT[n % 10] if n % 10 else "")
     return str(n)

@@ -136,7 +136,8 @@ def title_block(lines: list[str]) -> tuple[str, str | None, date | None, int]:
                 issued_on = _parse_date(line)
             continue
         if "印发" in line or line.endswith("通知") or "通  知" in line:
-            m = re.search(r"《(.+?)》", line)
+            # 关于印发《…》的通知, or the same without the title marks
+            m = re.search(r"《(.+?)》", line) or re.search(r"关于印发(.+?)的通知$", line)
             if m and not notice_title:
                 notice_title = m.group(1)
             continue
@@ -170,9 +171,26 @@ def title_block(lines: list[str]) -> tuple[str, str | None, date | None, int]:
     if issuer is None and issued_on is not None:
         tail = lines[-6:]
         for k, line in enumerate(tail):
-            if _is_date_line(line) and k and len(tail[k - 1]) <= 20 and tail[k - 1].endswith(ISSUER_SUFFIXES):
+            if _is_date_line(line) and k and _signs(tail[k - 1]):
                 issuer = tail[k - 1]
     return title, issuer, issued_on, title_idx + 1
+
+
+def _signs(line: str) -> bool:
+    """A signature line above a closing date: the issuing office (某区人民政府办公室)."""
+    return len(line) <= 20 and line.endswith(ISSUER_SUFFIXES)
+
+
+def _without_signature(body: list[str]) -> list[str]:
+    """The body without its closing signature (某区人民政府办公室 / 2025年3月5日): those lines
+    belong to the title block, and read as text they ran into the last item, hiding its
+    unit note."""
+    end = len(body)
+    if end and _is_date_line(body[end - 1]):
+        end -= 1
+        if end and _signs(body[end - 1]):
+            end -= 1
+    return body[:end]
 
 
 # ---------------------------------------------------------------------------
@@ -445,7 +463,7 @@ def parse_plan(text: str, default_title: str = "") -> ParsedPlan:
     goals: list[ParsedGoal] = []
     sections: list[ParsedSection] = []
     parts_found: list[tuple[str, str]] = []
-    body = lines[body_start:]
+    body = _without_signature(lines[body_start:])
     if table:
         start = table[0] - body_start
         rows, used = parse_rows(body[start + 1 :], table[1], year)

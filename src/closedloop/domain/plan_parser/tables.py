@@ -35,7 +35,6 @@ class TableRow:
     lead_units: list[str] = field(default_factory=list)
     co_units: list[str] = field(default_factory=list)
     deadline: date | None = None
-    deadline_text: str = ""
     person: str = ""
 
 
@@ -122,7 +121,6 @@ def parse_rows(lines: list[str], cols: dict[str, int], year: int | None) -> tupl
                     lead_units=lead[:1],
                     co_units=lead[1:] + split_units(cell("co")),
                     deadline=parse_deadline(cell("deadline"), year),
-                    deadline_text=cell("deadline"),
                     person=cell("person"),
                 )
             )

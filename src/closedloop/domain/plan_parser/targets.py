@@ -324,7 +324,8 @@ def _shared_rate(before: str, g: ParsedGoal) -> list[ParsedGoal]:
     if g.unit not in ("%", "‰") or not g.subject.endswith("率") or len(parts) != 2:
         return []
     first = _clean_subject(parts[0])
-    if not (2 <= len(first) <= 6) or re.search(r"\d", first):
+    # 完成造林绿化、森林覆盖率达到45%: a task before the rate, not a second subject of it
+    if not (2 <= len(first) <= 6) or re.search(r"\d", first) or STRIP_VERBS.match(first):
         return []
     twin = ParsedGoal(**{**g.__dict__})
     twin.subject = _split_subjects(f"{first}、{g.subject}", 2)[0]
