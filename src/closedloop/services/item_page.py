@@ -63,8 +63,7 @@ async def item_page(actor: Actor, item_id: int) -> ItemPage:
         problems=problems,
         projects=projects,
         results=results,
-        # progress.list_reports checks the item again: progress.py is another branch's to change
-        reports=(await progress.list_reports(item_id))[:REPORTS_SHOWN],
+        reports=(await progress.reports_of(item_id))[:REPORTS_SHOWN],
         actions=await supervision.actions_of(item_id),
         extensions=await supervision.extensions_of(item_id),
         transitions=await items.transitions_of(item_id),

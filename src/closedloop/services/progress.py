@@ -612,9 +612,14 @@ async def record_admin_value(actor: Actor, goal: dict, value: float, *, on: dt.d
 
 
 async def list_reports(item_id: int) -> list[dict]:
-    """The item's reports, newest first, each with its values, whether it is a 补报 (``late``) and
-    whether a later 更正 superseded it."""
+    """The item's reports (``reports_of``), after checking the item exists."""
     await item_exists(item_id)
+    return await reports_of(item_id)
+
+
+async def reports_of(item_id: int) -> list[dict]:
+    """The item's reports, newest first, each with its values, whether it is a 补报 (``late``) and
+    whether a later 更正 superseded it; unchecked (the item page has read the item)."""
     reports = await ProgressReport.select().where(ProgressReport.item == item_id).order_by(ProgressReport.id, ascending=False)
     ids = [r["id"] for r in reports]
     vals: dict[int, dict] = {i: {"goals": [], "projects": []} for i in ids}
