@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from closedloop.db.tables import AuditEvent, Goal, ProgressReport, ProgressValue, Project
+from closedloop.db.tables import AuditEvent, Goal, ProgressReport, ProgressValue, Project, Unit
 from closedloop.services import ledger_xlsx
 from closedloop.settings import get_settings
 from tests.factories import GoalFactory, ProjectFactory, WorkItemFactory
@@ -390,6 +390,7 @@ async def test_template_downloads_when_titles_hold_characters_excel_cannot(clien
     from closedloop.db.tables import WorkItem
 
     await WorkItem.update({WorkItem.title: "科技\x01特派员\x0b服务"}).where(WorkItem.id == world.item_a.id)
+    await Unit.update({Unit.name: "区科\x02技局"}).where(Unit.id == world.unit_a.id)  # the unit's name is in the hidden sheet too
     await Goal.update({Goal.subject: "=HYPERLINK(\"http://x\")"}).where(Goal.id == world.goal_a.id)
     sheet = Sheet(await download(client, world.headers["lead_a"]))
     g = sheet.row_of("goal", world.goal_a.id)

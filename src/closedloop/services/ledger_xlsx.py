@@ -345,7 +345,7 @@ def build_workbook(scope: Scope, p: periods.Period) -> bytes:
     meta = wb.create_sheet(META_SHEET)
     for k, v in (("format", FORMAT), ("period", p.key), ("unit_id", scope.unit_id), ("unit", scope.unit_name),
                  ("generated_at", Clock.now().isoformat(timespec="seconds"))):
-        meta.append([k, v])
+        meta.append([k, office.cell(v)])  # the unit's name is any text an admin typed
     meta.sheet_state = "veryHidden"
     wb.active = 0
     out = io.BytesIO()

@@ -99,6 +99,21 @@ async def _record_action(
     return row
 
 
+async def urged_today(item_ids: list[int]) -> set[int]:
+    """The items among ``item_ids`` with an unanswered 催办 sent today (the bureau's day): a new
+    催办 skips them (``urge``), and the confirmation says so."""
+    if not item_ids:
+        return set()
+    day_start = dt.datetime.combine(Clock.today(), dt.time(0), tzinfo=local_zone())
+    return {
+        r["item"]
+        for r in await SupervisionAction.select(SupervisionAction.item).where(
+            SupervisionAction.item.is_in(item_ids) & (SupervisionAction.kind == "urge")
+            & SupervisionAction.responded_at.is_null() & (SupervisionAction.created_at >= day_start)
+        )
+    }
+
+
 async def urge(actor: Actor, item_ids: list[int], message: str) -> list[dict]:
     """催办 one or many items (bulk from the supervisor desk).
 
@@ -122,14 +137,7 @@ async def urge(actor: Actor, item_ids: list[int], message: str) -> list[dict]:
         if unassigned:
             text = f"事项未指定牵头单位，催办无人接收：{'、'.join(unassigned)}"
             raise Invalid(text, [Issue("no_lead_unit", text, "item_ids")])
-        day_start = dt.datetime.combine(Clock.today(), dt.time(0), tzinfo=local_zone())
-        urged = {
-            r["item"]
-            for r in await SupervisionAction.select(SupervisionAction.item).where(
-                SupervisionAction.item.is_in([r["id"] for r in rows]) & (SupervisionAction.kind == "urge")
-                & SupervisionAction.responded_at.is_null() & (SupervisionAction.created_at >= day_start)
-            )
-        }
+        urged = await urged_today([r["id"] for r in rows])
         if len(urged) == len(rows):
             raise Conflict("所选事项今日已催办且尚未回复，未重复催办", [Issue("already_urged", "今日已催办且尚未回复", "item_ids")])
         for item in rows:

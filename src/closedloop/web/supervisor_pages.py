@@ -66,13 +66,17 @@ class SupervisorPages(Controller):
             return back("/desk", "没有勾选事项：请先在列表中勾选要催办的事项，再点「发出催办」" if not form.errors else "勾选的事项无效，请刷新页面后重新勾选")
         message = form.raw("message")
         if form.raw("confirmed") != "1":
-            rows = await workspace.items_named(ids)
+            named = await workspace.items_named(ids)
+            skipped = await supervision.urged_today([r["id"] for r in named])
+            rows = [r for r in named if r["id"] not in skipped]
             units = sorted({r["lead_unit_name"] or "（未指定牵头单位）" for r in rows})
             penalty = get_settings().weights.urge_penalty
+            details = [f"{r['code']} {r['title']}（{r['lead_unit_name'] or '未指定'}）" for r in rows]
+            details += [f"{r['code']} {r['title']}：今日已催办且尚未回复，不再重复催办" for r in named if r["id"] in skipped]
             return confirm(
                 request, title="确认发出催办",
                 consequence=f"将向 {len(units)} 个单位发出催办（共 {len(rows)} 个事项），每次催办在晾晒中扣 {penalty:g} 分。",
-                details=[f"{r['code']} {r['title']}（{r['lead_unit_name'] or '未指定'}）" for r in rows] + [f"催办内容：{message or '请抓紧推进并及时报送进展。'}"],
+                details=details + [f"催办内容：{message or '请抓紧推进并及时报送进展。'}"],
                 action="/desk/urge", fields=[("item_ids", i) for i in ids] + [("message", message), ("confirmed", "1")],
                 button=f"确认催办 {len(rows)} 个事项",
             )
@@ -80,8 +84,8 @@ class SupervisorPages(Controller):
             sent = await supervision.urge(actor, ids, message)
         except DomainError as exc:
             return back("/desk", f"未发出催办：{exc.message}")
-        skipped = len(set(ids)) - len(sent)
-        return back("/desk", f"已催办 {len(sent)} 个事项" + (f"；{skipped} 个事项今日已催办且尚未回复，未重复催办" if skipped else ""), saved="urge")
+        not_sent = len(set(ids)) - len(sent)
+        return back("/desk", f"已催办 {len(sent)} 个事项" + (f"；{not_sent} 个事项今日已催办且尚未回复，未重复催办" if not_sent else ""), saved="urge")
 
     @post("/extensions/{request_id:int}/decide")
     async def decide(self, request: Request, request_id: IdPath) -> Response:

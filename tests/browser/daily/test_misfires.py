@@ -66,6 +66,9 @@ async def test_bulk_urge_names_units_and_penalty_and_keeps_the_ticks(clean_db, s
     assert await page.input_value("#urge input[name=message]") == "请本周内报送整改方案", "typed text survives"
     # red and overdue items of two units: make 三是 (区财政局) red too
     await WorkItem.update({WorkItem.light: "red"}).where(WorkItem.id == w["c"].id)
+    # the seeded 催办 of today on 二是 answered: an unanswered one would make a second 催办 the
+    # same day skip it (supervision.urged_today)
+    await SupervisionAction.update({SupervisionAction.responded_at: SERVER_NOW, SupervisionAction.response: "已推进"}).where(SupervisionAction.kind == "urge")
     await page.goto(f"{server}/desk")
     await page.check(f"#urge input[value='{w['b'].id}']")
     await page.check(f"#urge input[value='{w['c'].id}']")
